@@ -1,0 +1,27 @@
+using Orbital.AppHost.Infrastructure;
+using Orbital.Contracts;
+
+var builder = DistributedApplication.CreateBuilder(args);
+
+// PostgreSQL, RabbitMQ and Redis: containers where a container runtime answers, local processes where none does.
+var servers = builder.AddOrbitalServers();
+
+builder.AddProject<Projects.Orbital_Orders>(ResourceNames.OrdersService)
+    .WithReference(servers.OrdersDatabase).WaitFor(servers.OrdersDatabase)
+    .WithReference(servers.RabbitMq).WaitFor(servers.RabbitMq)
+    .WithReference(servers.Redis).WaitFor(servers.Redis)
+    .WithHttpHealthCheck("/health");
+
+builder.AddProject<Projects.Orbital_Batch>(ResourceNames.BatchService)
+    .WithReference(servers.BatchDatabase).WaitFor(servers.BatchDatabase)
+    .WithReference(servers.RabbitMq).WaitFor(servers.RabbitMq)
+    .WithReference(servers.Redis).WaitFor(servers.Redis)
+    .WithHttpHealthCheck("/health");
+
+builder.AddProject<Projects.Orbital_Prep>(ResourceNames.PrepService)
+    .WithReference(servers.PrepDatabase).WaitFor(servers.PrepDatabase)
+    .WithReference(servers.RabbitMq).WaitFor(servers.RabbitMq)
+    .WithReference(servers.Redis).WaitFor(servers.Redis)
+    .WithHttpHealthCheck("/health");
+
+builder.Build().Run();

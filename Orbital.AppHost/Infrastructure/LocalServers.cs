@@ -1,0 +1,245 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Orbital.Contracts;
+
+namespace Orbital.AppHost.Infrastructure;
+
+/// <summary>
+/// PostgreSQL, RabbitMQ and Redis as processes the AppHost starts itself, for machines with no container runtime.
+/// See <c>shared/ASPIRE-WITHOUT-DOCKER.md</c> for the traps each of these steps avoids.
+/// </summary>
+public static class LocalServers
+{
+    public const string EndpointName = "tcp";
+
+    public static OrbitalServers AddLocalServers(this IDistributedApplicationBuilder builder, InfrastructureOptions options)
+    {
+        var state = LocalServerState.Create(builder, options);
+
+        var postgres = builder.AddLocalPostgres(state, options);
+        var rabbitMq = builder.AddLocalRabbitMq(state, options);
+        var redis = builder.AddLocalRedis(state, options);
+
+        return new OrbitalServers(
+            builder.AddLocalDatabase(postgres, ResourceNames.OrdersDatabase, "orders"),
+            builder.AddLocalDatabase(postgres, ResourceNames.BatchDatabase, "batch"),
+            builder.AddLocalDatabase(postgres, ResourceNames.PrepDatabase, "prep"),
+            rabbitMq,
+            redis);
+    }
+
+    private static IResourceBuilder<LocalPostgresResource> AddLocalPostgres(this IDistributedApplicationBuilder builder, LocalServerState state, InfrastructureOptions options)
+    {
+        var binDirectory = options.PostgresBinDirectory ?? FindPostgresBinDirectory();
+        var dataDirectory = Path.Combine(state.Root, "postgres", "data");
+        var password = state.Ephemeral ? Convert.ToHexString(RandomNumberGenerator.GetBytes(16)) : options.PostgresPassword;
+
+        // postgres and initdb refuse to run as root: drop to the postgres user with setpriv, which execs,
+        // so the process the orchestrator watches is postgres itself.
+        var asRoot = Environment.UserName == "root";
+        var command = asRoot ? "/usr/bin/setpriv" : Path.Combine(binDirectory, "postgres");
+        var resource = new LocalPostgresResource(ResourceNames.Postgres, command, state.Root, password);
+
+        var server = builder.AddResource(resource)
+            .WithEndpoint(EndpointName, endpoint =>
+            {
+                endpoint.IsProxied = false;
+                endpoint.Port = state.Ephemeral ? null : options.PostgresPort;
+                endpoint.TargetPort = state.Ephemeral ? null : options.PostgresPort;
+                endpoint.UriScheme = "tcp";
+            })
+            .WithArgs(context =>
+            {
+                if (asRoot)
+                {
+                    context.Args.Add("--reuid=postgres");
+                    context.Args.Add("--regid=postgres");
+                    context.Args.Add("--init-groups");
+                    context.Args.Add("--");
+                    context.Args.Add(Path.Combine(binDirectory, "postgres"));
+                }
+
+                context.Args.Add("-D");
+                context.Args.Add(dataDirectory);
+                context.Args.Add("-p");
+                context.Args.Add(resource.Endpoint.Property(EndpointProperty.TargetPort));
+                foreach (var setting in PostgresSettings(state.Ephemeral))
+                {
+                    context.Args.Add("-c");
+                    context.Args.Add(setting);
+                }
+            })
+            .WithHealthCheck(builder.AddReadinessCheck($"{ResourceNames.Postgres}-ready",
+                sp => new PostgresReadyCheck(resource, database: null)));
+
+        builder.Eventing.Subscribe<BeforeResourceStartedEvent>(resource, async (@event, cancellationToken) =>
+        {
+            var logger = @event.Services.GetRequiredService<ResourceLoggerService>().GetLogger(resource);
+            await PostgresInitialiser.InitialiseAsync(binDirectory, dataDirectory, password, asRoot, state.Ephemeral, logger, cancellationToken);
+        });
+
+        return server;
+    }
+
+    private static IEnumerable<string> PostgresSettings(bool ephemeral)
+    {
+        yield return "listen_addresses=127.0.0.1";
+        // No Unix socket: its default directory may not exist, and TCP on loopback is all we need.
+        yield return "unix_socket_directories=";
+        yield return "max_connections=300";
+        if (ephemeral)
+        {
+            // Throwaway test data: durability buys nothing and costs seconds.
+            yield return "fsync=off";
+            yield return "synchronous_commit=off";
+            yield return "full_page_writes=off";
+        }
+    }
+
+    private static IResourceBuilder<LocalPostgresDatabaseResource> AddLocalDatabase(
+        this IDistributedApplicationBuilder builder, IResourceBuilder<LocalPostgresResource> server, string name, string databaseName)
+    {
+        var database = new LocalPostgresDatabaseResource(name, databaseName, server.Resource);
+        server.Resource.Databases.Add(database);
+
+        // A database is not a process: it is running once its server is ready and it has been created there.
+        builder.Eventing.Subscribe<ResourceReadyEvent>(server.Resource, async (@event, cancellationToken) =>
+        {
+            await PostgresReadyCheck.CreateDatabaseIfMissingAsync(server.Resource, database, cancellationToken);
+            var notifications = @event.Services.GetRequiredService<ResourceNotificationService>();
+            await notifications.PublishUpdateAsync(database, snapshot => snapshot with
+            {
+                State = KnownResourceStates.Running,
+                StartTimeStamp = DateTime.UtcNow,
+            });
+        });
+
+        return builder.AddResource(database)
+            .WithInitialState(new CustomResourceSnapshot
+            {
+                ResourceType = "PostgresDatabase",
+                State = KnownResourceStates.Waiting,
+                Properties = [new ResourcePropertySnapshot(CustomResourceKnownProperties.Source, databaseName)],
+            })
+            .WithHealthCheck(builder.AddReadinessCheck($"{name}-ready", _ => new PostgresReadyCheck(server.Resource, database)));
+    }
+
+    private static IResourceBuilder<LocalRabbitMqResource> AddLocalRabbitMq(this IDistributedApplicationBuilder builder, LocalServerState state, InfrastructureOptions options)
+    {
+        var root = Directory.CreateDirectory(Path.Combine(state.Root, "rabbitmq")).FullName;
+        var nodeName = state.Ephemeral ? $"orbital-{state.RunId}@localhost" : "orbital@localhost";
+        var epmdPort = state.Ephemeral ? FreeTcpPort() : options.ErlangPortMapperPort;
+        var distributionPort = state.Ephemeral ? FreeTcpPort() : options.ErlangPortMapperPort + 1;
+        state.ErlangPortMapperPort = epmdPort;
+
+        var resource = new LocalRabbitMqResource(ResourceNames.RabbitMq, "/usr/lib/rabbitmq/bin/rabbitmq-server", root, nodeName);
+        var broker = builder.AddResource(resource)
+            .WithEndpoint(EndpointName, endpoint =>
+            {
+                endpoint.IsProxied = false;
+                endpoint.Port = state.Ephemeral ? null : options.RabbitMqPort;
+                endpoint.TargetPort = state.Ephemeral ? null : options.RabbitMqPort;
+                endpoint.UriScheme = "amqp";
+            })
+            .WithEnvironment(context =>
+            {
+                // Several brokers side by side, all on loopback: each gets its own node name, ports, cookie and files.
+                var environment = context.EnvironmentVariables;
+                environment["HOME"] = Path.Combine(root, "home");
+                environment["RABBITMQ_NODENAME"] = nodeName;
+                environment["RABBITMQ_NODE_IP_ADDRESS"] = "127.0.0.1";
+                environment["RABBITMQ_NODE_PORT"] = resource.Endpoint.Property(EndpointProperty.TargetPort);
+                environment["RABBITMQ_DIST_PORT"] = distributionPort.ToString(CultureInfo.InvariantCulture);
+                environment["ERL_EPMD_PORT"] = epmdPort.ToString(CultureInfo.InvariantCulture);
+                environment["ERL_EPMD_ADDRESS"] = "127.0.0.1";
+                environment["RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS"] = "-kernel inet_dist_use_interface {127,0,0,1}";
+                environment["RABBITMQ_MNESIA_BASE"] = Path.Combine(root, "mnesia");
+                environment["RABBITMQ_LOG_BASE"] = Path.Combine(root, "log");
+                environment["RABBITMQ_LOGS"] = "-";
+                environment["RABBITMQ_ENABLED_PLUGINS_FILE"] = Path.Combine(root, "enabled_plugins");
+                environment["RABBITMQ_CONFIG_FILE"] = Path.Combine(root, "rabbitmq.conf");
+            })
+            .WithHealthCheck(builder.AddReadinessCheck($"{ResourceNames.RabbitMq}-ready", _ => new RabbitMqReadyCheck(resource)));
+
+        builder.Eventing.Subscribe<BeforeResourceStartedEvent>(resource, (_, _) =>
+        {
+            Directory.CreateDirectory(Path.Combine(root, "home"));
+            Directory.CreateDirectory(Path.Combine(root, "mnesia"));
+            Directory.CreateDirectory(Path.Combine(root, "log"));
+            File.WriteAllText(Path.Combine(root, "enabled_plugins"), "[].\n");
+            File.WriteAllText(Path.Combine(root, "rabbitmq.conf"), """
+                log.console = true
+                log.console.level = info
+                log.file = false
+                disk_free_limit.absolute = 100MB
+                """);
+            return Task.CompletedTask;
+        });
+
+        return broker;
+    }
+
+    private static IResourceBuilder<LocalRedisResource> AddLocalRedis(this IDistributedApplicationBuilder builder, LocalServerState state, InfrastructureOptions options)
+    {
+        var root = Directory.CreateDirectory(Path.Combine(state.Root, "redis")).FullName;
+        var resource = new LocalRedisResource(ResourceNames.Redis, "redis-server", root);
+        return builder.AddResource(resource)
+            .WithEndpoint(EndpointName, endpoint =>
+            {
+                endpoint.IsProxied = false;
+                endpoint.Port = state.Ephemeral ? null : options.RedisPort;
+                endpoint.TargetPort = state.Ephemeral ? null : options.RedisPort;
+                endpoint.UriScheme = "redis";
+            })
+            .WithArgs(context =>
+            {
+                context.Args.Add("--port");
+                context.Args.Add(resource.Endpoint.Property(EndpointProperty.TargetPort));
+                context.Args.Add("--bind");
+                context.Args.Add("127.0.0.1");
+                context.Args.Add("--dir");
+                context.Args.Add(root);
+                context.Args.Add("--appendonly");
+                context.Args.Add("no");
+                context.Args.Add("--save");
+                // Tests keep nothing; development snapshots every minute in which something changed.
+                context.Args.Add(state.Ephemeral ? string.Empty : "60 1");
+            })
+            .WithHealthCheck(builder.AddReadinessCheck($"{ResourceNames.Redis}-ready", _ => new RedisReadyCheck(resource)));
+    }
+
+    private static string AddReadinessCheck(this IDistributedApplicationBuilder builder, string key, Func<IServiceProvider, IHealthCheck> factory)
+    {
+        builder.Services.AddHealthChecks().Add(new HealthCheckRegistration(key, factory, failureStatus: null, tags: null));
+        return key;
+    }
+
+    private static string FindPostgresBinDirectory()
+    {
+        const string root = "/usr/lib/postgresql";
+        var candidates = Directory.Exists(root)
+            ? Directory.GetDirectories(root)
+                .Where(directory => File.Exists(Path.Combine(directory, "bin", "postgres")))
+                .OrderByDescending(directory => int.TryParse(Path.GetFileName(directory), out var version) ? version : 0)
+                .ToList()
+            : [];
+        return candidates.Count > 0
+            ? Path.Combine(candidates[0], "bin")
+            : throw new InvalidOperationException(
+                "PostgreSQL server binaries were not found under /usr/lib/postgresql. Install them (apt-get install postgresql) " +
+                $"or set {InfrastructureOptions.SectionName}:PostgresBinDirectory.");
+    }
+
+    internal static int FreeTcpPort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}

@@ -1,0 +1,28 @@
+namespace Orbital.Contracts;
+
+/// <summary>The durable fanout exchanges that carry Orbital's messages between services.</summary>
+public static class Exchanges
+{
+    /// <summary>Raw Otter webhooks, as accepted by the Orders service.</summary>
+    public const string OtterEvents = "otter_events";
+
+    /// <summary>Normalised orders (<c>StructuredOrder</c>), published by Orders after commit.</summary>
+    public const string StructuredOrderData = "structured_order_data";
+
+    /// <summary>Product and transfer-unit scans from the Prep service.</summary>
+    public const string Scans = "scans";
+}
+
+/// <summary>The queues Orbital's own consumers read; each is bound to one exchange.</summary>
+public static class Queues
+{
+    public const string OrdersOtterEvents = "orders.otter_events";
+    public const string BatchStructuredOrders = "batch.structured_order_data";
+}
+
+/// <summary>Content types of Orbital messages, set as the AMQP <c>content_type</c>.</summary>
+public static class ContentTypes
+{
+    public const string Protobuf = "application/x-protobuf";
+    public const string Json = "application/json";
+}

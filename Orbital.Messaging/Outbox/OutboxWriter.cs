@@ -1,0 +1,47 @@
+using System.Text.Json;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Orbital.Messaging.Outbox;
+
+/// <summary>
+/// Writes messages to the outbox inside the caller's transaction: they are published if and only if
+/// that transaction commits, and the relay is woken by a NOTIFY that PostgreSQL delivers at commit.
+/// </summary>
+public static class OutboxWriter
+{
+    private const string InsertSql = """
+        INSERT INTO messaging.outbox (exchange, message_id, type, content_type, headers, body)
+        VALUES ($1, $2, $3, $4, $5, $6)
+        """;
+
+    public static async Task EnqueueAsync(
+        NpgsqlConnection connection,
+        NpgsqlTransaction? transaction,
+        string exchange,
+        OutgoingMessage message,
+        CancellationToken cancellationToken)
+    {
+        // The relay publishes later, from another trace; carry this one along in the headers.
+        var headers = MessagingTelemetry.CaptureTraceContext();
+        if (message.Headers is not null)
+        {
+            foreach (var (key, value) in message.Headers)
+            {
+                headers[key] = value;
+            }
+        }
+
+        await using var batch = new NpgsqlBatch(connection, transaction);
+        var insert = new NpgsqlBatchCommand(InsertSql);
+        insert.Parameters.Add(new NpgsqlParameter { Value = exchange });
+        insert.Parameters.Add(new NpgsqlParameter { Value = message.MessageId });
+        insert.Parameters.Add(new NpgsqlParameter { Value = message.Type });
+        insert.Parameters.Add(new NpgsqlParameter { Value = message.ContentType });
+        insert.Parameters.Add(new NpgsqlParameter { Value = JsonSerializer.Serialize(headers), NpgsqlDbType = NpgsqlDbType.Jsonb });
+        insert.Parameters.Add(new NpgsqlParameter { Value = message.Body.ToArray(), NpgsqlDbType = NpgsqlDbType.Bytea });
+        batch.BatchCommands.Add(insert);
+        batch.BatchCommands.Add(new NpgsqlBatchCommand($"NOTIFY {OutboxSchema.NotifyChannel}"));
+        await batch.ExecuteNonQueryAsync(cancellationToken);
+    }
+}

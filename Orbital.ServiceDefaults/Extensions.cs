@@ -1,0 +1,158 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Logging;
+using Microsoft.AspNetCore.Hosting;
+using OpenTelemetry;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
+
+namespace Microsoft.Extensions.Hosting;
+
+/// <summary>
+/// What every Orbital service shares: telemetry, health, HTTP resilience, service discovery,
+/// problem details and (when configured) Sentry. Nothing service-specific lives here.
+/// </summary>
+public static class Extensions
+{
+    /// <summary>Tag of the health checks that say the process itself is alive.</summary>
+    public const string LiveTag = "live";
+
+    private const string HealthEndpointPath = "/health";
+    private const string AlivenessEndpointPath = "/alive";
+    private const string PingEndpointPath = "/ping";
+
+    public static TBuilder AddServiceDefaults<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
+    {
+        builder.ConfigureOpenTelemetry();
+        builder.AddDefaultHealthChecks();
+        builder.AddSentryWhenConfigured();
+
+        builder.Services.AddProblemDetails();
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddServiceDiscovery();
+        builder.Services.ConfigureHttpClientDefaults(http =>
+        {
+            http.AddStandardResilienceHandler();
+            http.AddServiceDiscovery();
+        });
+
+        return builder;
+    }
+
+    public static TBuilder ConfigureOpenTelemetry<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
+    {
+        builder.Logging.AddOpenTelemetry(logging =>
+        {
+            logging.IncludeFormattedMessage = true;
+            logging.IncludeScopes = true;
+        });
+
+        builder.Services.AddOpenTelemetry()
+            .WithMetrics(metrics => metrics
+                .AddAspNetCoreInstrumentation()
+                .AddHttpClientInstrumentation()
+                .AddRuntimeInstrumentation()
+                .AddMeter("Orbital.*")
+                .AddMeter("Npgsql"))
+            .WithTracing(tracing => tracing
+                .AddSource(builder.Environment.ApplicationName)
+                .AddSource("Orbital.*")
+                .AddSource("Npgsql")
+                .AddSource("RabbitMQ.Client.*")
+                .AddAspNetCoreInstrumentation(aspnet =>
+                    // Health probes every few seconds would drown the traces that matter.
+                    aspnet.Filter = context =>
+                        !context.Request.Path.StartsWithSegments(HealthEndpointPath)
+                        && !context.Request.Path.StartsWithSegments(AlivenessEndpointPath)
+                        && !context.Request.Path.StartsWithSegments(PingEndpointPath))
+                .AddHttpClientInstrumentation());
+
+        if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
+        {
+            builder.Services.AddOpenTelemetry().UseOtlpExporter();
+        }
+
+        return builder;
+    }
+
+    public static TBuilder AddDefaultHealthChecks<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
+    {
+        builder.Services.AddHealthChecks()
+            .AddCheck("self", () => HealthCheckResult.Healthy(), [LiveTag]);
+
+        // A dependency that is down degrades the service; it never makes it "dead", so the
+        // orchestrator does not restart a healthy process that is only waiting for a server.
+        builder.Services.PostConfigure<HealthCheckServiceOptions>(options =>
+        {
+            foreach (var registration in options.Registrations)
+            {
+                if (!registration.Tags.Contains(LiveTag))
+                {
+                    registration.FailureStatus = HealthStatus.Degraded;
+                }
+            }
+        });
+
+        return builder;
+    }
+
+    private static TBuilder AddSentryWhenConfigured<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
+    {
+        var dsn = builder.Configuration["SENTRY_DSN"];
+        if (string.IsNullOrWhiteSpace(dsn) || builder is not WebApplicationBuilder web)
+        {
+            return builder;
+        }
+
+        web.WebHost.UseSentry(options =>
+        {
+            options.Dsn = dsn;
+            options.Environment = builder.Environment.EnvironmentName;
+            options.SendDefaultPii = false;
+        });
+        return builder;
+    }
+
+    public static WebApplication MapDefaultEndpoints(this WebApplication app)
+    {
+        app.MapGet(PingEndpointPath, () => TypedResults.Text("pong"))
+            .WithTags("Health").ExcludeFromDescription();
+
+        app.MapHealthChecks(HealthEndpointPath, new HealthCheckOptions { ResponseWriter = WriteHealthReportAsync });
+        app.MapHealthChecks(AlivenessEndpointPath, new HealthCheckOptions
+        {
+            Predicate = registration => registration.Tags.Contains(LiveTag),
+            ResponseWriter = WriteHealthReportAsync,
+        });
+
+        return app;
+    }
+
+    private static Task WriteHealthReportAsync(HttpContext context, HealthReport report)
+    {
+        context.Response.ContentType = "application/json";
+        var body = new HealthReportResponse(
+            report.Status.ToString(),
+            report.TotalDuration.TotalMilliseconds,
+            report.Entries.ToDictionary(
+                entry => entry.Key,
+                entry => new HealthEntryResponse(
+                    entry.Value.Status.ToString(),
+                    entry.Value.Description ?? entry.Value.Exception?.Message,
+                    entry.Value.Duration.TotalMilliseconds)));
+        return JsonSerializer.SerializeAsync(context.Response.Body, body, HealthJson.Options, context.RequestAborted);
+    }
+
+    private sealed record HealthReportResponse(string Status, double DurationMs, Dictionary<string, HealthEntryResponse> Entries);
+
+    private sealed record HealthEntryResponse(string Status, string? Description, double DurationMs);
+
+    private static class HealthJson
+    {
+        public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web);
+    }
+}

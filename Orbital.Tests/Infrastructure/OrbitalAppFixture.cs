@@ -1,0 +1,102 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Aspire.Hosting.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Orbital.Contracts;
+
+namespace Orbital.Tests.Infrastructure;
+
+/// <summary>
+/// The whole system, started once per test collection through the real AppHost: local PostgreSQL, RabbitMQ and Redis
+/// processes (or containers where a runtime answers) with fresh data and free ports, and the three services.
+/// </summary>
+public sealed class OrbitalAppFixture : IAsyncLifetime
+{
+    public static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(3);
+    public static readonly TimeSpan WaitTimeout = TimeSpan.FromSeconds(60);
+
+    private static readonly string[] Servers =
+        [ResourceNames.Postgres, ResourceNames.OrdersDatabase, ResourceNames.BatchDatabase, ResourceNames.PrepDatabase, ResourceNames.RabbitMq, ResourceNames.Redis];
+
+    private static readonly string[] Services = [ResourceNames.OrdersService, ResourceNames.BatchService, ResourceNames.PrepService];
+
+    private DistributedApplication? _app;
+
+    public DistributedApplication App => _app ?? throw new InvalidOperationException("The AppHost has not started.");
+
+    public async ValueTask InitializeAsync()
+    {
+        using var timeout = new CancellationTokenSource(StartTimeout);
+        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Orbital_AppHost>(
+            [$"--Orbital:Infrastructure:Ephemeral=true"], timeout.Token);
+        builder.Services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
+
+        _app = await builder.BuildAsync(timeout.Token);
+        await _app.StartAsync(timeout.Token);
+        foreach (var resource in Servers.Concat(Services))
+        {
+            await _app.ResourceNotifications.WaitForResourceHealthyAsync(resource, timeout.Token);
+        }
+    }
+
+    public HttpClient CreateClient(string service) => App.CreateHttpClient(service);
+
+    public async Task<string> ConnectionStringAsync(string resource)
+    {
+        using var timeout = new CancellationTokenSource(WaitTimeout);
+        return await App.GetConnectionStringAsync(resource, timeout.Token)
+            ?? throw new InvalidOperationException($"{resource} has no connection string.");
+    }
+
+    /// <summary>Runs a lifecycle command (start, stop, restart) on a resource and checks that it succeeded.</summary>
+    public async Task ExecuteCommandAsync(string resource, string command)
+    {
+        using var timeout = new CancellationTokenSource(WaitTimeout);
+        var commands = App.Services.GetRequiredService<ResourceCommandService>();
+        var result = await commands.ExecuteCommandAsync(resource, command, timeout.Token);
+        Assert.True(result.Success, $"{command} on {resource} failed: {result.Message}");
+    }
+
+    public async Task WaitForStateAsync(string resource, string state)
+    {
+        using var timeout = new CancellationTokenSource(WaitTimeout);
+        await App.ResourceNotifications.WaitForResourceAsync(resource, state, timeout.Token);
+    }
+
+    public async Task WaitForHealthyAsync(string resource)
+    {
+        using var timeout = new CancellationTokenSource(WaitTimeout);
+        await App.ResourceNotifications.WaitForResourceHealthyAsync(resource, timeout.Token);
+    }
+
+    /// <summary>Reads a service's <c>/health</c> report.</summary>
+    public async Task<HealthReport> HealthAsync(string service, CancellationToken cancellationToken)
+    {
+        using var client = CreateClient(service);
+        using var response = await client.GetAsync("/health", cancellationToken);
+        return await response.Content.ReadFromJsonAsync<HealthReport>(JsonSerializerOptions.Web, cancellationToken)
+            ?? throw new InvalidOperationException($"{service} returned an empty health report.");
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_app is not null)
+        {
+            await _app.StopAsync();
+            await _app.DisposeAsync();
+        }
+    }
+}
+
+public sealed record HealthReport(string Status, Dictionary<string, HealthEntry> Entries);
+
+public sealed record HealthEntry(string Status, string? Description);
+
+[CollectionDefinition(Name)]
+public sealed class OrbitalCollection : ICollectionFixture<OrbitalAppFixture>
+{
+    public const string Name = "Orbital end to end";
+}
