@@ -123,7 +123,11 @@ public sealed class ConfirmedPublisher(RabbitMqConnection connection, TimeProvid
         {
             try
             {
-                await _channel.CloseAsync();
+                if (_channel.IsOpen)
+                {
+                    using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+                    await _channel.CloseAsync(timeout.Token);
+                }
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {

@@ -128,11 +128,12 @@ public sealed partial class QueueConsumer<THandler>(
         }
 
         await base.StopAsync(cancellationToken);
-        if (_channel is not null)
+        if (_channel is { IsOpen: true })
         {
             try
             {
-                await _channel.CloseAsync(CancellationToken.None);
+                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+                await _channel.CloseAsync(timeout.Token);
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {

@@ -93,7 +93,16 @@ public sealed class RabbitMqConnection(IOptions<MessagingOptions> options, TimeP
             _disposed = true;
             if (_connection is not null)
             {
-                await _connection.CloseAsync();
+                // A connection that is recovering has no broker to say goodbye to: abort it rather than wait.
+                if (_connection.IsOpen)
+                {
+                    await _connection.CloseAsync(TimeSpan.FromSeconds(3));
+                }
+                else
+                {
+                    await _connection.AbortAsync(TimeSpan.FromSeconds(1));
+                }
+
                 _connection.Dispose();
                 _connection = null;
             }

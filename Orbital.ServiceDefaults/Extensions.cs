@@ -25,6 +25,8 @@ public static class Extensions
     private const string AlivenessEndpointPath = "/alive";
     private const string PingEndpointPath = "/ping";
 
+    private static readonly TimeSpan DependencyCheckTimeout = TimeSpan.FromSeconds(3);
+
     public static TBuilder AddServiceDefaults<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
         builder.ConfigureOpenTelemetry();
@@ -93,6 +95,8 @@ public static class Extensions
                 if (!registration.Tags.Contains(LiveTag))
                 {
                     registration.FailureStatus = HealthStatus.Degraded;
+                    // A server that does not answer must not make the health endpoint hang with it.
+                    registration.Timeout = DependencyCheckTimeout;
                 }
             }
         });

@@ -42,7 +42,12 @@ public sealed class OrbitalAppFixture : IAsyncLifetime
         }
     }
 
-    public HttpClient CreateClient(string service) => App.CreateHttpClient(service);
+    public HttpClient CreateClient(string service)
+    {
+        var client = App.CreateHttpClient(service);
+        client.Timeout = TimeSpan.FromSeconds(30);
+        return client;
+    }
 
     public async Task<string> ConnectionStringAsync(string resource)
     {
@@ -76,9 +81,7 @@ public sealed class OrbitalAppFixture : IAsyncLifetime
     public async Task<HealthReport> HealthAsync(string service, CancellationToken cancellationToken)
     {
         using var client = CreateClient(service);
-        using var response = await client.GetAsync("/health", cancellationToken);
-        return await response.Content.ReadFromJsonAsync<HealthReport>(JsonSerializerOptions.Web, cancellationToken)
-            ?? throw new InvalidOperationException($"{service} returned an empty health report.");
+        return await client.GetHealthAsync(cancellationToken);
     }
 
     public async ValueTask DisposeAsync()
@@ -92,6 +95,16 @@ public sealed class OrbitalAppFixture : IAsyncLifetime
 }
 
 public sealed record HealthReport(string Status, Dictionary<string, HealthEntry> Entries);
+
+public static class HealthClientExtensions
+{
+    public static async Task<HealthReport> GetHealthAsync(this HttpClient client, CancellationToken cancellationToken)
+    {
+        using var response = await client.GetAsync("/health", cancellationToken);
+        return await response.Content.ReadFromJsonAsync<HealthReport>(JsonSerializerOptions.Web, cancellationToken)
+            ?? throw new InvalidOperationException($"{client.BaseAddress} returned an empty health report.");
+    }
+}
 
 public sealed record HealthEntry(string Status, string? Description);
 
