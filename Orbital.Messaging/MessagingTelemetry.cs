@@ -1,8 +1,6 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Text;
-using OpenTelemetry;
-using OpenTelemetry.Context.Propagation;
 
 namespace Orbital.Messaging;
 
@@ -21,31 +19,30 @@ public static class MessagingTelemetry
     public static readonly Counter<long> DeadLettered = Meter.CreateCounter<long>("orbital.messaging.dead_lettered", description: "Messages sent to a dead-letter queue.");
     public static readonly Histogram<double> HandlingDuration = Meter.CreateHistogram<double>("orbital.messaging.handling.duration", unit: "s", description: "Time to handle one delivery.");
 
-    private static TextMapPropagator Propagator => Propagators.DefaultTextMapPropagator;
+    // The runtime's W3C propagator, the same one ASP.NET Core and HttpClient use, so the trace continues unbroken.
+    private static DistributedContextPropagator Propagator => DistributedContextPropagator.Current;
 
-    /// <summary>Writes the current trace context into message headers.</summary>
-    public static void InjectTraceContext(Activity? activity, IDictionary<string, object?> headers)
-    {
-        var context = activity?.Context ?? Activity.Current?.Context ?? default;
-        if (context == default)
+    /// <summary>Writes the trace context of <paramref name="activity"/> (or the current one) into message headers.</summary>
+    public static void InjectTraceContext(Activity? activity, IDictionary<string, object?> headers) =>
+        Propagator.Inject(activity ?? Activity.Current, headers, static (carrier, key, value) =>
         {
-            return;
-        }
-
-        Propagator.Inject(new PropagationContext(context, Baggage.Current), headers,
-            static (carrier, key, value) => carrier[key] = value);
-    }
+            if (carrier is IDictionary<string, object?> target)
+            {
+                target[key] = value;
+            }
+        });
 
     /// <summary>Captures the current trace context as text headers (for the outbox, which publishes later).</summary>
     public static Dictionary<string, string> CaptureTraceContext()
     {
         var headers = new Dictionary<string, string>(StringComparer.Ordinal);
-        if (Activity.Current is { } current)
+        Propagator.Inject(Activity.Current, headers, static (carrier, key, value) =>
         {
-            Propagator.Inject(new PropagationContext(current.Context, Baggage.Current), headers,
-                static (carrier, key, value) => carrier[key] = value);
-        }
-
+            if (carrier is Dictionary<string, string> target)
+            {
+                target[key] = value;
+            }
+        });
         return headers;
     }
 
@@ -57,9 +54,13 @@ public static class MessagingTelemetry
             return default;
         }
 
-        var propagation = Propagator.Extract(default, headers, static (carrier, key) =>
-            carrier.TryGetValue(key, out var value) && HeaderText(value) is { } text ? [text] : []);
-        return propagation.ActivityContext;
+        Propagator.ExtractTraceIdAndState(headers, static (object? carrier, string name, out string? value, out IEnumerable<string>? values) =>
+        {
+            values = null;
+            value = carrier is IDictionary<string, object?> source && source.TryGetValue(name, out var raw) ? HeaderText(raw) : null;
+        }, out var traceParent, out var traceState);
+
+        return ActivityContext.TryParse(traceParent, traceState, isRemote: true, out var context) ? context : default;
     }
 
     /// <summary>AMQP string headers arrive as UTF-8 bytes.</summary>

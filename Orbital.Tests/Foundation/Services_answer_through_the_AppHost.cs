@@ -9,7 +9,7 @@ public sealed class Services_answer_through_the_AppHost(OrbitalAppFixture orbita
 {
     public static TheoryData<string> Services => [ResourceNames.OrdersService, ResourceNames.BatchService, ResourceNames.PrepService];
 
-    [Theory]
+    [Theory(Timeout = TestTimeouts.EndToEnd)]
     [MemberData(nameof(Services))]
     public async Task Every_service_answers_ping(string service)
     {
@@ -21,7 +21,7 @@ public sealed class Services_answer_through_the_AppHost(OrbitalAppFixture orbita
         Assert.Equal("pong", await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
     }
 
-    [Theory]
+    [Theory(Timeout = TestTimeouts.EndToEnd)]
     [MemberData(nameof(Services))]
     public async Task Every_service_reports_each_dependency_healthy(string service)
     {
@@ -35,7 +35,7 @@ public sealed class Services_answer_through_the_AppHost(OrbitalAppFixture orbita
         Assert.All(health.Entries.Values, entry => Assert.Equal("Healthy", entry.Status));
     }
 
-    [Theory]
+    [Theory(Timeout = TestTimeouts.EndToEnd)]
     [MemberData(nameof(Services))]
     public async Task Every_service_answers_alive(string service)
     {

@@ -21,7 +21,7 @@ public sealed class Services_start_while_a_dependency_is_down(OrbitalAppFixture 
         { "Orbital.Prep", ResourceNames.PrepDatabase },
     };
 
-    [Theory]
+    [Theory(Timeout = TestTimeouts.EndToEnd)]
     [MemberData(nameof(Services))]
     public async Task A_service_starts_without_its_broker_reports_degraded_and_recovers_when_the_broker_returns(string project, string database)
     {

@@ -1,0 +1,63 @@
+using System.Text;
+using Orbital.Messaging;
+using RabbitMQ.Client;
+
+namespace Orbital.Tests.Infrastructure;
+
+/// <summary>Direct AMQP access for tests: inspect queues and read dead letters as an operator would.</summary>
+public sealed class Broker : IAsyncDisposable
+{
+    private readonly IConnection _connection;
+    private readonly IChannel _channel;
+
+    private Broker(IConnection connection, IChannel channel)
+    {
+        _connection = connection;
+        _channel = channel;
+    }
+
+    public static async Task<Broker> ConnectAsync(string connectionString)
+    {
+        var factory = new ConnectionFactory { Uri = new Uri(connectionString), ClientProvidedName = "orbital-tests" };
+        var connection = await factory.CreateConnectionAsync(TestContext.Current.CancellationToken);
+        var channel = await connection.CreateChannelAsync(cancellationToken: TestContext.Current.CancellationToken);
+        return new Broker(connection, channel);
+    }
+
+    /// <summary>A name no other test or run uses.</summary>
+    public static string UniqueName(string prefix) => $"test.{prefix}.{Guid.NewGuid():N}";
+
+    public Task<uint> MessageCountAsync(string queue) => _channel.MessageCountAsync(queue, TestContext.Current.CancellationToken);
+
+    /// <summary>Takes one message off a queue, or null when it is empty.</summary>
+    public async Task<(string Body, IReadOnlyDictionary<string, string?> Headers, IReadOnlyBasicProperties Properties)?> GetAsync(string queue)
+    {
+        var result = await _channel.BasicGetAsync(queue, autoAck: true, TestContext.Current.CancellationToken);
+        if (result is null)
+        {
+            return null;
+        }
+
+        var headers = (result.BasicProperties.Headers ?? new Dictionary<string, object?>())
+            .ToDictionary(pair => pair.Key, pair => MessagingTelemetry.HeaderText(pair.Value), StringComparer.Ordinal);
+        return (Encoding.UTF8.GetString(result.Body.Span), headers, result.BasicProperties);
+    }
+
+    /// <summary>Declares a durable queue bound to a fanout exchange, as a downstream subscriber would.</summary>
+    public async Task<string> BindTestQueueAsync(string exchange)
+    {
+        var queue = UniqueName("subscriber");
+        await Topology.DeclareFanoutExchangeAsync(_channel, exchange, TestContext.Current.CancellationToken);
+        await _channel.QueueDeclareAsync(queue, durable: false, exclusive: false, autoDelete: true, cancellationToken: TestContext.Current.CancellationToken);
+        await _channel.QueueBindAsync(queue, exchange, string.Empty, cancellationToken: TestContext.Current.CancellationToken);
+        return queue;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _channel.CloseAsync();
+        await _connection.CloseAsync();
+        _channel.Dispose();
+        _connection.Dispose();
+    }
+}
