@@ -93,14 +93,21 @@ public sealed class RabbitMqConnection(IOptions<MessagingOptions> options, TimeP
             _disposed = true;
             if (_connection is not null)
             {
-                // A connection that is recovering has no broker to say goodbye to: abort it rather than wait.
-                if (_connection.IsOpen)
+                try
                 {
-                    await _connection.CloseAsync(TimeSpan.FromSeconds(3));
+                    // A connection that is recovering has no broker to say goodbye to: abort it rather than wait.
+                    if (_connection.IsOpen)
+                    {
+                        await _connection.CloseAsync(TimeSpan.FromSeconds(3));
+                    }
+                    else
+                    {
+                        await _connection.AbortAsync(TimeSpan.FromSeconds(1));
+                    }
                 }
-                else
+                catch (Exception ex) when (ex is not OutOfMemoryException)
                 {
-                    await _connection.AbortAsync(TimeSpan.FromSeconds(1));
+                    MessagingLog.CloseFailed(logger, ex.GetBaseException().Message);
                 }
 
                 _connection.Dispose();
