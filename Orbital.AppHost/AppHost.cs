@@ -6,10 +6,14 @@ var builder = DistributedApplication.CreateBuilder(args);
 // PostgreSQL, RabbitMQ and Redis: containers where a container runtime answers, local processes where none does.
 var servers = builder.AddOrbitalServers();
 
+// Development value in appsettings.json; set Parameters:otter-webhook-secret anywhere real.
+var otterWebhookSecret = builder.AddParameter("otter-webhook-secret", secret: true);
+
 builder.AddProject<Projects.Orbital_Orders>(ResourceNames.OrdersService)
     .WithReference(servers.OrdersDatabase).WaitFor(servers.OrdersDatabase)
     .WithReference(servers.RabbitMq).WaitFor(servers.RabbitMq)
     .WithReference(servers.Redis).WaitFor(servers.Redis)
+    .WithEnvironment("Otter__WebhookSecret", otterWebhookSecret)
     .WithHttpHealthCheck("/health");
 
 builder.AddProject<Projects.Orbital_Batch>(ResourceNames.BatchService)

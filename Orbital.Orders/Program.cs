@@ -1,14 +1,19 @@
 using Orbital.Orders.Extensions;
+using Orbital.Orders.Orders;
+using Orbital.Orders.Webhooks;
 
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
 builder.AddOrdersDependencies();
+builder.AddOrderIngestion();
 
 var app = builder.Build();
 
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.MapDefaultEndpoints();
+app.MapOtterWebhooks();
+app.MapOrdersApi();
 
 app.Run();

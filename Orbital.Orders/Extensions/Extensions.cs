@@ -1,5 +1,10 @@
+using Microsoft.EntityFrameworkCore;
+using Npgsql;
 using Orbital.Contracts;
 using Orbital.Messaging;
+using Orbital.Orders.Data;
+using Orbital.Orders.Orders;
+using Orbital.Orders.Webhooks;
 
 namespace Orbital.Orders.Extensions;
 
@@ -9,7 +14,30 @@ internal static class Extensions
     public static void AddOrdersDependencies(this IHostApplicationBuilder builder)
     {
         builder.AddNpgsqlDataSource(ResourceNames.OrdersDatabase);
+        builder.Services.AddDbContextPool<OrdersDbContext>((services, options) => options
+            .UseNpgsql(services.GetRequiredService<NpgsqlDataSource>(),
+                npgsql => npgsql.MigrationsHistoryTable("__ef_migrations_history", OrdersDbContext.Schema))
+            .UseSnakeCaseNamingConvention());
+        // The consumer retries whole messages; a second retry loop inside EF would only hide failures.
+        builder.EnrichNpgsqlDbContext<OrdersDbContext>(settings => settings.DisableRetry = true);
         builder.AddRedisClient(ResourceNames.Redis);
         builder.AddRabbitMqMessaging();
+    }
+
+    /// <summary>Otter webhooks in; normalised orders stored; structured orders out through the outbox.</summary>
+    public static void AddOrderIngestion(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<OtterOptions>()
+            .BindConfiguration(OtterOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddSingleton<OtterEventIntake>();
+
+        builder.Services.AddSingleton<OrdersSchema>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<OrdersSchema>());
+        builder.Services.AddHealthChecks().AddCheck<OrdersSchemaHealthCheck>("orders-schema");
+
+        builder.AddMessageConsumer<OtterEventProcessor>(Queues.OrdersOtterEvents, Exchanges.OtterEvents);
+        builder.AddOutboxRelay();
     }
 }

@@ -43,6 +43,13 @@ public sealed class Broker : IAsyncDisposable
         return (Encoding.UTF8.GetString(result.Body.Span), headers, result.BasicProperties);
     }
 
+    /// <summary>Takes one message's raw body off a queue, or null when it is empty.</summary>
+    public async Task<byte[]?> GetRawAsync(string queue)
+    {
+        var result = await _channel.BasicGetAsync(queue, autoAck: true, TestContext.Current.CancellationToken);
+        return result?.Body.ToArray();
+    }
+
     /// <summary>Declares a durable queue bound to a fanout exchange, as a downstream subscriber would.</summary>
     public async Task<string> BindTestQueueAsync(string exchange)
     {

@@ -1,0 +1,135 @@
+namespace Orbital.Orders.Data;
+
+/// <summary>An order as Otter last described it, with what Orbital needs to apply events in any order.</summary>
+public sealed class OrderEntity
+{
+    /// <summary>Otter's order id (<c>externalIdentifiers.id</c>).</summary>
+    public required string Id { get; set; }
+    public string? FriendlyId { get; set; }
+    public required string StoreId { get; set; }
+    public string? Source { get; set; }
+    public string? SourceType { get; set; }
+    public string? CurrencyCode { get; set; }
+    public required string Status { get; set; }
+    public string? CancellationReason { get; set; }
+    public DateTimeOffset? OrderedAt { get; set; }
+    public string? CustomerNote { get; set; }
+    public string? CustomerName { get; set; }
+    public string? CustomerPhone { get; set; }
+    public string? CustomerEmail { get; set; }
+    public string? FulfillmentMode { get; set; }
+    public string? SchedulingType { get; set; }
+    public DateTimeOffset? PickupTime { get; set; }
+    public DateTimeOffset? EstimatedPickupTime { get; set; }
+    public DateTimeOffset? DeliveryTime { get; set; }
+    public TimeSpan? EstimatedPreparationTime { get; set; }
+    public decimal? Subtotal { get; set; }
+    public decimal? Discount { get; set; }
+    public decimal? Tax { get; set; }
+    public decimal? Tip { get; set; }
+    public decimal? DeliveryFee { get; set; }
+    public decimal? Total { get; set; }
+    public string? CouponCode { get; set; }
+
+    /// <summary>False while only status events have been seen (they can arrive before the order itself).</summary>
+    public bool HasLines { get; set; }
+
+    /// <summary>Time of the full-order event the lines came from; an older one never replaces them.</summary>
+    public DateTimeOffset? LinesEventTime { get; set; }
+
+    /// <summary>Time of the event the status came from; an older one never overwrites it.</summary>
+    public DateTimeOffset? StatusEventTime { get; set; }
+
+    /// <summary>Increases with every applied change; carried in <c>StructuredOrder.version</c>.</summary>
+    public long Version { get; set; }
+
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset UpdatedAt { get; set; }
+
+    public List<OrderItemEntity> Items { get; set; } = [];
+    public List<OrderPromotionEntity> Promotions { get; set; } = [];
+    public List<OrderStatusChangeEntity> StatusHistory { get; set; } = [];
+}
+
+public sealed class OrderItemEntity
+{
+    public long Id { get; set; }
+    public required string OrderId { get; set; }
+    public int Position { get; set; }
+    /// <summary>Otter's <c>lineItemId</c>, else the item id, else the position: stable across updates when Otter sends one.</summary>
+    public required string LineId { get; set; }
+    public string? ItemId { get; set; }
+    public string? Sku { get; set; }
+    public required string Name { get; set; }
+    public int Quantity { get; set; }
+    public string? Note { get; set; }
+    public decimal? Price { get; set; }
+    public string? CategoryId { get; set; }
+    public string? CategoryName { get; set; }
+    public string? StationId { get; set; }
+
+    /// <summary>Every modifier of the line, nested ones included; nesting is kept by <see cref="OrderItemModifierEntity.ParentModifierId"/>.</summary>
+    public List<OrderItemModifierEntity> Modifiers { get; set; } = [];
+}
+
+public sealed class OrderItemModifierEntity
+{
+    public long Id { get; set; }
+    public long OrderItemId { get; set; }
+    public long? ParentModifierId { get; set; }
+    public int Position { get; set; }
+    public string? ModifierId { get; set; }
+    public required string Name { get; set; }
+    public int Quantity { get; set; }
+    public decimal? Price { get; set; }
+    public string? GroupId { get; set; }
+    public string? GroupName { get; set; }
+
+    public OrderItemModifierEntity? Parent { get; set; }
+    public List<OrderItemModifierEntity> Children { get; set; } = [];
+}
+
+public sealed class OrderPromotionEntity
+{
+    public long Id { get; set; }
+    public required string OrderId { get; set; }
+    public string? ExternalId { get; set; }
+    public string? Name { get; set; }
+    public decimal? Value { get; set; }
+}
+
+public sealed class OrderStatusChangeEntity
+{
+    public long Id { get; set; }
+    public required string OrderId { get; set; }
+    public required string Status { get; set; }
+    public DateTimeOffset? EventTime { get; set; }
+    public required string EventId { get; set; }
+    public required string EventType { get; set; }
+    public DateTimeOffset RecordedAt { get; set; }
+}
+
+/// <summary>Every Otter event as received, so any order can be audited and re-processed.</summary>
+public sealed class RawEventEntity
+{
+    public required string EventId { get; set; }
+    public required string EventType { get; set; }
+    public string? StoreId { get; set; }
+    public string? OrderId { get; set; }
+    public DateTimeOffset? EventTime { get; set; }
+    public DateTimeOffset ReceivedAt { get; set; }
+    public required string Body { get; set; }
+    public required string State { get; set; }
+    public string? Detail { get; set; }
+    public DateTimeOffset ProcessedAt { get; set; }
+}
+
+/// <summary>What happened to a raw event.</summary>
+public static class RawEventStates
+{
+    public const string Applied = "applied";
+    /// <summary>Older than what the order already holds: kept for audit, changed nothing.</summary>
+    public const string Stale = "stale";
+    /// <summary>A type Orbital does not act on: stored and acknowledged.</summary>
+    public const string Ignored = "ignored";
+}

@@ -1,0 +1,115 @@
+using Google.Protobuf.WellKnownTypes;
+using Orbital.Contracts.Orders;
+using Orbital.Orders.Data;
+
+namespace Orbital.Orders.Orders;
+
+/// <summary>The stored order as the kitchen's <see cref="StructuredOrder"/>.</summary>
+public static class StructuredOrderMapping
+{
+    /// <summary>Preparation time assumed for an ASAP order that does not say.</summary>
+    public static readonly TimeSpan DefaultPreparationTime = TimeSpan.FromMinutes(15);
+
+    public static StructuredOrder ToStructuredOrder(OrderEntity order, OrderEventKind kind, string sourceEventId)
+    {
+        var structured = new StructuredOrder
+        {
+            OrderId = order.Id,
+            FriendlyId = order.FriendlyId ?? string.Empty,
+            StoreId = order.StoreId,
+            Source = order.Source ?? string.Empty,
+            Status = Status(order.Status),
+            EventKind = kind,
+            FulfillmentMode = FulfillmentMode(order.FulfillmentMode),
+            SchedulingType = IsScheduled(order) ? SchedulingType.FixedTime : SchedulingType.Asap,
+            CustomerNote = order.CustomerNote ?? string.Empty,
+            Version = order.Version,
+            SourceEventId = sourceEventId,
+        };
+        if (order.OrderedAt is { } orderedAt)
+        {
+            structured.OrderedAt = Timestamp.FromDateTimeOffset(orderedAt);
+        }
+
+        if (ReadyBy(order) is { } readyBy)
+        {
+            structured.ReadyBy = Timestamp.FromDateTimeOffset(readyBy);
+        }
+
+        foreach (var item in order.Items.OrderBy(i => i.Position))
+        {
+            var line = new OrderLine
+            {
+                LineId = item.LineId,
+                Sku = item.Sku ?? string.Empty,
+                Name = item.Name,
+                Quantity = item.Quantity,
+                StationId = item.StationId ?? string.Empty,
+                CategoryId = item.CategoryId ?? string.Empty,
+                CategoryName = item.CategoryName ?? string.Empty,
+                Note = item.Note ?? string.Empty,
+            };
+            line.Modifiers.AddRange(Modifiers(item.Modifiers.Where(m => m.Parent is null && m.ParentModifierId is null)));
+            structured.Lines.Add(line);
+        }
+
+        return structured;
+    }
+
+    /// <summary>
+    /// When the food must be ready: the promised time for a scheduled order; ordered-at plus the estimated
+    /// preparation time for an ASAP one.
+    /// </summary>
+    public static DateTimeOffset? ReadyBy(OrderEntity order)
+    {
+        if (IsScheduled(order))
+        {
+            return order.DeliveryTime ?? order.PickupTime ?? order.EstimatedPickupTime;
+        }
+
+        if (order.OrderedAt is { } orderedAt)
+        {
+            return orderedAt + (order.EstimatedPreparationTime ?? DefaultPreparationTime);
+        }
+
+        return order.EstimatedPickupTime;
+    }
+
+    private static bool IsScheduled(OrderEntity order) =>
+        string.Equals(order.SchedulingType, "FIXED_TIME", StringComparison.OrdinalIgnoreCase);
+
+    private static IEnumerable<LineModifier> Modifiers(IEnumerable<OrderItemModifierEntity> modifiers) =>
+        modifiers.OrderBy(m => m.Position).Select(m =>
+        {
+            var modifier = new LineModifier
+            {
+                Id = m.ModifierId ?? string.Empty,
+                Name = m.Name,
+                Quantity = m.Quantity,
+                GroupId = m.GroupId ?? string.Empty,
+                GroupName = m.GroupName ?? string.Empty,
+            };
+            modifier.Modifiers.AddRange(Modifiers(m.Children));
+            return modifier;
+        });
+
+    private static OrderStatus Status(string status) => status switch
+    {
+        "NEW_ORDER" => OrderStatus.New,
+        "CONFIRMED" => OrderStatus.Confirmed,
+        "PREPARED" => OrderStatus.Prepared,
+        "PICKED_UP" => OrderStatus.PickedUp,
+        "FULFILLED" => OrderStatus.Fulfilled,
+        "CANCELED" => OrderStatus.Canceled,
+        "REJECTED" => OrderStatus.Rejected,
+        _ => OrderStatus.Unknown,
+    };
+
+    private static FulfillmentMode FulfillmentMode(string? mode) => mode?.ToUpperInvariant() switch
+    {
+        "DELIVERY" => Contracts.Orders.FulfillmentMode.Delivery,
+        "PICKUP" or "PICK_UP" => Contracts.Orders.FulfillmentMode.Pickup,
+        "DINE_IN" => Contracts.Orders.FulfillmentMode.DineIn,
+        _ => Contracts.Orders.FulfillmentMode.Unspecified,
+    };
+}
