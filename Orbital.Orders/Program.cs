@@ -15,5 +15,6 @@ app.UseStatusCodePages();
 app.MapDefaultEndpoints();
 app.MapOtterWebhooks();
 app.MapOrdersApi();
+app.MapDeadLettersApi();
 
 app.Run();

@@ -11,7 +11,69 @@ public static class OrdersApi
     {
         var orders = app.MapGroup("/orders").WithTags("Orders");
         orders.MapGet("/{id}", GetOrderAsync).WithName("GetOrder");
+        orders.MapGet("/", ListOrdersAsync).WithName("ListOrders");
         return app;
+    }
+
+    public const int MaxPageSize = 500;
+
+    /// <summary>
+    /// Orders of a store changed since a time, oldest change first. Keyset-paged: pass the response's
+    /// <c>next</c> back as <c>after</c> to read on.
+    /// </summary>
+    public static async Task<Results<Ok<OrderPage>, ValidationProblem>> ListOrdersAsync(
+        OrdersDbContext db,
+        CancellationToken cancellationToken,
+        string? storeId = null,
+        DateTimeOffset? since = null,
+        string? after = null,
+        int limit = 100)
+    {
+        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        if (limit is < 1 or > MaxPageSize)
+        {
+            errors["limit"] = [$"limit must be 1 to {MaxPageSize}."];
+        }
+
+        var cursor = after is null ? null : PageCursor.Parse(after);
+        if (after is not null && cursor is null)
+        {
+            errors["after"] = ["after must be the 'next' value of a previous page."];
+        }
+
+        if (errors.Count > 0)
+        {
+            return TypedResults.ValidationProblem(errors);
+        }
+
+        var query = db.Orders.AsNoTracking();
+        if (!string.IsNullOrWhiteSpace(storeId))
+        {
+            query = query.Where(o => o.StoreId == storeId);
+        }
+
+        if (since is { } from)
+        {
+            var fromUtc = from.ToUniversalTime();
+            query = query.Where(o => o.UpdatedAt >= fromUtc);
+        }
+
+        if (cursor is { } position)
+        {
+            // Runs as SQL, where the database's collation orders ids; the page order below uses the same one.
+#pragma warning disable CA1309
+            query = query.Where(o => o.UpdatedAt > position.UpdatedAt || (o.UpdatedAt == position.UpdatedAt && string.Compare(o.Id, position.Id) > 0));
+#pragma warning restore CA1309
+        }
+
+        var page = await query
+            .OrderBy(o => o.UpdatedAt).ThenBy(o => o.Id)
+            .Take(limit + 1)
+            .Select(o => new OrderSummary(o.Id, o.FriendlyId, o.StoreId, o.Source, o.Status, o.OrderedAt, o.Total, o.Version, o.UpdatedAt))
+            .ToListAsync(cancellationToken);
+
+        var next = page.Count > limit ? new PageCursor(page[limit - 1].UpdatedAt, page[limit - 1].Id).ToString() : null;
+        return TypedResults.Ok(new OrderPage([.. page.Take(limit)], next));
     }
 
     public static async Task<Results<Ok<OrderResponse>, ProblemHttpResult>> GetOrderAsync(string id, OrdersDbContext db, CancellationToken cancellationToken)
@@ -67,6 +129,35 @@ public sealed record OrderResponse(
             ModifierResponse.Tree(i.Modifiers, parentId: null)))],
         [.. order.Promotions.Select(p => new PromotionResponse(p.ExternalId, p.Name, p.Value))],
         [.. order.StatusHistory.OrderBy(s => s.EventTime).Select(s => new StatusChangeResponse(s.Status, s.EventTime, s.EventType))]);
+}
+
+public sealed record OrderPage(IReadOnlyList<OrderSummary> Orders, string? Next);
+
+public sealed record OrderSummary(
+    string Id, string? FriendlyId, string StoreId, string? Source, string Status, DateTimeOffset? OrderedAt, decimal? Total, long Version, DateTimeOffset UpdatedAt);
+
+/// <summary>Where a page ended: the last order's change time and id, as one opaque token.</summary>
+public sealed record PageCursor(DateTimeOffset UpdatedAt, string Id)
+{
+    public override string ToString() =>
+        Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"{UpdatedAt.UtcTicks}|{Id}"));
+
+    public static PageCursor? Parse(string token)
+    {
+        try
+        {
+            var text = System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(token));
+            var separator = text.IndexOf('|', StringComparison.Ordinal);
+            return separator > 0 && long.TryParse(text[..separator], System.Globalization.CultureInfo.InvariantCulture, out var ticks)
+                && ticks >= DateTimeOffset.MinValue.UtcTicks && ticks <= DateTimeOffset.MaxValue.UtcTicks
+                ? new PageCursor(new DateTimeOffset(ticks, TimeSpan.Zero), text[(separator + 1)..])
+                : null;
+        }
+        catch (FormatException)
+        {
+            return null;
+        }
+    }
 }
 
 public sealed record OrderTotals(decimal? Subtotal, decimal? Discount, decimal? Tax, decimal? Tip, decimal? DeliveryFee, decimal? Total, string? CouponCode);

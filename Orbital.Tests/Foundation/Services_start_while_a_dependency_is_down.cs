@@ -32,13 +32,14 @@ public sealed class Services_start_while_a_dependency_is_down(OrbitalAppFixture 
             [$"ConnectionStrings__{ResourceNames.RabbitMq}"] = new UriBuilder(rabbitMq) { Port = broker.Port }.Uri.ToString(),
             [$"ConnectionStrings__{database}"] = await orbital.ConnectionStringAsync(database),
             [$"ConnectionStrings__{ResourceNames.Redis}"] = await orbital.ConnectionStringAsync(ResourceNames.Redis),
+            ["Otter__WebhookSecret"] = Otter.WebhookSecret,
         });
         using var client = service.CreateClient();
 
         await Poll.UntilAsync(
             token => client.GetAsync("/ping", token),
             response => response.StatusCode == HttpStatusCode.OK,
-            Timeout, $"{project} to answer /ping with its broker unreachable. Output:\n{service.Output}");
+            Timeout, () => $"{project} to answer /ping with its broker unreachable. Output:\n{service.Output}");
         var degraded = await client.GetHealthAsync(TestContext.Current.CancellationToken);
         Assert.Equal("Degraded", degraded.Status);
         Assert.Equal("Degraded", degraded.Entries[ResourceNames.RabbitMq].Status);

@@ -8,7 +8,11 @@ public static class Poll
 {
     private static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(100);
 
-    public static async Task<T> UntilAsync<T>(Func<CancellationToken, Task<T>> probe, Func<T, bool> done, TimeSpan timeout, string what)
+    public static Task<T> UntilAsync<T>(Func<CancellationToken, Task<T>> probe, Func<T, bool> done, TimeSpan timeout, string what) =>
+        UntilAsync(probe, done, timeout, () => what);
+
+    /// <summary>As above, with a description made only on failure (e.g. to include a process's output by then).</summary>
+    public static async Task<T> UntilAsync<T>(Func<CancellationToken, Task<T>> probe, Func<T, bool> done, TimeSpan timeout, Func<string> what)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
         deadline.CancelAfter(timeout);
@@ -41,6 +45,6 @@ public static class Poll
             }
         }
 
-        throw new TimeoutException($"Waited {timeout.TotalSeconds:0} s for {what}; last seen: {(object?)lastError?.Message ?? last}");
+        throw new TimeoutException($"Waited {timeout.TotalSeconds:0} s for {what()}; last seen: {(object?)lastError?.Message ?? last}");
     }
 }

@@ -29,7 +29,7 @@ public sealed class A_consumer_killed_mid_stream_loses_nothing(OrbitalAppFixture
         {
             using var doomedClient = doomed.CreateClient();
             await Poll.UntilAsync(token => doomedClient.GetHealthAsync(token), health => health.Status == "Healthy",
-                TimeSpan.FromSeconds(60), $"the second Orders instance to be healthy. Output:\n{doomed.Output}");
+                TimeSpan.FromSeconds(60), () => $"the second Orders instance to be healthy. Output:\n{doomed.Output}");
 
             using var orders = orbital.CreateClient(ResourceNames.OrdersService);
             var orderIds = Enumerable.Range(0, OrderCount).Select(_ => Otter.NewId()).ToList();

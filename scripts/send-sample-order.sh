@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Signs and sends a sample Otter order to a running Orbital (./run.sh), the way Otter does, then shows it as stored.
+#   scripts/send-sample-order.sh [orders-url] [webhook-secret]
+set -euo pipefail
+orders=${1:-http://localhost:8001}
+secret=${2:-${OTTER_WEBHOOK_SECRET:-orbital-dev-webhook-secret}}
+
+event_id=$(cat /proc/sys/kernel/random/uuid)
+order_id=$(cat /proc/sys/kernel/random/uuid)
+now=$(date -u +%Y-%m-%dT%H:%M:%S.000Z)
+body=$(cat <<JSON
+{"eventId":"$event_id","eventTime":"$now","eventType":"orders.new_order",
+ "metadata":{"storeId":"store-demo-1","applicationId":"sample","resourceId":"$order_id","payload":{
+  "externalIdentifiers":{"id":"$order_id","friendlyId":"${order_id:0:6}","source":"ubereats"},
+  "currencyCode":"EUR","status":"NEW_ORDER","orderedAt":"$now",
+  "fulfillmentInfo":{"fulfillmentMode":"DELIVERY","schedulingType":"ASAP"},
+  "preparationTime":{"estimatedPreparationTime":"PT15M"},
+  "orderTotal":{"subtotal":19.40,"tax":1.55,"total":20.95},
+  "items":[
+   {"quantity":2,"id":"burger","lineItemId":"line-1","skuId":"SKU-BURGER","name":"Smash burger","price":8.50,"stationId":"grill",
+    "modifiers":[{"quantity":1,"id":"cheese","name":"Cheddar","groupName":"Extras","modifiers":[]}]},
+   {"quantity":1,"id":"fries","lineItemId":"line-2","skuId":"SKU-FRIES","name":"Fries","price":2.40,"stationId":"fryer","modifiers":[]}
+  ]}}}
+JSON
+)
+signature=$(printf '%s' "$body" | openssl dgst -sha256 -hmac "$secret" -binary | base64 -w0)
+
+status=$(curl -s -o /dev/stderr -w '%{http_code}' -X POST "$orders/webhooks/otter" \
+  -H 'Content-Type: application/json' -H "X-HMAC-SHA256: $signature" --data-binary "$body")
+echo "POST /webhooks/otter -> $status (event $event_id, order $order_id)"
+[[ $status == 200 ]] || exit 1
+
+for _ in $(seq 1 50); do
+  if curl -sf "$orders/orders/$order_id" -o /tmp/orbital-sample-order.json; then
+    echo "Stored:"; cat /tmp/orbital-sample-order.json; echo
+    exit 0
+  fi
+  sleep 0.1
+done
+echo "The order was accepted but is not stored yet: look at the orders resource's logs in the dashboard." >&2
+exit 1
