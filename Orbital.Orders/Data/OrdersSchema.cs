@@ -35,8 +35,10 @@ public sealed partial class OrdersSchema(IServiceScopeFactory scopes, NpgsqlData
             {
                 return;
             }
-            catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException or TimeoutException)
+            catch (Exception ex)
             {
+                // Whatever stops the migration now (server down, starting up, refusing connections) is retried:
+                // a failed background service would stop the whole host.
                 Log.NotYet(logger, delay.TotalSeconds, ex.GetBaseException().Message);
                 try
                 {
