@@ -18,15 +18,18 @@ public sealed class DeadLetterQueue(RabbitMqConnection connection, IMessagePubli
     }
 
     /// <summary>
-    /// Sends up to <paramref name="max"/> dead letters back to the queue they came from (not to its exchange,
-    /// so other subscribers do not see them twice). Each is removed only after the broker confirms its replay.
+    /// Sends up to <paramref name="max"/> of the dead letters waiting now back to the queue they came from (not to
+    /// its exchange, so other subscribers do not see them twice). Each is removed only after the broker confirms its replay.
     /// </summary>
     public async Task<IReadOnlyList<DeadLetter>> ReplayAsync(string queue, int max, CancellationToken cancellationToken)
     {
         var amqp = await connection.GetAsync(cancellationToken);
         await using var channel = await amqp.CreateChannelAsync(cancellationToken: cancellationToken);
+        // Only what waits now: a replayed letter that fails again lands behind these, and must not be replayed in a loop.
+        var waiting = await channel.MessageCountAsync(Topology.DeadLetterQueueFor(queue), cancellationToken);
+        var limit = (int)Math.Min(max, waiting);
         var replayed = new List<DeadLetter>();
-        while (replayed.Count < max)
+        while (replayed.Count < limit)
         {
             var result = await channel.BasicGetAsync(Topology.DeadLetterQueueFor(queue), autoAck: false, cancellationToken);
             if (result is null)
