@@ -119,22 +119,18 @@ public sealed class ConfirmedPublisher(RabbitMqConnection connection, TimeProvid
 
     public async ValueTask DisposeAsync()
     {
-        if (_channel is not null)
+        // Registered both as itself and as IMessagePublisher, so the container disposes it twice.
+        if (Interlocked.Exchange(ref _channel, null) is { } channel)
         {
-            try
+            await AmqpShutdown.RunBoundedAsync(async () =>
             {
-                if (_channel.IsOpen)
+                if (channel.IsOpen)
                 {
-                    using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
-                    await _channel.CloseAsync(timeout.Token);
+                    await channel.CloseAsync();
                 }
-            }
-            catch (Exception ex) when (ex is not OutOfMemoryException)
-            {
-                MessagingLog.CloseFailed(logger, ex.GetBaseException().Message);
-            }
 
-            _channel.Dispose();
+                channel.Dispose();
+            }, "closing the publisher channel", logger);
         }
     }
 }

@@ -128,17 +128,9 @@ public sealed partial class QueueConsumer<THandler>(
         }
 
         await base.StopAsync(cancellationToken);
-        if (_channel is { IsOpen: true })
+        if (_channel is { IsOpen: true } open)
         {
-            try
-            {
-                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
-                await _channel.CloseAsync(timeout.Token);
-            }
-            catch (Exception ex) when (ex is not OutOfMemoryException)
-            {
-                Log.CancelFailed(logger, binding.Queue, ex.GetBaseException().Message);
-            }
+            await AmqpShutdown.RunBoundedAsync(() => open.CloseAsync(), $"closing the channel of {binding.Queue}", logger);
         }
     }
 
@@ -316,7 +308,11 @@ public sealed partial class QueueConsumer<THandler>(
     {
         _stopping.Dispose();
         _abortHandling.Dispose();
-        _channel?.Dispose();
+        if (_channel is { } channel)
+        {
+            AmqpShutdown.RunBounded(channel.Dispose, $"disposing the channel of {binding.Queue}", logger);
+        }
+
         base.Dispose();
     }
 

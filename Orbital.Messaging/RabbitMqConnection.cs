@@ -91,27 +91,18 @@ public sealed class RabbitMqConnection(IOptions<MessagingOptions> options, TimeP
         try
         {
             _disposed = true;
-            if (_connection is not null)
+            if (_connection is { } connection)
             {
-                try
-                {
-                    // A connection that is recovering has no broker to say goodbye to: abort it rather than wait.
-                    if (_connection.IsOpen)
-                    {
-                        await _connection.CloseAsync(TimeSpan.FromSeconds(3));
-                    }
-                    else
-                    {
-                        await _connection.AbortAsync(TimeSpan.FromSeconds(1));
-                    }
-                }
-                catch (Exception ex) when (ex is not OutOfMemoryException)
-                {
-                    MessagingLog.CloseFailed(logger, ex.GetBaseException().Message);
-                }
-
-                _connection.Dispose();
                 _connection = null;
+                // A connection that is recovering has no broker to say goodbye to: abort it rather than wait.
+                await AmqpShutdown.RunBoundedAsync(
+                    () => connection.IsOpen ? connection.CloseAsync(AmqpShutdown.StepLimit) : connection.AbortAsync(AmqpShutdown.StepLimit),
+                    "closing the AMQP connection", logger);
+                await AmqpShutdown.RunBoundedAsync(() =>
+                {
+                    connection.Dispose();
+                    return Task.CompletedTask;
+                }, "disposing the AMQP connection", logger);
             }
         }
         finally
