@@ -1,4 +1,5 @@
 using Orbital.AppHost.Infrastructure;
+using Microsoft.Extensions.Configuration;
 using Orbital.Contracts;
 
 var builder = DistributedApplication.CreateBuilder(args);
@@ -9,12 +10,22 @@ var servers = builder.AddOrbitalServers();
 // Development value in appsettings.json; set Parameters:otter-webhook-secret anywhere real.
 var otterWebhookSecret = builder.AddParameter("otter-webhook-secret", secret: true);
 
-builder.AddProject<Projects.Orbital_Orders>(ResourceNames.OrdersService)
+var orders = builder.AddProject<Projects.Orbital_Orders>(ResourceNames.OrdersService)
     .WithReference(servers.OrdersDatabase).WaitFor(servers.OrdersDatabase)
     .WithReference(servers.RabbitMq).WaitFor(servers.RabbitMq)
     .WithReference(servers.Redis).WaitFor(servers.Redis)
     .WithEnvironment("Otter__WebhookSecret", otterWebhookSecret)
     .WithHttpHealthCheck("/health");
+
+// Otter's Public API for missed-order recovery (Otter:Api:BaseUrl, ClientId, ClientSecret; Otter:Recovery:*):
+// unset, the recovery job runs and reports that it is not configured. Keep the client secret in user secrets.
+foreach (var (key, value) in builder.Configuration.GetSection("Otter").AsEnumerable())
+{
+    if (value is not null && !key.EndsWith("WebhookSecret", StringComparison.OrdinalIgnoreCase))
+    {
+        orders.WithEnvironment(key.Replace(":", "__", StringComparison.Ordinal), value);
+    }
+}
 
 builder.AddProject<Projects.Orbital_Batch>(ResourceNames.BatchService)
     .WithReference(servers.BatchDatabase).WaitFor(servers.BatchDatabase)

@@ -1,5 +1,6 @@
 using Orbital.Orders.Extensions;
 using Orbital.Orders.Orders;
+using Orbital.Orders.Recovery;
 using Orbital.Orders.Webhooks;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -7,6 +8,7 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
 builder.AddOrdersDependencies();
 builder.AddOrderIngestion();
+builder.AddMissedOrderRecovery();
 
 var app = builder.Build();
 
@@ -16,5 +18,6 @@ app.MapDefaultEndpoints();
 app.MapOtterWebhooks();
 app.MapOrdersApi();
 app.MapDeadLettersApi();
+app.MapRecoveryApi();
 
 app.Run();

@@ -4,7 +4,9 @@ using Orbital.Contracts;
 using Orbital.Messaging;
 using Orbital.Orders.Data;
 using Orbital.Orders.Orders;
+using Orbital.Orders.Recovery;
 using Orbital.Orders.Webhooks;
+using Orbital.Scheduling;
 
 namespace Orbital.Orders.Extensions;
 
@@ -39,5 +41,18 @@ internal static class Extensions
 
         builder.AddMessageConsumer<OtterEventProcessor>(Queues.OrdersOtterEvents, Exchanges.OtterEvents);
         builder.AddOutboxRelay();
+    }
+
+    /// <summary>Missed-order recovery: a Hangfire job (schema <c>orders_jobs</c>) reading Otter's order feed.</summary>
+    public static void AddMissedOrderRecovery(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<MissedOrderRecoveryOptions>()
+            .BindConfiguration(MissedOrderRecoveryOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+
+        builder.Services.AddOtterApiClient(builder.Configuration);
+        builder.Services.AddSingleton<MissedOrderRecoveryMetrics>();
+
+        builder.AddScheduledJobs("orders_jobs");
+        builder.AddRecurringJob<MissedOrderRecoveryJob>(MissedOrderRecoveryJob.JobId, MissedOrderRecoveryJob.DefaultSchedule);
     }
 }

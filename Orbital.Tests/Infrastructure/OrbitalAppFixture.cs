@@ -24,14 +24,26 @@ public sealed class OrbitalAppFixture : IAsyncLifetime
     private static readonly string[] Services = [ResourceNames.OrdersService, ResourceNames.BatchService, ResourceNames.PrepService];
 
     private DistributedApplication? _app;
+    private FakeOtterApi? _otterApi;
+
+    /// <summary>The local Otter Public API the Orders service's missed-order recovery reads.</summary>
+    public FakeOtterApi OtterApi => _otterApi ?? throw new InvalidOperationException("The Otter stand-in has not started.");
 
     public DistributedApplication App => _app ?? throw new InvalidOperationException("The AppHost has not started.");
 
     public async ValueTask InitializeAsync()
     {
         using var timeout = new CancellationTokenSource(StartTimeout);
+        _otterApi = await FakeOtterApi.StartAsync();
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Orbital_AppHost>(
-            [$"--Orbital:Infrastructure:Ephemeral=true"], timeout.Token);
+            [
+                "--Orbital:Infrastructure:Ephemeral=true",
+                $"--Otter:Api:BaseUrl={_otterApi.BaseUrl}",
+                $"--Otter:Api:ClientId={FakeOtterApi.ClientId}",
+                $"--Otter:Api:ClientSecret={FakeOtterApi.ClientSecret}",
+                "--Otter:Api:RetryDelay=00:00:00.200",
+                "--Otter:Recovery:SettleDelay=00:00:00",
+            ], timeout.Token);
         builder.Services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
 
         _app = await builder.BuildAsync(timeout.Token);
@@ -90,6 +102,11 @@ public sealed class OrbitalAppFixture : IAsyncLifetime
         {
             await _app.StopAsync();
             await _app.DisposeAsync();
+        }
+
+        if (_otterApi is not null)
+        {
+            await _otterApi.DisposeAsync();
         }
     }
 }
