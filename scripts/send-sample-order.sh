@@ -17,9 +17,9 @@ body=$(cat <<JSON
   "preparationTime":{"estimatedPreparationTime":"PT15M"},
   "orderTotal":{"subtotal":19.40,"tax":1.55,"total":20.95},
   "items":[
-   {"quantity":2,"id":"burger","lineItemId":"line-1","skuId":"SKU-BURGER","name":"Smash burger","price":8.50,"stationId":"grill",
+   {"quantity":2,"id":"burger","lineItemId":"line-1","skuId":"burger","name":"Smash burger","price":8.50,"stationId":"grill",
     "modifiers":[{"quantity":1,"id":"cheese","name":"Cheddar","groupName":"Extras","modifiers":[]}]},
-   {"quantity":1,"id":"fries","lineItemId":"line-2","skuId":"SKU-FRIES","name":"Fries","price":2.40,"stationId":"fryer","modifiers":[]}
+   {"quantity":1,"id":"fries","lineItemId":"line-2","skuId":"fries","name":"Fries","price":2.40,"stationId":"fryer","modifiers":[]}
   ]}}}
 JSON
 )

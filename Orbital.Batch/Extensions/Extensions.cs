@@ -1,3 +1,9 @@
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Orbital.Batch.Batching;
+using Orbital.Batch.Board;
+using Orbital.Batch.Data;
+using Orbital.Batch.Events;
+using Orbital.Batch.ReferenceData;
 using Orbital.Contracts;
 using Orbital.Messaging;
 
@@ -11,5 +17,33 @@ internal static class Extensions
         builder.AddNpgsqlDataSource(ResourceNames.BatchDatabase);
         builder.AddRedisClient(ResourceNames.Redis);
         builder.AddRabbitMqMessaging();
+    }
+
+    /// <summary>Structured orders in, batch items out: the schema, the reference data, the rule and the consumer.</summary>
+    public static void AddKitchenBatching(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<BatchingOptions>().BindConfiguration(BatchingOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+
+        builder.Services.AddSingleton<BatchSchema>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<BatchSchema>());
+        builder.Services.AddHealthChecks().AddCheck<BatchSchemaHealthCheck>("batch-schema", HealthStatus.Degraded);
+
+        builder.Services.AddSingleton<SeedMenu>();
+        builder.Services.AddSingleton<ReferenceDataCache>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<ReferenceDataCache>());
+
+        builder.Services.AddSingleton<OrderBatcher>();
+        builder.Services.AddSingleton<BatchItemActions>();
+        builder.AddMessageConsumer<StructuredOrderHandler>(Queues.BatchStructuredOrders, Exchanges.StructuredOrderData);
+    }
+
+    /// <summary>Kitchen screens: the live event stream across instances and the station boards in Redis.</summary>
+    public static void AddKitchenScreens(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<KitchenEventsOptions>().BindConfiguration(KitchenEventsOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<KitchenEventBus>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<KitchenEventBus>());
+        builder.Services.AddSingleton<StationBoardCache>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<StationBoardCache>());
     }
 }

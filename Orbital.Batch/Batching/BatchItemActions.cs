@@ -1,0 +1,133 @@
+using Npgsql;
+using NpgsqlTypes;
+using Orbital.Batch.Board;
+using Orbital.Batch.Data;
+using Orbital.Batch.Events;
+using Orbital.Batch.ReferenceData;
+using Microsoft.Extensions.Options;
+
+namespace Orbital.Batch.Batching;
+
+public enum KitchenAction
+{
+    Start,
+    Complete,
+    Recall,
+}
+
+public enum ActionResult
+{
+    Done,
+    NotFound,
+    /// <summary>Another screen got there first, or the item is not in a state this action applies to.</summary>
+    Conflict,
+}
+
+/// <summary>
+/// What a cook does at a screen: start a batch item (a cooking session begins), complete it (bump), recall a bumped
+/// one. Each is one conditional update, so when two screens act on the same item one wins and the other gets a
+/// conflict; a session row records who did what when, for comparing cook times with prep times later.
+/// </summary>
+public sealed class BatchItemActions(
+    NpgsqlDataSource dataSource,
+    KitchenEventBus bus,
+    StationBoardCache board,
+    ReferenceDataCache reference,
+    IOptions<BatchingOptions> options,
+    TimeProvider time)
+{
+    public async Task<(ActionResult Result, BatchItemView? Item)> ApplyAsync(
+        long id, KitchenAction action, long? expectedVersion, string? by, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+
+        var (from, to, eventType) = action switch
+        {
+            KitchenAction.Start => (new[] { "pending" }, "in_progress", KitchenEventTypes.Started),
+            KitchenAction.Complete => (new[] { "pending", "in_progress" }, "done", KitchenEventTypes.Completed),
+            KitchenAction.Recall => (new[] { "done" }, "in_progress", KitchenEventTypes.Recalled),
+            _ => throw new ArgumentOutOfRangeException(nameof(action)),
+        };
+
+        await using var update = new NpgsqlCommand(
+            """
+            UPDATE batch.batch_items SET status = $3, updated_at = $4, version = version + 1, changed = false,
+                   started_at = CASE WHEN $3 = 'in_progress' THEN $4 ELSE started_at END,
+                   completed_at = CASE WHEN $3 = 'done' THEN $4 ELSE NULL END
+            WHERE id = $1 AND status = ANY($2) AND ($5::bigint IS NULL OR version = $5)
+            RETURNING station_id, sku, quantity
+            """, connection, transaction);
+        update.Parameters.Add(new NpgsqlParameter { Value = id });
+        update.Parameters.Add(new NpgsqlParameter { Value = from });
+        update.Parameters.Add(new NpgsqlParameter { Value = to });
+        update.Parameters.Add(new NpgsqlParameter { Value = now });
+        update.Parameters.Add(new NpgsqlParameter { Value = (object?)expectedVersion ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bigint });
+        string stationId, sku;
+        int quantity;
+        await using (var reader = await update.ExecuteReaderAsync(cancellationToken))
+        {
+            if (!await reader.ReadAsync(cancellationToken))
+            {
+                await reader.DisposeAsync();
+                var current = (await BatchItemRows.ReadViewsAsync(connection, transaction, [id], cancellationToken)).FirstOrDefault();
+                return (current is null ? ActionResult.NotFound : ActionResult.Conflict, current);
+            }
+
+            (stationId, sku, quantity) = (reader.GetString(0), reader.GetString(1), reader.GetInt32(2));
+        }
+
+        await RecordSessionAsync(connection, transaction, id, action, stationId, sku, quantity, by, now, cancellationToken);
+        var view = (await BatchItemRows.ReadViewsAsync(connection, transaction, [id], cancellationToken)).Single();
+        var events = await BatchItemRows.AppendEventsAsync(connection, transaction, [(eventType, view)], now, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+
+        await bus.PublishAsync(events);
+        await board.UpdateAsync([view], cancellationToken);
+        return (ActionResult.Done, view);
+    }
+
+    private async Task RecordSessionAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, long id, KitchenAction action, string stationId, string sku, int quantity,
+        string? by, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        if (action == KitchenAction.Complete)
+        {
+            await using var close = new NpgsqlCommand(
+                """
+                UPDATE batch.batch_item_sessions SET completed_at = $2, completed_by = $3, completed_quantity = $4, updated_at = $2
+                WHERE batch_item_id = $1 AND completed_at IS NULL
+                """, connection, transaction);
+            close.Parameters.Add(new NpgsqlParameter { Value = id });
+            close.Parameters.Add(new NpgsqlParameter { Value = now });
+            close.Parameters.Add(new NpgsqlParameter { Value = (object?)by ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+            close.Parameters.Add(new NpgsqlParameter { Value = quantity });
+            if (await close.ExecuteNonQueryAsync(cancellationToken) > 0)
+            {
+                return;
+            }
+        }
+
+        // A start or a recall opens a session; a bump without a start records one that started and ended at once.
+        var planned = reference.Current.ItemsBySku.TryGetValue(sku, out var item) ? item.PrepSeconds : (int)options.Value.DefaultPrepTime.TotalSeconds;
+        await using var open = new NpgsqlCommand(
+            """
+            INSERT INTO batch.batch_item_sessions (batch_item_id, station_id, sku, quantity, planned_prep_seconds, started_at, started_by,
+                                                   completed_at, completed_by, completed_quantity, updated_at)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $6)
+            """, connection, transaction);
+        var completed = action == KitchenAction.Complete;
+        open.Parameters.Add(new NpgsqlParameter { Value = id });
+        open.Parameters.Add(new NpgsqlParameter { Value = stationId });
+        open.Parameters.Add(new NpgsqlParameter { Value = sku });
+        open.Parameters.Add(new NpgsqlParameter { Value = quantity });
+        open.Parameters.Add(new NpgsqlParameter { Value = planned });
+        open.Parameters.Add(new NpgsqlParameter { Value = now });
+        open.Parameters.Add(new NpgsqlParameter { Value = (object?)by ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        open.Parameters.Add(new NpgsqlParameter { Value = completed ? now : DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+        open.Parameters.Add(new NpgsqlParameter { Value = completed ? (object?)by ?? DBNull.Value : DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        open.Parameters.Add(new NpgsqlParameter { Value = completed ? quantity : DBNull.Value, NpgsqlDbType = NpgsqlDbType.Integer });
+        await open.ExecuteNonQueryAsync(cancellationToken);
+    }
+}

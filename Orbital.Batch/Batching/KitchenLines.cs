@@ -1,0 +1,76 @@
+using System.Text;
+using Orbital.Batch.ReferenceData;
+using Orbital.Contracts.Orders;
+
+namespace Orbital.Batch.Batching;
+
+/// <summary>Turns a structured order's lines into kitchen lines: station, prep time and fire-at from the reference data.</summary>
+public static class KitchenLines
+{
+    public static List<KitchenLine> From(StructuredOrder order, KitchenReferenceData reference, BatchingOptions options)
+    {
+        var readyBy = order.ReadyBy?.ToDateTimeOffset() ?? order.OrderedAt?.ToDateTimeOffset() ?? DateTimeOffset.UnixEpoch;
+        var lines = new List<KitchenLine>(order.Lines.Count);
+        foreach (var line in order.Lines)
+        {
+            if (line.Quantity <= 0)
+            {
+                continue;
+            }
+
+            var sku = string.IsNullOrEmpty(line.Sku) ? $"name:{line.Name}" : line.Sku;
+            reference.ItemsBySku.TryGetValue(sku, out var item);
+            var station = item?.StationId
+                ?? (string.IsNullOrWhiteSpace(line.StationId) ? KitchenReferenceData.UnassignedStationId : line.StationId);
+            var prep = item is null ? options.DefaultPrepTime : TimeSpan.FromSeconds(item.PrepSeconds);
+            lines.Add(new KitchenLine(
+                line.LineId,
+                new BatchKey(station, sku, Signature(line.Modifiers)),
+                item?.Name ?? line.Name,
+                Display(line.Modifiers),
+                line.Quantity,
+                readyBy - prep,
+                item?.Batchable ?? true,
+                item?.MaxBatchSize ?? options.DefaultMaxBatchSize));
+        }
+
+        return lines;
+    }
+
+    /// <summary>The same modifiers in any order give the same signature; nesting and quantities count.</summary>
+    public static string Signature(IEnumerable<LineModifier> modifiers)
+    {
+        var parts = modifiers
+            .Select(m => $"{(string.IsNullOrEmpty(m.Id) ? m.Name : m.Id)}x{Math.Max(m.Quantity, 1)}" + (m.Modifiers.Count > 0 ? $"({Signature(m.Modifiers)})" : string.Empty))
+            .Order(StringComparer.Ordinal);
+        return string.Join(";", parts);
+    }
+
+    /// <summary>How a cook reads them: "2× Bacon", "Cheese › Extra cheddar".</summary>
+    public static List<string> Display(IEnumerable<LineModifier> modifiers)
+    {
+        var shown = new List<string>();
+        foreach (var modifier in modifiers)
+        {
+            Describe(modifier, string.Empty, shown);
+        }
+
+        return shown;
+    }
+
+    private static void Describe(LineModifier modifier, string prefix, List<string> shown)
+    {
+        var text = new StringBuilder(prefix);
+        if (modifier.Quantity > 1)
+        {
+            text.Append(modifier.Quantity).Append("× ");
+        }
+
+        text.Append(modifier.Name);
+        shown.Add(text.ToString());
+        foreach (var nested in modifier.Modifiers)
+        {
+            Describe(nested, $"{text} › ", shown);
+        }
+    }
+}

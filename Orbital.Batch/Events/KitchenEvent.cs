@@ -1,0 +1,43 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Orbital.Batch.Events;
+
+/// <summary>A batch item as screens show it.</summary>
+public sealed record BatchItemView(
+    long Id,
+    string StationId,
+    string Sku,
+    string Name,
+    IReadOnlyList<string> Modifiers,
+    int Quantity,
+    DateTimeOffset FireAt,
+    string Status,
+    bool Changed,
+    string? Flag,
+    int OrderCount,
+    long Version,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset UpdatedAt,
+    DateTimeOffset? StartedAt,
+    DateTimeOffset? CompletedAt);
+
+/// <summary>One change on the kitchen board. Ids increase and are shared by every Batch instance.</summary>
+public sealed record KitchenEvent(long Id, string Type, string StationId, BatchItemView Item);
+
+public static class KitchenEventTypes
+{
+    public const string Created = "created";
+    public const string Changed = "changed";
+    public const string Started = "started";
+    public const string Completed = "completed";
+    public const string Recalled = "recalled";
+    public const string Voided = "voided";
+}
+
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
+[JsonSerializable(typeof(KitchenEvent))]
+[JsonSerializable(typeof(KitchenEvent[]))]
+[JsonSerializable(typeof(BatchItemView))]
+[JsonSerializable(typeof(List<string>))]
+public sealed partial class KitchenJson : JsonSerializerContext;

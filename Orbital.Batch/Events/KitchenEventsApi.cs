@@ -1,0 +1,165 @@
+using System.Globalization;
+using System.Text;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using Orbital.Batch.Data;
+
+namespace Orbital.Batch.Events;
+
+/// <summary>
+/// <c>GET /orders/events[?station=]</c>: Server-Sent Events for kitchen screens. A screen that reconnects with
+/// <c>Last-Event-ID</c> (header, or <c>lastEventId</c> in the query for a first connection) first receives what it
+/// missed from the log, then live events; if what it missed is no longer in the log it gets a <c>reset</c> event and
+/// reloads the board.
+/// </summary>
+public static partial class KitchenEventsApi
+{
+    public static IEndpointRouteBuilder MapKitchenEventsApi(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/orders/events", StreamAsync).WithTags("Kitchen events").WithName("KitchenEvents");
+        return app;
+    }
+
+    public static async Task StreamAsync(
+        HttpContext context,
+        string? station,
+        string? lastEventId,
+        KitchenEventBus bus,
+        NpgsqlDataSource dataSource,
+        IOptions<KitchenEventsOptions> options,
+        ILoggerFactory loggers)
+    {
+        try
+        {
+            await StreamUntilClosedAsync(context, station, lastEventId, bus, dataSource, options, loggers);
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            // The screen went away.
+        }
+    }
+
+    private static async Task StreamUntilClosedAsync(
+        HttpContext context,
+        string? station,
+        string? lastEventId,
+        KitchenEventBus bus,
+        NpgsqlDataSource dataSource,
+        IOptions<KitchenEventsOptions> options,
+        ILoggerFactory loggers)
+    {
+        var cancellationToken = context.RequestAborted;
+        var settings = options.Value;
+        var resumeFrom = ParseEventId(context.Request.Headers["Last-Event-ID"].ToString()) ?? ParseEventId(lastEventId);
+        var stationId = string.IsNullOrWhiteSpace(station) ? null : station;
+
+        var response = context.Response;
+        response.ContentType = "text/event-stream";
+        response.Headers.CacheControl = "no-cache";
+        response.Headers["X-Accel-Buffering"] = "no";
+
+        using var subscription = bus.Subscribe(stationId, settings.ScreenQueueCapacity);
+        await bus.WaitUntilReadyAsync(cancellationToken);
+        var cursor = bus.LastDeliveredId;
+
+        // Headers go out with the first bytes: send them now so the browser sees the stream open.
+        await WriteAsync(response, $"retry: {(int)settings.ReconnectDelay.TotalMilliseconds}\n: connected\n\n", cancellationToken);
+        await WriteAsync(response, $"event: ready\ndata: {{\"lastEventId\":{cursor},\"station\":{(stationId is null ? "null" : $"\"{Json(stationId)}\"")}}}\n\n", cancellationToken);
+
+        long delivered = resumeFrom ?? cursor;
+        if (resumeFrom is { } from && from < cursor)
+        {
+            delivered = await ReplayAsync(response, dataSource, from, cursor, stationId, cancellationToken);
+        }
+
+        var heartbeat = Encoding.UTF8.GetBytes(": heartbeat\n\n");
+        var reader = subscription.Events;
+        using var heartbeatTimer = new PeriodicTimer(settings.HeartbeatInterval);
+        var nextHeartbeat = heartbeatTimer.WaitForNextTickAsync(cancellationToken).AsTask();
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            var waitForEvent = reader.WaitToReadAsync(cancellationToken).AsTask();
+            while (await Task.WhenAny(waitForEvent, nextHeartbeat) != waitForEvent)
+            {
+                await nextHeartbeat;
+                await response.Body.WriteAsync(heartbeat, cancellationToken);
+                await response.Body.FlushAsync(cancellationToken);
+                nextHeartbeat = heartbeatTimer.WaitForNextTickAsync(cancellationToken).AsTask();
+            }
+
+            if (!await waitForEvent)
+            {
+                if (subscription.Overflowed)
+                {
+                    Log.SlowScreen(loggers.CreateLogger(typeof(KitchenEventsApi)), stationId ?? "all", delivered);
+                }
+
+                return;
+            }
+
+            while (reader.TryRead(out var frame))
+            {
+                if (frame.Event.Id <= delivered)
+                {
+                    continue;
+                }
+
+                await response.Body.WriteAsync(frame.Bytes, cancellationToken);
+                delivered = frame.Event.Id;
+            }
+
+            await response.Body.FlushAsync(cancellationToken);
+        }
+    }
+
+    private static async Task<long> ReplayAsync(HttpResponse response, NpgsqlDataSource dataSource, long from, long upTo, string? stationId, CancellationToken cancellationToken)
+    {
+        await using (var oldest = dataSource.CreateCommand("SELECT min(id) FROM batch.kitchen_events"))
+        {
+            if (await oldest.ExecuteScalarAsync(cancellationToken) is long first && first > from + 1)
+            {
+                await WriteAsync(response, $"event: reset\ndata: {{\"reason\":\"events after {from} are no longer kept; reload the board\"}}\n\n", cancellationToken);
+                return upTo;
+            }
+        }
+
+        var delivered = from;
+        while (delivered < upTo)
+        {
+            var events = await BatchItemRows.ReadEventsAfterAsync(dataSource, delivered, stationId, limit: 500, cancellationToken);
+            events.RemoveAll(e => e.Id > upTo);
+            if (events.Count == 0)
+            {
+                break;
+            }
+
+            foreach (var kitchenEvent in events)
+            {
+                await response.Body.WriteAsync(KitchenEventFrame.Encode(kitchenEvent), cancellationToken);
+                delivered = kitchenEvent.Id;
+            }
+
+            await response.Body.FlushAsync(cancellationToken);
+        }
+
+        // Events of other stations were skipped by the query: the screen has still seen everything up to here.
+        return upTo;
+    }
+
+    private static long? ParseEventId(string? value) =>
+        long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var id) ? id : null;
+
+    private static string Json(string value) => System.Text.Json.JsonEncodedText.Encode(value).ToString();
+
+    private static async Task WriteAsync(HttpResponse response, string text, CancellationToken cancellationToken)
+    {
+        await response.Body.WriteAsync(Encoding.UTF8.GetBytes(text), cancellationToken);
+        await response.Body.FlushAsync(cancellationToken);
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 2301, Level = LogLevel.Warning, Message = "Disconnected a kitchen screen ({Station}) that fell behind at event {EventId}; it will reconnect and replay")]
+        public static partial void SlowScreen(ILogger logger, string station, long eventId);
+    }
+}

@@ -1,0 +1,161 @@
+// Orbital kitchen screen: paints a station's board from /stations/{id}/board, then follows /orders/events.
+// Items are kept by id and an event only replaces an item with a newer version, so replays and races are harmless.
+"use strict";
+
+const params = new URLSearchParams(location.search);
+const thresholds = {
+  agingMinutes: Number(params.get("agingMinutes") ?? 5),
+  lateMinutes: Number(params.get("lateMinutes") ?? 8),
+};
+const screenName = params.get("screen") ?? "screen";
+
+const state = { station: null, items: new Map(), bumped: [], source: null, lastEventId: null };
+const el = (id) => document.getElementById(id);
+
+async function loadStations() {
+  const response = await fetch("/stations");
+  const stations = await response.json();
+  const select = el("station");
+  select.replaceChildren(...stations.map((s) => new Option(`${s.name}${s.openItems ? ` (${s.openItems})` : ""}`, s.id)));
+  const wanted = params.get("station") ?? localStorage.getItem("orbital.station") ?? stations[0]?.id;
+  select.value = wanted;
+  if (select.value !== wanted && wanted) {
+    select.add(new Option(wanted, wanted));
+    select.value = wanted;
+  }
+  select.onchange = () => switchStation(select.value);
+  await switchStation(select.value);
+}
+
+async function switchStation(station) {
+  state.station = station;
+  localStorage.setItem("orbital.station", station);
+  state.items.clear();
+  state.bumped = [];
+  if (state.source) state.source.close();
+  connect();
+  await loadBoard();
+}
+
+async function loadBoard() {
+  const response = await fetch(`/stations/${encodeURIComponent(state.station)}/board`);
+  const board = await response.json();
+  for (const item of board.items) apply(item);
+  render();
+}
+
+function connect() {
+  setConnection("connecting", "Connecting…");
+  const query = new URLSearchParams({ station: state.station });
+  if (state.lastEventId !== null) query.set("lastEventId", state.lastEventId);
+  const source = new EventSource(`/orders/events?${query}`);
+  state.source = source;
+  source.addEventListener("ready", () => setConnection("live", "Live"));
+  source.addEventListener("reset", async () => { state.items.clear(); await loadBoard(); });
+  for (const type of ["created", "changed", "started", "completed", "recalled", "voided"]) {
+    source.addEventListener(type, (message) => {
+      state.lastEventId = message.lastEventId;
+      const event = JSON.parse(message.data);
+      if (type === "completed") remember(event.item);
+      apply(event.item);
+      render();
+    });
+  }
+  source.onerror = () => setConnection("reconnecting", "Reconnecting…");
+}
+
+function setConnection(status, text) {
+  const badge = el("connection");
+  badge.dataset.state = status;
+  badge.textContent = text;
+}
+
+function apply(item) {
+  const known = state.items.get(item.id);
+  if (known && known.version > item.version) return;
+  if (item.status === "pending" || item.status === "in_progress") state.items.set(item.id, item);
+  else state.items.delete(item.id);
+}
+
+function remember(item) {
+  state.bumped = [item, ...state.bumped.filter((b) => b.id !== item.id)].slice(0, 5);
+}
+
+async function act(item, action) {
+  const response = await fetch(`/batch-items/${item.id}/${action}`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ expectedVersion: item.version, by: screenName }),
+  });
+  const body = await response.json();
+  if (response.ok) {
+    if (action === "complete") remember(body);
+    apply(body);
+    if (action === "recall") state.bumped = state.bumped.filter((b) => b.id !== body.id);
+  } else if (response.status === 409) {
+    // Someone else acted first: show the item as it is now.
+    const current = await fetch(`/batch-items/${item.id}`).then((r) => r.json());
+    apply(current);
+  }
+  render();
+}
+
+function render() {
+  const now = Date.now();
+  const columns = { "fire-now": [], cooking: [], later: [] };
+  const items = [...state.items.values()].sort((a, b) => new Date(a.fireAt) - new Date(b.fireAt) || a.id - b.id);
+  for (const item of items) {
+    const column = item.status === "in_progress" ? "cooking" : new Date(item.fireAt).getTime() > now ? "later" : "fire-now";
+    columns[column].push(card(item, now));
+  }
+  for (const [id, cards] of Object.entries(columns)) el(id).replaceChildren(...cards);
+
+  const counts = new Map();
+  for (const item of items) counts.set(item.name, (counts.get(item.name) ?? 0) + item.quantity);
+  el("all-day").replaceChildren(...[...counts].sort((a, b) => b[1] - a[1]).map(([name, quantity]) => {
+    const li = document.createElement("li");
+    li.innerHTML = `<span></span><strong></strong>`;
+    li.firstChild.textContent = name;
+    li.lastChild.textContent = quantity;
+    return li;
+  }));
+  el("bumped").replaceChildren(...state.bumped.map((item) => {
+    const li = document.createElement("li");
+    li.textContent = `${item.quantity}× ${item.name}`;
+    const recall = document.createElement("button");
+    recall.textContent = "Recall";
+    recall.onclick = () => act(item, "recall");
+    li.append(recall);
+    return li;
+  }));
+}
+
+function card(item, now) {
+  const node = el("card").content.firstElementChild.cloneNode(true);
+  const since = new Date(item.status === "in_progress" && item.startedAt ? item.startedAt : item.fireAt).getTime();
+  const minutes = (now - since) / 60000;
+  node.dataset.id = item.id;
+  node.dataset.status = item.status;
+  node.classList.toggle("aging", minutes >= thresholds.agingMinutes && minutes < thresholds.lateMinutes);
+  node.classList.toggle("late", minutes >= thresholds.lateMinutes);
+  node.classList.toggle("changed", item.changed);
+  node.querySelector(".quantity").textContent = `${item.quantity}×`;
+  node.querySelector(".name").textContent = item.name;
+  node.querySelector(".age").textContent = minutes >= 0 ? clock(minutes) : `in ${clock(-minutes)}`;
+  node.querySelector(".modifiers").replaceChildren(...item.modifiers.map((m) => Object.assign(document.createElement("li"), { textContent: m })));
+  node.querySelector(".flag").textContent = item.flag ?? (item.changed ? "Changed" : "");
+  node.querySelector(".meta").textContent = `${item.orderCount} order${item.orderCount === 1 ? "" : "s"} · #${item.id}`;
+  const start = node.querySelector(".start");
+  start.hidden = item.status !== "pending";
+  start.onclick = () => act(item, "start");
+  node.querySelector(".bump").onclick = () => act(item, "complete");
+  return node;
+}
+
+function clock(minutes) {
+  const total = Math.floor(minutes * 60);
+  return `${Math.floor(total / 60)}:${String(total % 60).padStart(2, "0")}`;
+}
+
+setInterval(render, 1000);
+loadStations();
