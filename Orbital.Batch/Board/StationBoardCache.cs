@@ -72,7 +72,9 @@ public sealed partial class StationBoardCache(
             Log.RedisUnavailable(logger, ex.GetBaseException().Message);
         }
 
-        return (await ReadFromDatabaseAsync(stationId, cancellationToken), "database");
+        var fromDatabase = await ReadFromDatabaseAsync(stationId, cancellationToken);
+        await TryWriteStationAsync(stationId, fromDatabase);
+        return (fromDatabase, "database");
     }
 
     public async Task<List<BatchItemView>> ReadFromDatabaseAsync(string? stationId, CancellationToken cancellationToken)
@@ -123,23 +125,39 @@ public sealed partial class StationBoardCache(
             }
         }
 
-        var database = redis.GetDatabase();
         foreach (var stationId in stations)
         {
-            var items = open.Where(i => i.StationId == stationId).ToList();
-            var transaction = database.CreateTransaction();
-            _ = transaction.KeyDeleteAsync([ItemsKey(stationId), VersionsKey(stationId)]);
-            if (items.Count > 0)
-            {
-                _ = transaction.HashSetAsync(ItemsKey(stationId), [.. items.Select(i => new HashEntry(i.Id, JsonSerializer.Serialize(i, KitchenJson.Default.BatchItemView)))]);
-                _ = transaction.HashSetAsync(VersionsKey(stationId), [.. items.Select(i => new HashEntry(i.Id, i.Version))]);
-            }
-
-            _ = transaction.StringSetAsync(BuiltKey(stationId), time.GetUtcNow().ToString("O"));
-            await transaction.ExecuteAsync();
+            await WriteStationAsync(stationId, [.. open.Where(i => i.StationId == stationId)]);
         }
 
         Log.Rebuilt(logger, stations.Count, open.Count);
+    }
+
+    /// <summary>Replaces a station's board with what PostgreSQL holds and marks it complete.</summary>
+    private async Task WriteStationAsync(string stationId, List<BatchItemView> items)
+    {
+        var transaction = redis.GetDatabase().CreateTransaction();
+        _ = transaction.KeyDeleteAsync([ItemsKey(stationId), VersionsKey(stationId)]);
+        if (items.Count > 0)
+        {
+            _ = transaction.HashSetAsync(ItemsKey(stationId), [.. items.Select(i => new HashEntry(i.Id, JsonSerializer.Serialize(i, KitchenJson.Default.BatchItemView)))]);
+            _ = transaction.HashSetAsync(VersionsKey(stationId), [.. items.Select(i => new HashEntry(i.Id, i.Version))]);
+        }
+
+        _ = transaction.StringSetAsync(BuiltKey(stationId), time.GetUtcNow().ToString("O"));
+        await transaction.ExecuteAsync();
+    }
+
+    private async Task TryWriteStationAsync(string stationId, List<BatchItemView> items)
+    {
+        try
+        {
+            await WriteStationAsync(stationId, items);
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            Log.RedisUnavailable(logger, ex.GetBaseException().Message);
+        }
     }
 
     private static bool IsOpen(BatchItemView item) => item.Status is "pending" or "in_progress";

@@ -60,6 +60,14 @@ public sealed class Broker : IAsyncDisposable
         return queue;
     }
 
+    /// <summary>Publishes a persistent message to an exchange, as another service would.</summary>
+    public async Task PublishAsync(string exchange, byte[] body)
+    {
+        await Topology.DeclareFanoutExchangeAsync(_channel, exchange, TestContext.Current.CancellationToken);
+        await _channel.BasicPublishAsync(exchange, string.Empty, mandatory: false,
+            new BasicProperties { Persistent = true, ContentType = Orbital.Contracts.ContentTypes.Protobuf }, body, TestContext.Current.CancellationToken);
+    }
+
     public async ValueTask DisposeAsync()
     {
         await _channel.CloseAsync();

@@ -1,0 +1,48 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using Aspire.Hosting.Testing;
+using Google.Protobuf;
+using Google.Protobuf.WellKnownTypes;
+using Orbital.Contracts;
+using Orbital.Contracts.Orders;
+
+namespace Orbital.Tests.Infrastructure;
+
+/// <summary>Helpers for the Batch service's tests: a station of one's own, structured orders, reading the board.</summary>
+public static class Kitchen
+{
+    /// <summary>A station no other test uses, so a test sees only its own batch items.</summary>
+    public static string NewStation() => $"test-station-{Guid.NewGuid():N}";
+
+    public static Uri BatchAddress(this OrbitalAppFixture orbital) => orbital.App.GetEndpoint(ResourceNames.BatchService, "http");
+
+    public static StructuredOrder Order(string station, string orderId, long version, params (string LineId, string Sku, int Quantity)[] lines)
+    {
+        var order = new StructuredOrder
+        {
+            OrderId = orderId,
+            FriendlyId = orderId[..6],
+            StoreId = "store-test-1",
+            Status = OrderStatus.New,
+            EventKind = version == 1 ? OrderEventKind.New : OrderEventKind.Updated,
+            OrderedAt = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow),
+            ReadyBy = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddMinutes(10)),
+            Version = version,
+        };
+        order.Lines.AddRange(lines.Select(l => new OrderLine { LineId = l.LineId, Sku = l.Sku, Name = $"Item {l.Sku}", Quantity = l.Quantity, StationId = station }));
+        return order;
+    }
+
+    public static Task PublishAsync(this Broker broker, StructuredOrder order) =>
+        broker.PublishAsync(Exchanges.StructuredOrderData, order.ToByteArray());
+
+    public static async Task<List<JsonElement>> ItemsAsync(this HttpClient batch, string station, string status = "pending,in_progress,done,voided")
+    {
+        var items = await batch.GetFromJsonAsync<List<JsonElement>>($"/batch-items?station={Uri.EscapeDataString(station)}&status={status}", TestContext.Current.CancellationToken);
+        return items ?? [];
+    }
+
+    /// <summary>Waits until the station's batch items satisfy <paramref name="done"/>.</summary>
+    public static Task<List<JsonElement>> WaitForItemsAsync(this HttpClient batch, string station, Func<List<JsonElement>, bool> done, string what) =>
+        Poll.UntilAsync(_ => batch.ItemsAsync(station), done, TimeSpan.FromSeconds(30), what);
+}
