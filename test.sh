@@ -4,7 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 source scripts/prerequisites.sh
-orbital_install_prerequisites
+# Chromium: the kitchen screen is tested in a real headless browser (Playwright drives Debian's build).
+orbital_install_prerequisites chromium
 
 dotnet build Orbital.sln -v quiet -nologo
 rm -rf TestResults

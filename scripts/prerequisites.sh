@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what Orbital needs on a Debian machine and is not part of the .NET SDK:
-# the PostgreSQL, RabbitMQ and Redis servers the AppHost starts as local processes.
+# the PostgreSQL, RabbitMQ and Redis servers the AppHost starts as local processes, plus any extra packages
+# the caller names (test.sh: Chromium for the kitchen screen's browser test).
 # Sourced by run.sh and test.sh; installs only what is missing.
 set -euo pipefail
 
@@ -8,7 +9,7 @@ orbital_packages=(postgresql rabbitmq-server redis-server)
 
 orbital_missing_packages() {
   local missing=()
-  for package in "${orbital_packages[@]}"; do
+  for package in "${orbital_packages[@]}" "$@"; do
     if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
       missing+=("$package")
     fi
@@ -23,7 +24,7 @@ orbital_install_prerequisites() {
   fi
 
   local missing
-  missing=$(orbital_missing_packages)
+  missing=$(orbital_missing_packages "$@")
   if [[ -z "$missing" ]]; then
     return 0
   fi
