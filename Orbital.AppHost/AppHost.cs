@@ -1,5 +1,4 @@
 using Orbital.AppHost.Infrastructure;
-using Microsoft.Extensions.Configuration;
 using Orbital.Contracts;
 
 var builder = DistributedApplication.CreateBuilder(args);
@@ -19,13 +18,7 @@ var orders = builder.AddProject<Projects.Orbital_Orders>(ResourceNames.OrdersSer
 
 // Otter's Public API for missed-order recovery (Otter:Api:BaseUrl, ClientId, ClientSecret; Otter:Recovery:*):
 // unset, the recovery job runs and reports that it is not configured. Keep the client secret in user secrets.
-foreach (var (key, value) in builder.Configuration.GetSection("Otter").AsEnumerable())
-{
-    if (value is not null && !key.EndsWith("WebhookSecret", StringComparison.OrdinalIgnoreCase))
-    {
-        orders.WithEnvironment(key.Replace(":", "__", StringComparison.Ordinal), value);
-    }
-}
+orders.WithConfigurationSection(builder.Configuration, "Otter", except: "WebhookSecret");
 
 builder.AddProject<Projects.Orbital_Batch>(ResourceNames.BatchService)
     .WithReference(servers.BatchDatabase).WaitFor(servers.BatchDatabase)
@@ -33,10 +26,19 @@ builder.AddProject<Projects.Orbital_Batch>(ResourceNames.BatchService)
     .WithReference(servers.Redis).WaitFor(servers.Redis)
     .WithHttpHealthCheck("/health");
 
+// Development values in appsettings.json (README); set the parameters anywhere real.
+var prepSigningKey = builder.AddParameter("prep-jwt-signing-key", secret: true);
+var prepAdminPassword = builder.AddParameter("prep-admin-password", secret: true);
+
 builder.AddProject<Projects.Orbital_Prep>(ResourceNames.PrepService)
     .WithReference(servers.PrepDatabase).WaitFor(servers.PrepDatabase)
     .WithReference(servers.RabbitMq).WaitFor(servers.RabbitMq)
     .WithReference(servers.Redis).WaitFor(servers.Redis)
+    .WithEnvironment("Auth__SigningKey", prepSigningKey)
+    .WithEnvironment("Auth__BootstrapAdmin__Password", prepAdminPassword)
+    // Slack (ApiBaseUrl, BotToken) and which locations get which report when (Reports:Locations).
+    .WithConfigurationSection(builder.Configuration, "Slack")
+    .WithConfigurationSection(builder.Configuration, "Reports")
     .WithHttpHealthCheck("/health");
 
 builder.Build().Run();

@@ -1,14 +1,34 @@
+using Orbital.Prep.Auth;
+using Orbital.Prep.Catalog;
 using Orbital.Prep.Extensions;
+using Orbital.Prep.Inventory;
+using Orbital.Prep.Pars;
+using Orbital.Prep.Reports;
+using Orbital.Prep.Scanning;
+using Orbital.Prep.TransferUnits;
 
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
 builder.AddPrepDependencies();
+builder.AddPrepAuthentication();
+builder.AddPrepInventory();
+builder.AddPrepReports();
 
 var app = builder.Build();
 
 app.UseExceptionHandler();
 app.UseStatusCodePages();
+app.UseAuthentication();
+app.UseAuthorization();
+app.UseJobsDashboard();
 app.MapDefaultEndpoints();
+app.MapAuthApi();
+app.MapProductsApi();
+app.MapInventoryApi();
+app.MapParsApi();
+app.MapTransferUnitsApi();
+app.MapScansApi();
+app.MapReportsApi();
 
 app.Run();

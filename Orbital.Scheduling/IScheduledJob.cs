@@ -9,5 +9,11 @@ public interface IScheduledJob
     Task RunAsync(CancellationToken cancellationToken);
 }
 
-/// <summary>A job registered with <see cref="ScheduledJobsExtensions.AddRecurringJob{TJob}"/>.</summary>
-public sealed record RecurringJobRegistration(string Id, Type JobType, string DefaultCron);
+/// <summary>A recurring job that runs once per argument (a location, a store), each with its own schedule.</summary>
+public interface IScheduledJobFor
+{
+    Task RunAsync(string argument, CancellationToken cancellationToken);
+}
+
+/// <summary>A job registered with <see cref="ScheduledJobsExtensions.AddRecurringJob{TJob}"/>; <see cref="Argument"/> for an <see cref="IScheduledJobFor"/>.</summary>
+public sealed record RecurringJobRegistration(string Id, Type JobType, string DefaultCron, string? Argument = null);

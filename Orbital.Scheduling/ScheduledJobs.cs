@@ -133,13 +133,20 @@ public sealed partial class ScheduledJobs(
                 continue;
             }
 
-            var method = registration.JobType.GetMethod(nameof(IScheduledJob.RunAsync), [typeof(CancellationToken)])
-                ?? throw new InvalidOperationException($"{registration.JobType} has no RunAsync(CancellationToken).");
-            manager.AddOrUpdate(registration.Id, new Job(registration.JobType, method, CancellationToken.None), cron,
-                new RecurringJobOptions { TimeZone = timeZone });
+            var job = registration.Argument is null
+                ? new Job(registration.JobType, Method(registration.JobType, typeof(CancellationToken)), CancellationToken.None)
+                : new Job(registration.JobType, Method(registration.JobType, typeof(string), typeof(CancellationToken)), registration.Argument, CancellationToken.None);
+            manager.AddOrUpdate(registration.Id, job, cron, new RecurringJobOptions { TimeZone = timeZone });
             Log.Registered(_logger, registration.Id, cron, settings.TimeZone);
         }
     }
+
+    private static System.Reflection.MethodInfo Method(Type jobType, params Type[] parameters) =>
+        jobType.GetMethod(nameof(IScheduledJob.RunAsync), parameters)
+            ?? throw new InvalidOperationException($"{jobType} has no RunAsync({string.Join(", ", parameters.Select(p => p.Name))}).");
+
+    /// <summary>The storage once the server runs, for the dashboard; null before.</summary>
+    public JobStorage? Storage => _storage;
 
     /// <summary>Hangfire's connections come from the service's own pooled data source.</summary>
     private sealed class DataSourceConnectionFactory(NpgsqlDataSource dataSource) : IConnectionFactory

@@ -29,8 +29,17 @@ public static class ScheduledJobsExtensions
     public static IHostApplicationBuilder AddRecurringJob<TJob>(this IHostApplicationBuilder builder, string id, string defaultCron)
         where TJob : class, IScheduledJob
     {
-        builder.Services.AddScoped<TJob>();
+        builder.Services.TryAddScoped<TJob>();
         builder.Services.AddSingleton(new RecurringJobRegistration(id, typeof(TJob), defaultCron));
+        return builder;
+    }
+
+    /// <summary>Runs <typeparamref name="TJob"/> for <paramref name="argument"/> on its own schedule, under its own id.</summary>
+    public static IHostApplicationBuilder AddRecurringJob<TJob>(this IHostApplicationBuilder builder, string id, string defaultCron, string argument)
+        where TJob : class, IScheduledJobFor
+    {
+        builder.Services.TryAddScoped<TJob>();
+        builder.Services.AddSingleton(new RecurringJobRegistration(id, typeof(TJob), defaultCron, argument));
         return builder;
     }
 }

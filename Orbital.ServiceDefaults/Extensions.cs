@@ -123,15 +123,16 @@ public static class Extensions
 
     public static WebApplication MapDefaultEndpoints(this WebApplication app)
     {
+        // Probes stay open in services that require a token everywhere else (Prep).
         app.MapGet(PingEndpointPath, () => TypedResults.Text("pong"))
-            .WithTags("Health").ExcludeFromDescription();
+            .WithTags("Health").ExcludeFromDescription().AllowAnonymous();
 
-        app.MapHealthChecks(HealthEndpointPath, new HealthCheckOptions { ResponseWriter = WriteHealthReportAsync });
+        app.MapHealthChecks(HealthEndpointPath, new HealthCheckOptions { ResponseWriter = WriteHealthReportAsync }).AllowAnonymous();
         app.MapHealthChecks(AlivenessEndpointPath, new HealthCheckOptions
         {
             Predicate = registration => registration.Tags.Contains(LiveTag),
             ResponseWriter = WriteHealthReportAsync,
-        });
+        }).AllowAnonymous();
 
         return app;
     }

@@ -1,5 +1,14 @@
+using Hangfire;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Orbital.Contracts;
 using Orbital.Messaging;
+using Orbital.Prep.Catalog;
+using Orbital.Prep.Data;
+using Orbital.Prep.Inventory;
+using Orbital.Prep.Pars;
+using Orbital.Prep.Reports;
+using Orbital.Prep.TransferUnits;
+using Orbital.Scheduling;
 
 namespace Orbital.Prep.Extensions;
 
@@ -11,5 +20,41 @@ internal static class Extensions
         builder.AddNpgsqlDataSource(ResourceNames.PrepDatabase);
         builder.AddRedisClient(ResourceNames.Redis);
         builder.AddRabbitMqMessaging();
+    }
+
+    /// <summary>Products, counts, PARs, transfer units and scans, on schema <c>prep</c>; scans leave through the outbox.</summary>
+    public static void AddPrepInventory(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton<PrepSchema>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<PrepSchema>());
+        builder.Services.AddHealthChecks().AddCheck<PrepSchemaHealthCheck>("prep-schema", HealthStatus.Degraded);
+        builder.Services.AddSingleton<ProductCatalog>();
+        builder.Services.AddSingleton<InventoryStore>();
+        builder.Services.AddSingleton<PrepListService>();
+        builder.Services.AddSingleton<TransferUnitStore>();
+        builder.AddOutboxRelay();
+    }
+
+    /// <summary>PDF reports, the Slack client, and the report jobs per location (Hangfire, schema <c>prep_jobs</c>).</summary>
+    public static void AddPrepReports(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton<PdfReports>();
+        builder.Services.AddOptions<SlackOptions>().BindConfiguration(SlackOptions.SectionName);
+        builder.Services.AddHttpClient<ISlackFiles, SlackClient>((services, http) =>
+        {
+            var url = services.GetRequiredService<Microsoft.Extensions.Options.IOptions<SlackOptions>>().Value.ApiBaseUrl;
+            http.BaseAddress = url.AbsoluteUri.EndsWith('/') ? url : new Uri(url.AbsoluteUri + "/");
+        });
+        builder.Services.AddOptions<ReportsOptions>().BindConfiguration(ReportsOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+
+        // The dashboard needs Hangfire's services; the storage itself is created by ScheduledJobs once PostgreSQL answers.
+        builder.Services.AddHangfire(_ => { });
+        builder.AddScheduledJobs("prep_jobs");
+        var reports = builder.Configuration.GetSection(ReportsOptions.SectionName).Get<ReportsOptions>() ?? new ReportsOptions();
+        foreach (var location in reports.Locations)
+        {
+            builder.AddRecurringJob<PrepListReportJob>(ReportJobIds.PrepList(location.LocationId), location.PrepListSchedule, location.LocationId);
+            builder.AddRecurringJob<TransferUnitReportJob>(ReportJobIds.TransferUnits(location.LocationId), location.TransferUnitsSchedule, location.LocationId);
+        }
     }
 }

@@ -1,0 +1,172 @@
+using System.Globalization;
+using System.Security.Claims;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.IdentityModel.JsonWebTokens;
+
+namespace Orbital.Prep.Auth;
+
+/// <summary><c>/auth</c>: log in, refresh (rotating), log out, who am I; and user management for admins.</summary>
+public static partial class AuthApi
+{
+    public static IEndpointRouteBuilder MapAuthApi(this IEndpointRouteBuilder app)
+    {
+        var auth = app.MapGroup("/auth").WithTags("Authentication");
+        auth.MapPost("/login", LoginAsync).AllowAnonymous();
+        auth.MapPost("/refresh", RefreshAsync).AllowAnonymous();
+        auth.MapPost("/logout", LogoutAsync).AllowAnonymous();
+        auth.MapGet("/me", (ClaimsPrincipal user) => TypedResults.Ok(new Me(
+            user.FindFirstValue(JwtRegisteredClaimNames.Sub)!, user.Identity!.Name!, user.FindFirstValue("role")!)))
+            .RequireAuthorization(PrepPolicies.Kitchen);
+
+        var users = app.MapGroup("/auth/users").WithTags("Users").RequireAuthorization(PrepPolicies.Admin);
+        users.MapGet("/", async (UserStore store, CancellationToken ct) => TypedResults.Ok((await store.ListAsync(ct)).Select(UserView.From).ToList()));
+        users.MapPost("/", CreateUserAsync);
+        users.MapPut("/{id:guid}", UpdateUserAsync);
+        return app;
+    }
+
+    public static async Task<Results<Ok<TokenResponse>, ProblemHttpResult>> LoginAsync(
+        LoginRequest request, UserStore users, TokenService tokens, LoginThrottle throttle, HttpContext http, ILoggerFactory loggers, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(request.Username) || string.IsNullOrEmpty(request.Password))
+        {
+            return Problem(StatusCodes.Status400BadRequest, "Username and password are required", "Send {\"username\": ..., \"password\": ...}.");
+        }
+
+        var (allowed, retryAfter) = throttle.TryAttempt(request.Username);
+        if (!allowed)
+        {
+            http.Response.Headers.RetryAfter = Math.Ceiling(retryAfter.TotalSeconds).ToString(CultureInfo.InvariantCulture);
+            return Problem(StatusCodes.Status429TooManyRequests, "Too many login attempts", $"Try again in {Math.Ceiling(retryAfter.TotalSeconds)} s.");
+        }
+
+        var user = await users.FindAsync(request.Username, cancellationToken);
+        if (user is null || !user.Active || !UserStore.Verify(user, request.Password))
+        {
+            Log.LoginFailed(loggers.CreateLogger(typeof(AuthApi)), request.Username);
+            return Problem(StatusCodes.Status401Unauthorized, "Wrong username or password", "Check both and try again.");
+        }
+
+        return TypedResults.Ok(await IssueAsync(user, Guid.CreateVersion7(), users, tokens, replacing: null, cancellationToken));
+    }
+
+    public static async Task<Results<Ok<TokenResponse>, ProblemHttpResult>> RefreshAsync(
+        RefreshRequest request, UserStore users, TokenService tokens, ILoggerFactory loggers, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrEmpty(request.RefreshToken))
+        {
+            return Problem(StatusCodes.Status400BadRequest, "refreshToken is required", "Send {\"refreshToken\": ...}.");
+        }
+
+        var (record, reused) = await users.ClaimRefreshTokenAsync(request.RefreshToken, cancellationToken);
+        if (reused)
+        {
+            Log.RefreshReused(loggers.CreateLogger(typeof(AuthApi)));
+        }
+
+        var user = record is null ? null : await users.FindAsync(record.UserId, cancellationToken);
+        if (record is null || user is null || !user.Active)
+        {
+            return Problem(StatusCodes.Status401Unauthorized, "Refresh token not valid",
+                "It is unknown, expired, already used or revoked. Log in again.");
+        }
+
+        return TypedResults.Ok(await IssueAsync(user, record.FamilyId, users, tokens, record.Id, cancellationToken));
+    }
+
+    public static async Task<NoContent> LogoutAsync(RefreshRequest request, UserStore users, CancellationToken cancellationToken)
+    {
+        if (!string.IsNullOrEmpty(request.RefreshToken))
+        {
+            await users.RevokeFamilyOfAsync(request.RefreshToken, cancellationToken);
+        }
+
+        return TypedResults.NoContent();
+    }
+
+    public static async Task<Results<Created<UserView>, ProblemHttpResult>> CreateUserAsync(NewUserRequest request, UserStore users, CancellationToken cancellationToken)
+    {
+        if (Validate(request.Username, request.Role, request.Password, passwordRequired: true) is { } problem)
+        {
+            return problem;
+        }
+
+        var user = await users.CreateAsync(request.Username!, request.DisplayName ?? request.Username!, request.Role!, request.Password!, cancellationToken);
+        return user is null
+            ? Problem(StatusCodes.Status409Conflict, "Username taken", $"A user named '{request.Username}' exists.")
+            : TypedResults.Created($"/auth/users/{user.Id}", UserView.From(user));
+    }
+
+    public static async Task<Results<Ok<UserView>, ProblemHttpResult>> UpdateUserAsync(Guid id, UpdateUserRequest request, UserStore users, CancellationToken cancellationToken)
+    {
+        if (request.Role is not null && !Roles.All.Contains(request.Role))
+        {
+            return Problem(StatusCodes.Status400BadRequest, "Unknown role", $"Role must be one of {string.Join(", ", Roles.All)}.");
+        }
+
+        if (request.Password is { Length: < 10 })
+        {
+            return Problem(StatusCodes.Status400BadRequest, "Password too short", "Passwords have at least 10 characters.");
+        }
+
+        var user = await users.UpdateAsync(id, request.DisplayName, request.Role, request.Active, request.Password, cancellationToken);
+        return user is null ? Problem(StatusCodes.Status404NotFound, "No such user", $"User {id} does not exist.") : TypedResults.Ok(UserView.From(user));
+    }
+
+    private static ProblemHttpResult? Validate(string? username, string? role, string? password, bool passwordRequired)
+    {
+        if (string.IsNullOrWhiteSpace(username) || username.Length > 100)
+        {
+            return Problem(StatusCodes.Status400BadRequest, "Username required", "Give a username of 1 to 100 characters.");
+        }
+
+        if (role is null || !Roles.All.Contains(role))
+        {
+            return Problem(StatusCodes.Status400BadRequest, "Unknown role", $"Role must be one of {string.Join(", ", Roles.All)}.");
+        }
+
+        if ((passwordRequired && password is null) || password is { Length: < 10 })
+        {
+            return Problem(StatusCodes.Status400BadRequest, "Password too short", "Passwords have at least 10 characters.");
+        }
+
+        return null;
+    }
+
+    private static async Task<TokenResponse> IssueAsync(PrepUser user, Guid familyId, UserStore users, TokenService tokens, Guid? replacing, CancellationToken cancellationToken)
+    {
+        var (access, expiresAt) = tokens.IssueAccessToken(user);
+        var refresh = TokenService.NewRefreshToken();
+        await users.StoreRefreshTokenAsync(user.Id, familyId, refresh, cancellationToken, replacing);
+        return new TokenResponse(access, "Bearer", (int)(expiresAt - DateTimeOffset.UtcNow).TotalSeconds, refresh, user.Role);
+    }
+
+    private static ProblemHttpResult Problem(int status, string title, string detail) =>
+        TypedResults.Problem(statusCode: status, title: title, detail: detail);
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 3101, Level = LogLevel.Warning, Message = "Failed login for {Username}")]
+        public static partial void LoginFailed(ILogger logger, string username);
+
+        [LoggerMessage(EventId = 3102, Level = LogLevel.Warning, Message = "A refresh token was used again after rotation: its whole login was revoked")]
+        public static partial void RefreshReused(ILogger logger);
+    }
+}
+
+public sealed record LoginRequest(string? Username, string? Password);
+
+public sealed record RefreshRequest(string? RefreshToken);
+
+public sealed record TokenResponse(string AccessToken, string TokenType, int ExpiresIn, string RefreshToken, string Role);
+
+public sealed record Me(string Id, string Username, string Role);
+
+public sealed record NewUserRequest(string? Username, string? DisplayName, string? Role, string? Password);
+
+public sealed record UpdateUserRequest(string? DisplayName, string? Role, bool? Active, string? Password);
+
+public sealed record UserView(Guid Id, string Username, string DisplayName, string Role, bool Active)
+{
+    public static UserView From(PrepUser user) => new(user.Id, user.Username, user.DisplayName, user.Role, user.Active);
+}

@@ -1,0 +1,136 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Npgsql;
+using Orbital.Prep.Auth;
+using Orbital.Prep.Catalog;
+using Orbital.Prep.Inventory;
+using Orbital.Prep.Reports;
+
+namespace Orbital.Prep.TransferUnits;
+
+/// <summary><c>/transfer-units</c>: create and dispatch (managers), receive (anyone in the kitchen), TU inventory per location.</summary>
+public static class TransferUnitsApi
+{
+    public static IEndpointRouteBuilder MapTransferUnitsApi(this IEndpointRouteBuilder app)
+    {
+        var units = app.MapGroup("/transfer-units").WithTags("Transfer units");
+        units.MapPost("/", CreateAsync).RequireAuthorization(PrepPolicies.Manager);
+        units.MapGet("/{id:guid}", async Task<Results<Ok<TransferUnit>, ProblemHttpResult>> (Guid id, TransferUnitStore store, CancellationToken ct) =>
+            await store.FindAsync(id, ct) is { } unit ? TypedResults.Ok(unit) : NotFound(id));
+        units.MapPost("/{id:guid}/dispatch", DispatchAsync).RequireAuthorization(PrepPolicies.Manager);
+        units.MapPost("/{id:guid}/receive", ReceiveAsync);
+        app.MapGet("/locations/{locationId}/transfer-units", InventoryAsync).WithTags("Transfer units");
+        app.MapGet("/locations/{locationId}/transfer-units.pdf", InventoryPdfAsync).WithTags("Transfer units");
+        return app;
+    }
+
+    public static async Task<Results<Created<TransferUnit>, ProblemHttpResult>> CreateAsync(
+        NewTransferUnitRequest request, TransferUnitStore store, ProductCatalog catalog, InventoryStore inventory, ClaimsPrincipal user, TimeProvider time,
+        CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(request.Sku) || await catalog.FindAsync(request.Sku, cancellationToken) is not { } product)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status422UnprocessableEntity, title: "Unknown product", detail: $"Product '{request.Sku}' does not exist.");
+        }
+
+        if (product.ToBase(request.Quantity, request.Unit) is not { } quantity || quantity <= 0)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Invalid quantity",
+                detail: $"The quantity must be positive, in {product.Unit} or a unit {product.Sku} has a conversion for.");
+        }
+
+        foreach (var location in new[] { request.OriginLocationId, request.DestinationLocationId })
+        {
+            if (string.IsNullOrWhiteSpace(location) || await inventory.FindLocationAsync(location, cancellationToken) is null)
+            {
+                return TypedResults.Problem(statusCode: StatusCodes.Status422UnprocessableEntity, title: "Unknown location", detail: $"Location '{location}' does not exist.");
+            }
+        }
+
+        if (request.OriginLocationId == request.DestinationLocationId)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Same origin and destination", detail: "A transfer goes somewhere else.");
+        }
+
+        var unit = await store.CreateAsync(product.Sku, quantity, request.OriginLocationId!, request.DestinationLocationId!, user.Identity!.Name!, time.GetUtcNow(), cancellationToken);
+        return TypedResults.Created($"/transfer-units/{unit.Id}", unit);
+    }
+
+    public static async Task<Results<Ok<TransferUnit>, ProblemHttpResult>> DispatchAsync(Guid id, TransferUnitStore store, ClaimsPrincipal user, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var (outcome, unit) = await store.DispatchAsync(id, user.Identity!.Name!, time.GetUtcNow(), cancellationToken);
+        return outcome switch
+        {
+            TransferOutcome.Done => TypedResults.Ok(unit!),
+            TransferOutcome.NotFound => NotFound(id),
+            _ => TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Cannot dispatch", detail: $"Transfer unit {unit!.Barcode} is {unit.Status}."),
+        };
+    }
+
+    public static async Task<Results<Ok<TransferUnit>, ProblemHttpResult>> ReceiveAsync(
+        Guid id, ReceiveRequest request, TransferUnitStore store, NpgsqlDataSource dataSource, ClaimsPrincipal user, TimeProvider time, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(request.LocationId) || request.QuantityReceived < 0)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Invalid receipt", detail: "Say where it was received (locationId); a received quantity is not negative.");
+        }
+
+        await using (var connection = await dataSource.OpenConnectionAsync(cancellationToken))
+        await using (var transaction = await connection.BeginTransactionAsync(cancellationToken))
+        {
+            var unit = await TransferUnitStore.FindForUpdateAsync(connection, transaction, id, cancellationToken);
+            if (unit is null)
+            {
+                return NotFound(id);
+            }
+
+            var (outcome, reason) = await TransferUnitStore.ReceiveAsync(connection, transaction, unit, request.LocationId, request.QuantityReceived, user.Identity!.Name!,
+                time.GetUtcNow(), cancellationToken);
+            if (outcome != TransferOutcome.Done)
+            {
+                return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Cannot receive", detail: reason);
+            }
+
+            await transaction.CommitAsync(cancellationToken);
+        }
+
+        return TypedResults.Ok((await store.FindAsync(id, cancellationToken))!);
+    }
+
+    public static async Task<Results<Ok<TransferUnitInventory>, ProblemHttpResult>> InventoryAsync(
+        string locationId, InventoryStore inventory, TransferUnitStore store, CancellationToken cancellationToken) =>
+        await BuildInventoryAsync(locationId, inventory, store, cancellationToken) is { } result ? TypedResults.Ok(result) : InventoryApi.UnknownLocation(locationId);
+
+    public static async Task<Results<FileContentHttpResult, ProblemHttpResult>> InventoryPdfAsync(
+        string locationId, InventoryStore inventory, TransferUnitStore store, PdfReports pdf, CancellationToken cancellationToken) =>
+        await BuildInventoryAsync(locationId, inventory, store, cancellationToken) is { } result
+            ? TypedResults.File(pdf.TransferUnits(result), "application/pdf", $"transfer-units-{locationId}.pdf")
+            : InventoryApi.UnknownLocation(locationId);
+
+    public static async Task<TransferUnitInventory?> BuildInventoryAsync(string locationId, InventoryStore inventory, TransferUnitStore store, CancellationToken cancellationToken)
+    {
+        if (await inventory.FindLocationAsync(locationId, cancellationToken) is not { } location)
+        {
+            return null;
+        }
+
+        var units = await store.ForLocationAsync(locationId, cancellationToken);
+        return new TransferUnitInventory(
+            location.Id,
+            location.Name,
+            OnHand: [.. units.Where(u => u.DestinationLocationId == locationId && u.Status == "received")],
+            Incoming: [.. units.Where(u => u.DestinationLocationId == locationId && u.Status == "dispatched")],
+            Outgoing: [.. units.Where(u => u.OriginLocationId == locationId && u.Status is "created" or "dispatched")],
+            Discrepancies: [.. units.Where(u => u.DestinationLocationId == locationId && u.Discrepancy is not null and not 0)]);
+    }
+
+    private static ProblemHttpResult NotFound(Guid id) =>
+        TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such transfer unit", detail: $"Transfer unit {id} does not exist.");
+}
+
+public sealed record NewTransferUnitRequest(string? Sku, decimal Quantity, string? Unit, string? OriginLocationId, string? DestinationLocationId);
+
+public sealed record ReceiveRequest(string? LocationId, decimal? QuantityReceived);
+
+public sealed record TransferUnitInventory(
+    string LocationId, string LocationName, List<TransferUnit> OnHand, List<TransferUnit> Incoming, List<TransferUnit> Outgoing, List<TransferUnit> Discrepancies);
