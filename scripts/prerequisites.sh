@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs what Orbital needs on a Debian machine and is not part of the .NET SDK:
-# the PostgreSQL, RabbitMQ and Redis servers the AppHost starts as local processes, plus any extra packages
-# the caller names (test.sh: Chromium for the kitchen screen's browser test).
+# the PostgreSQL, RabbitMQ and Redis servers the AppHost starts as local processes, the fonts of the PDF reports,
+# plus any extra packages the caller names (test.sh: Chromium for the kitchen screen's browser test).
 # Sourced by run.sh and test.sh; installs only what is missing.
 set -euo pipefail
 
-orbital_packages=(postgresql rabbitmq-server redis-server)
+# fonts-liberation2: the Prep service draws its PDF reports with these fonts (PDFsharp finds none by itself on Linux).
+orbital_packages=(postgresql rabbitmq-server redis-server fonts-liberation2)
 
 orbital_missing_packages() {
   local missing=()

@@ -33,6 +33,7 @@ public sealed class Services_start_while_a_dependency_is_down(OrbitalAppFixture 
             [$"ConnectionStrings__{database}"] = await orbital.ConnectionStringAsync(database),
             [$"ConnectionStrings__{ResourceNames.Redis}"] = await orbital.ConnectionStringAsync(ResourceNames.Redis),
             ["Otter__WebhookSecret"] = Otter.WebhookSecret,
+            ["Auth__SigningKey"] = PrepAccess.SigningKey,
         });
         using var client = service.CreateClient();
 

@@ -25,6 +25,14 @@ public sealed class OrbitalAppFixture : IAsyncLifetime
 
     private DistributedApplication? _app;
     private FakeOtterApi? _otterApi;
+    private FakeSlackApi? _slackApi;
+
+    /// <summary>The location whose Prep reports go to <see cref="ReportsChannel"/> in the Slack stand-in.</summary>
+    public const string ReportsLocation = "store-reports";
+    public const string ReportsChannel = "C0ORBITALREPORTS";
+
+    /// <summary>The local Slack Web API the Prep service's reports are posted to.</summary>
+    public FakeSlackApi SlackApi => _slackApi ?? throw new InvalidOperationException("The Slack stand-in has not started.");
 
     /// <summary>The local Otter Public API the Orders service's missed-order recovery reads.</summary>
     public FakeOtterApi OtterApi => _otterApi ?? throw new InvalidOperationException("The Otter stand-in has not started.");
@@ -35,6 +43,7 @@ public sealed class OrbitalAppFixture : IAsyncLifetime
     {
         using var timeout = new CancellationTokenSource(StartTimeout);
         _otterApi = await FakeOtterApi.StartAsync();
+        _slackApi = await FakeSlackApi.StartAsync();
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Orbital_AppHost>(
             [
                 "--Orbital:Infrastructure:Ephemeral=true",
@@ -43,6 +52,10 @@ public sealed class OrbitalAppFixture : IAsyncLifetime
                 $"--Otter:Api:ClientSecret={FakeOtterApi.ClientSecret}",
                 "--Otter:Api:RetryDelay=00:00:00.200",
                 "--Otter:Recovery:SettleDelay=00:00:00",
+                $"--Slack:ApiBaseUrl={_slackApi.BaseUrl}",
+                $"--Slack:BotToken={FakeSlackApi.BotToken}",
+                $"--Reports:Locations:0:LocationId={ReportsLocation}",
+                $"--Reports:Locations:0:SlackChannel={ReportsChannel}",
             ], timeout.Token);
         builder.Services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
 
@@ -107,6 +120,11 @@ public sealed class OrbitalAppFixture : IAsyncLifetime
         if (_otterApi is not null)
         {
             await _otterApi.DisposeAsync();
+        }
+
+        if (_slackApi is not null)
+        {
+            await _slackApi.DisposeAsync();
         }
     }
 }

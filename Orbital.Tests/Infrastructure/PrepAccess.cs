@@ -1,0 +1,106 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Orbital.Contracts;
+
+namespace Orbital.Tests.Infrastructure;
+
+/// <summary>Helpers for the Prep service's tests: the development admin, users of each role, signed-in clients.</summary>
+public static class PrepAccess
+{
+    /// <summary>The development values the AppHost gives the Prep service (README).</summary>
+    public const string AdminUsername = "admin";
+    public const string AdminPassword = "orbital-dev-admin";
+    public const string SigningKey = "orbital-dev-prep-signing-key-change-me-0123456789";
+
+    public static HttpClient Anonymous(this OrbitalAppFixture orbital) => orbital.CreateClient(ResourceNames.PrepService);
+
+    public static async Task<JsonElement> LoginAsync(this HttpClient client, string username, string password)
+    {
+        using var response = await client.PostAsJsonAsync("/auth/login", new { username, password }, TestContext.Current.CancellationToken);
+        Assert.True(response.IsSuccessStatusCode, $"login as {username}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)}");
+        return await response.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken);
+    }
+
+    private static readonly SemaphoreSlim AdminLock = new(1, 1);
+    private static (string Token, DateTimeOffset Until)? _admin;
+
+    /// <summary>
+    /// The admin's access token, logged in once and reused: logins are throttled per username (5 a minute), and every
+    /// test that needs an admin or a new user would otherwise log in as admin again.
+    /// </summary>
+    public static async Task<string> AdminTokenAsync(this OrbitalAppFixture orbital)
+    {
+        await AdminLock.WaitAsync(TestContext.Current.CancellationToken);
+        try
+        {
+            if (_admin is { } cached && cached.Until > DateTimeOffset.UtcNow)
+            {
+                return cached.Token;
+            }
+
+            using var client = orbital.Anonymous();
+            var admin = await Poll.UntilAsync(async token =>
+            {
+                using var response = await client.PostAsJsonAsync("/auth/login", new { username = AdminUsername, password = AdminPassword }, token);
+                return response.IsSuccessStatusCode ? await response.Content.ReadFromJsonAsync<JsonElement>(token) : default;
+            }, login => login.ValueKind == JsonValueKind.Object, TimeSpan.FromSeconds(30), "the bootstrap admin to be able to log in");
+            var accessToken = admin.GetProperty("accessToken").GetString()!;
+            _admin = (accessToken, DateTimeOffset.UtcNow.AddSeconds(admin.GetProperty("expiresIn").GetInt32() - 60));
+            return accessToken;
+        }
+        finally
+        {
+            AdminLock.Release();
+        }
+    }
+
+    /// <summary>A client signed in as a new user of <paramref name="role"/> (the admin itself for "admin").</summary>
+    public static async Task<HttpClient> SignedInAsync(this OrbitalAppFixture orbital, string role)
+    {
+        var client = orbital.Anonymous();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", await orbital.AdminTokenAsync());
+        if (role == "admin")
+        {
+            return client;
+        }
+
+        var username = $"{role}-{Guid.NewGuid():N}";
+        var password = $"pw-{Guid.NewGuid():N}";
+        using (var created = await client.PostAsJsonAsync("/auth/users", new { username, displayName = username, role, password }, TestContext.Current.CancellationToken))
+        {
+            created.EnsureSuccessStatusCode();
+        }
+
+        client.DefaultRequestHeaders.Authorization = null;
+        var login = await client.LoginAsync(username, password);
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", login.GetProperty("accessToken").GetString());
+        return client;
+    }
+
+    /// <summary>A JWT made by hand: any key, claims, times and algorithm, to see what the service refuses.</summary>
+    public static string Token(string? key = SigningKey, string role = "admin", DateTimeOffset? expires = null, string issuer = "orbital-prep", string audience = "orbital-prep", string algorithm = "HS256")
+    {
+        var now = DateTimeOffset.UtcNow;
+        var header = Base64Url(JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, string> { ["alg"] = algorithm, ["typ"] = "JWT" }));
+        var payload = Base64Url(JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, object>
+        {
+            ["sub"] = Guid.NewGuid().ToString(),
+            ["name"] = "forger",
+            ["role"] = role,
+            ["iss"] = issuer,
+            ["aud"] = audience,
+            ["iat"] = now.AddMinutes(-30).ToUnixTimeSeconds(),
+            ["nbf"] = now.AddMinutes(-30).ToUnixTimeSeconds(),
+            ["exp"] = (expires ?? now.AddMinutes(10)).ToUnixTimeSeconds(),
+        }));
+        var signingInput = $"{header}.{payload}";
+        var signature = key is null || algorithm == "none"
+            ? string.Empty
+            : Base64Url(System.Security.Cryptography.HMACSHA256.HashData(Encoding.UTF8.GetBytes(key), Encoding.ASCII.GetBytes(signingInput)));
+        return $"{signingInput}.{signature}";
+    }
+
+    private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+}
