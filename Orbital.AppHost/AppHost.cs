@@ -11,6 +11,7 @@ var otterWebhookSecret = builder.AddParameter("otter-webhook-secret", secret: tr
 
 var orders = builder.AddProject<Projects.Orbital_Orders>(ResourceNames.OrdersService)
     .WithReference(servers.OrdersDatabase).WaitFor(servers.OrdersDatabase)
+    .WithReference(servers.WarehouseDatabase)
     .WithReference(servers.RabbitMq).WaitFor(servers.RabbitMq)
     .WithReference(servers.Redis).WaitFor(servers.Redis)
     .WithEnvironment("Otter__WebhookSecret", otterWebhookSecret)
@@ -22,6 +23,7 @@ orders.WithConfigurationSection(builder.Configuration, "Otter", except: "Webhook
 
 builder.AddProject<Projects.Orbital_Batch>(ResourceNames.BatchService)
     .WithReference(servers.BatchDatabase).WaitFor(servers.BatchDatabase)
+    .WithReference(servers.WarehouseDatabase)
     .WithReference(servers.RabbitMq).WaitFor(servers.RabbitMq)
     .WithReference(servers.Redis).WaitFor(servers.Redis)
     .WithHttpHealthCheck("/health");
@@ -32,6 +34,7 @@ var prepAdminPassword = builder.AddParameter("prep-admin-password", secret: true
 
 builder.AddProject<Projects.Orbital_Prep>(ResourceNames.PrepService)
     .WithReference(servers.PrepDatabase).WaitFor(servers.PrepDatabase)
+    .WithReference(servers.WarehouseDatabase)
     .WithReference(servers.RabbitMq).WaitFor(servers.RabbitMq)
     .WithReference(servers.Redis).WaitFor(servers.Redis)
     .WithEnvironment("Auth__SigningKey", prepSigningKey)

@@ -8,6 +8,7 @@ builder.AddServiceDefaults();
 builder.AddBatchDependencies();
 builder.AddKitchenBatching();
 builder.AddKitchenScreens();
+builder.AddSessionSync();
 
 var app = builder.Build();
 

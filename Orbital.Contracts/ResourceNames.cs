@@ -10,6 +10,8 @@ public static class ResourceNames
     public const string OrdersDatabase = "ordersdb";
     public const string BatchDatabase = "batchdb";
     public const string PrepDatabase = "prepdb";
+    /// <summary>The local warehouse (the default warehouse provider): tables shaped like the Snowflake ones.</summary>
+    public const string WarehouseDatabase = "warehousedb";
     public const string RabbitMq = "rabbitmq";
     public const string Redis = "redis";
 

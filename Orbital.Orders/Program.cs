@@ -9,6 +9,7 @@ builder.AddServiceDefaults();
 builder.AddOrdersDependencies();
 builder.AddOrderIngestion();
 builder.AddMissedOrderRecovery();
+builder.AddWarehouseSyncs();
 
 var app = builder.Build();
 

@@ -30,6 +30,7 @@ public static class LocalServers
             builder.AddLocalDatabase(postgres, ResourceNames.OrdersDatabase, "orders"),
             builder.AddLocalDatabase(postgres, ResourceNames.BatchDatabase, "batch"),
             builder.AddLocalDatabase(postgres, ResourceNames.PrepDatabase, "prep"),
+            builder.AddLocalDatabase(postgres, ResourceNames.WarehouseDatabase, "warehouse"),
             rabbitMq,
             redis);
     }

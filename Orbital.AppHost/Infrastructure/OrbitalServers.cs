@@ -9,6 +9,7 @@ public sealed record OrbitalServers(
     IResourceBuilder<IResourceWithConnectionString> OrdersDatabase,
     IResourceBuilder<IResourceWithConnectionString> BatchDatabase,
     IResourceBuilder<IResourceWithConnectionString> PrepDatabase,
+    IResourceBuilder<IResourceWithConnectionString> WarehouseDatabase,
     IResourceBuilder<IResourceWithConnectionString> RabbitMq,
     IResourceBuilder<IResourceWithConnectionString> Redis);
 
@@ -48,6 +49,7 @@ public static class OrbitalServersExtensions
             postgres.AddDatabase(ResourceNames.OrdersDatabase),
             postgres.AddDatabase(ResourceNames.BatchDatabase),
             postgres.AddDatabase(ResourceNames.PrepDatabase),
+            postgres.AddDatabase(ResourceNames.WarehouseDatabase),
             rabbitMq,
             redis);
     }

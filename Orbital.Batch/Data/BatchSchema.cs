@@ -1,25 +1,17 @@
 using Npgsql;
-using Orbital.Batch.ReferenceData;
 
 namespace Orbital.Batch.Data;
 
 /// <summary>
-/// Creates schema <c>batch</c> at start (retrying while PostgreSQL is down) and seeds the local reference tables with
-/// the demo menu when they are empty. The statements are idempotent; a version row records what has been applied.
+/// Creates schema <c>batch</c> at start (retrying while PostgreSQL is down). The statements are idempotent; a version row records what has been applied.
 /// </summary>
-public sealed partial class BatchSchema(NpgsqlDataSource dataSource, SeedMenu seed, TimeProvider time, ILogger<BatchSchema> logger) : BackgroundService
+public sealed partial class BatchSchema(NpgsqlDataSource dataSource, TimeProvider time, ILogger<BatchSchema> logger) : BackgroundService
 {
     private const int Version = 1;
 
     private const string Ddl = """
         CREATE SCHEMA IF NOT EXISTS batch;
         CREATE TABLE IF NOT EXISTS batch.schema_version (version int NOT NULL, applied_at timestamptz NOT NULL DEFAULT now());
-
-        CREATE TABLE IF NOT EXISTS batch.stations (id text PRIMARY KEY, name text NOT NULL, display_order int NOT NULL DEFAULT 0);
-        CREATE TABLE IF NOT EXISTS batch.brands (id text PRIMARY KEY, name text NOT NULL);
-        CREATE TABLE IF NOT EXISTS batch.items (
-            sku text PRIMARY KEY, name text NOT NULL, station_id text NOT NULL, prep_seconds int NOT NULL,
-            batchable boolean NOT NULL, max_batch_size int NOT NULL CHECK (max_batch_size > 0), brand_id text);
 
         -- The last version of each order applied: a message whose version is not newer changes nothing.
         CREATE TABLE IF NOT EXISTS batch.orders (
@@ -119,15 +111,6 @@ public sealed partial class BatchSchema(NpgsqlDataSource dataSource, SeedMenu se
             await version.ExecuteNonQueryAsync(cancellationToken);
         }
 
-        await using (var empty = new NpgsqlCommand("SELECT NOT EXISTS (SELECT 1 FROM batch.items)", connection, transaction))
-        {
-            if ((bool)(await empty.ExecuteScalarAsync(cancellationToken))!)
-            {
-                await ReferenceDataTables.WriteAsync(connection, transaction, seed.Load(), cancellationToken);
-                Log.Seeded(logger);
-            }
-        }
-
         await transaction.CommitAsync(cancellationToken);
     }
 
@@ -139,7 +122,5 @@ public sealed partial class BatchSchema(NpgsqlDataSource dataSource, SeedMenu se
         [LoggerMessage(EventId = 2002, Level = LogLevel.Warning, Message = "Could not prepare the batch schema yet, trying again in {DelaySeconds} s: {Reason}")]
         public static partial void NotYet(ILogger logger, double delaySeconds, string reason);
 
-        [LoggerMessage(EventId = 2003, Level = LogLevel.Information, Message = "Reference tables were empty: seeded with the demo menu")]
-        public static partial void Seeded(ILogger logger);
     }
 }

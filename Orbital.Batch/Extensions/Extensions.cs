@@ -6,6 +6,9 @@ using Orbital.Batch.Events;
 using Orbital.Batch.ReferenceData;
 using Orbital.Contracts;
 using Orbital.Messaging;
+using Orbital.Scheduling;
+using Orbital.Warehouse;
+using Orbital.Batch.Warehouse;
 
 namespace Orbital.Batch.Extensions;
 
@@ -28,9 +31,11 @@ internal static class Extensions
         builder.Services.AddHostedService(services => services.GetRequiredService<BatchSchema>());
         builder.Services.AddHealthChecks().AddCheck<BatchSchemaHealthCheck>("batch-schema", HealthStatus.Degraded);
 
+        builder.AddWarehouse();
         builder.Services.AddSingleton<SeedMenu>();
         builder.Services.AddSingleton<ReferenceDataCache>();
         builder.Services.AddHostedService(services => services.GetRequiredService<ReferenceDataCache>());
+        builder.Services.AddHostedService<ReferenceDataSeeder>();
 
         builder.Services.AddSingleton<OrderBatcher>();
         builder.Services.AddSingleton<BatchItemActions>();
@@ -45,5 +50,12 @@ internal static class Extensions
         builder.Services.AddHostedService(services => services.GetRequiredService<KitchenEventBus>());
         builder.Services.AddSingleton<StationBoardCache>();
         builder.Services.AddHostedService(services => services.GetRequiredService<StationBoardCache>());
+    }
+
+    /// <summary>Cooking sessions to the warehouse: a Hangfire job in schema <c>batch_jobs</c>.</summary>
+    public static void AddSessionSync(this IHostApplicationBuilder builder)
+    {
+        builder.AddScheduledJobs("batch_jobs");
+        builder.AddRecurringJob<SessionDataSync>(SessionDataSync.Id, SessionDataSync.DefaultSchedule);
     }
 }

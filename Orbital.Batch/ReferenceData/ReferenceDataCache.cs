@@ -1,19 +1,19 @@
 using System.Text.Json;
 using Microsoft.Extensions.Options;
-using Npgsql;
+using Orbital.Warehouse;
 using Orbital.Batch.Batching;
 using StackExchange.Redis;
 
 namespace Orbital.Batch.ReferenceData;
 
 /// <summary>
-/// Stations, items and brands in memory, used on every order. Loaded from the reference tables (the warehouse, once
-/// it exists) and refreshed on a schedule. A failed refresh keeps the last good copy; with no copy at all the one last
+/// Stations, items and brands in memory, used on every order. Loaded from the warehouse (local PostgreSQL by default,
+/// seeded with the demo menu; Snowflake when configured) and refreshed on a schedule. A failed refresh keeps the last good copy; with no copy at all the one last
 /// written to Redis is used, and failing that the seed file shipped with the service. Each good load is written to
 /// Redis so that another instance starting while PostgreSQL is down still batches with the real mappings.
 /// </summary>
 public sealed partial class ReferenceDataCache(
-    NpgsqlDataSource dataSource,
+    IWarehouse warehouse,
     IConnectionMultiplexer redis,
     SeedMenu seed,
     IOptions<BatchingOptions> options,
@@ -37,7 +37,7 @@ public sealed partial class ReferenceDataCache(
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(TimeSpan.FromSeconds(5));
-            var data = await ReferenceDataTables.ReadAsync(dataSource, timeout.Token);
+            var data = await ReferenceDataTables.ReadAsync(warehouse, timeout.Token);
             if (data.Items.Count > 0)
             {
                 _current = new Snapshot(data, ReferenceDataOrigin.Database, time.GetUtcNow());

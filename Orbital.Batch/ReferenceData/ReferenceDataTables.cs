@@ -1,88 +1,56 @@
-using Npgsql;
+using System.Globalization;
+using Orbital.Warehouse;
 
 namespace Orbital.Batch.ReferenceData;
 
-/// <summary>The local reference tables (<c>batch.stations</c>, <c>batch.items</c>, <c>batch.brands</c>).</summary>
+/// <summary>Stations, items and brands as the warehouse keeps them (tables <c>stations</c>, <c>items</c>, <c>brands</c>).</summary>
 public static class ReferenceDataTables
 {
-    public static async Task<KitchenReferenceData> ReadAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken)
+    public static readonly WarehouseTable Stations = new("stations",
+        [new("id", WarehouseType.Text), new("name", WarehouseType.Text), new("display_order", WarehouseType.Integer)], ["id"]);
+
+    public static readonly WarehouseTable Items = new("items",
+    [
+        new("sku", WarehouseType.Text), new("name", WarehouseType.Text), new("station_id", WarehouseType.Text), new("prep_seconds", WarehouseType.Integer),
+        new("batchable", WarehouseType.Boolean), new("max_batch_size", WarehouseType.Integer), new("brand_id", WarehouseType.Text),
+    ], ["sku"]);
+
+    public static readonly WarehouseTable Brands = new("brands", [new("id", WarehouseType.Text), new("name", WarehouseType.Text)], ["id"]);
+
+    public static async Task<KitchenReferenceData> ReadAsync(IWarehouse warehouse, CancellationToken cancellationToken)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var stations = new List<Station>();
-        await using (var command = new NpgsqlCommand("SELECT id, name, display_order FROM batch.stations ORDER BY display_order, id", connection))
-        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
-        {
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                stations.Add(new Station(reader.GetString(0), reader.GetString(1), reader.GetInt32(2)));
-            }
-        }
-
-        var items = new List<MenuItem>();
-        await using (var command = new NpgsqlCommand("SELECT sku, name, station_id, prep_seconds, batchable, max_batch_size, brand_id FROM batch.items ORDER BY sku", connection))
-        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
-        {
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                items.Add(new MenuItem(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetInt32(3),
-                    reader.GetBoolean(4), reader.GetInt32(5), reader.IsDBNull(6) ? null : reader.GetString(6)));
-            }
-        }
-
-        var brands = new List<Brand>();
-        await using (var command = new NpgsqlCommand("SELECT id, name FROM batch.brands ORDER BY id", connection))
-        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
-        {
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                brands.Add(new Brand(reader.GetString(0), reader.GetString(1)));
-            }
-        }
-
-        return new KitchenReferenceData(stations, items, brands);
+        var stations = await warehouse.QueryAsync("SELECT id, name, display_order FROM {schema}.stations ORDER BY display_order, id", [], cancellationToken);
+        var items = await warehouse.QueryAsync(
+            "SELECT sku, name, station_id, prep_seconds, batchable, max_batch_size, brand_id FROM {schema}.items ORDER BY sku", [], cancellationToken);
+        var brands = await warehouse.QueryAsync("SELECT id, name FROM {schema}.brands ORDER BY id", [], cancellationToken);
+        return new KitchenReferenceData(
+            [.. stations.Select(s => new Station(s[0]!, s[1]!, Integer(s[2])))],
+            [.. items.Select(i => new MenuItem(i[0]!, i[1]!, i[2]!, Integer(i[3]), Boolean(i[4]), Integer(i[5]), i[6]))],
+            [.. brands.Select(b => new Brand(b[0]!, b[1]!))]);
     }
 
-    public static async Task WriteAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, KitchenReferenceData data, CancellationToken cancellationToken)
+    /// <summary>Creates the tables and, when they are empty, fills them with <paramref name="seed"/>; true when it seeded.</summary>
+    public static async Task<bool> SeedWhenEmptyAsync(IWarehouse warehouse, KitchenReferenceData seed, CancellationToken cancellationToken)
     {
-        var batch = new NpgsqlBatch(connection, transaction);
-        await using (batch)
+        foreach (var table in new[] { Stations, Items, Brands })
         {
-            foreach (var station in data.Stations)
-            {
-                batch.BatchCommands.Add(Command(
-                    "INSERT INTO batch.stations (id, name, display_order) VALUES ($1, $2, $3) ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, display_order = EXCLUDED.display_order",
-                    station.Id, station.Name, station.DisplayOrder));
-            }
-
-            foreach (var brand in data.Brands)
-            {
-                batch.BatchCommands.Add(Command(
-                    "INSERT INTO batch.brands (id, name) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name", brand.Id, brand.Name));
-            }
-
-            foreach (var item in data.Items)
-            {
-                batch.BatchCommands.Add(Command(
-                    """
-                    INSERT INTO batch.items (sku, name, station_id, prep_seconds, batchable, max_batch_size, brand_id) VALUES ($1, $2, $3, $4, $5, $6, $7)
-                    ON CONFLICT (sku) DO UPDATE SET name = EXCLUDED.name, station_id = EXCLUDED.station_id, prep_seconds = EXCLUDED.prep_seconds,
-                        batchable = EXCLUDED.batchable, max_batch_size = EXCLUDED.max_batch_size, brand_id = EXCLUDED.brand_id
-                    """,
-                    item.Sku, item.Name, item.StationId, item.PrepSeconds, item.Batchable, item.MaxBatchSize, (object?)item.BrandId ?? DBNull.Value));
-            }
-
-            await batch.ExecuteNonQueryAsync(cancellationToken);
-        }
-    }
-
-    private static NpgsqlBatchCommand Command(string sql, params object[] values)
-    {
-        var command = new NpgsqlBatchCommand(sql);
-        foreach (var value in values)
-        {
-            command.Parameters.Add(new NpgsqlParameter { Value = value });
+            await warehouse.EnsureTableAsync(table, cancellationToken);
         }
 
-        return command;
+        var count = await warehouse.QueryAsync("SELECT count(*) FROM {schema}.items", [], cancellationToken);
+        if (Integer(count[0][0]) > 0)
+        {
+            return false;
+        }
+
+        await warehouse.UpsertAsync(Stations, [.. seed.Stations.Select(s => new object?[] { s.Id, s.Name, (long)s.DisplayOrder })], cancellationToken);
+        await warehouse.UpsertAsync(Brands, [.. seed.Brands.Select(b => new object?[] { b.Id, b.Name })], cancellationToken);
+        await warehouse.UpsertAsync(Items, [.. seed.Items.Select(i => new object?[]
+            { i.Sku, i.Name, i.StationId, (long)i.PrepSeconds, i.Batchable, (long)i.MaxBatchSize, i.BrandId })], cancellationToken);
+        return true;
     }
+
+    private static int Integer(string? value) => (int)decimal.Parse(value ?? "0", CultureInfo.InvariantCulture);
+
+    private static bool Boolean(string? value) => value is "true" or "True" or "TRUE" or "1";
 }

@@ -7,6 +7,8 @@ using Orbital.Orders.Orders;
 using Orbital.Orders.Recovery;
 using Orbital.Orders.Webhooks;
 using Orbital.Scheduling;
+using Orbital.Warehouse;
+using Orbital.Orders.Warehouse;
 
 namespace Orbital.Orders.Extensions;
 
@@ -54,5 +56,13 @@ internal static class Extensions
 
         builder.AddScheduledJobs("orders_jobs");
         builder.AddRecurringJob<MissedOrderRecoveryJob>(MissedOrderRecoveryJob.JobId, MissedOrderRecoveryJob.DefaultSchedule);
+    }
+
+    /// <summary>Customer and promotion syncs to the warehouse (Hangfire jobs next to missed-order recovery).</summary>
+    public static void AddWarehouseSyncs(this IHostApplicationBuilder builder)
+    {
+        builder.AddWarehouse();
+        builder.AddRecurringJob<CustomerDataSync>(CustomerDataSync.Id, CustomerDataSync.DefaultSchedule);
+        builder.AddRecurringJob<PromotionsDataSync>(PromotionsDataSync.Id, PromotionsDataSync.DefaultSchedule);
     }
 }

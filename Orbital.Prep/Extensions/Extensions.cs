@@ -9,6 +9,8 @@ using Orbital.Prep.Pars;
 using Orbital.Prep.Reports;
 using Orbital.Prep.TransferUnits;
 using Orbital.Scheduling;
+using Orbital.Warehouse;
+using Orbital.Prep.Warehouse;
 
 namespace Orbital.Prep.Extensions;
 
@@ -50,6 +52,8 @@ internal static class Extensions
         // The dashboard needs Hangfire's services; the storage itself is created by ScheduledJobs once PostgreSQL answers.
         builder.Services.AddHangfire(_ => { });
         builder.AddScheduledJobs("prep_jobs");
+        builder.AddWarehouse();
+        builder.AddRecurringJob<ParsSync>(ParsSync.Id, ParsSync.DefaultSchedule);
         var reports = builder.Configuration.GetSection(ReportsOptions.SectionName).Get<ReportsOptions>() ?? new ReportsOptions();
         foreach (var location in reports.Locations)
         {

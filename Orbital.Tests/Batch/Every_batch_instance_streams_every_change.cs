@@ -17,6 +17,7 @@ public sealed class Every_batch_instance_streams_every_change(OrbitalAppFixture 
             [$"ConnectionStrings__{ResourceNames.RabbitMq}"] = await orbital.ConnectionStringAsync(ResourceNames.RabbitMq),
             [$"ConnectionStrings__{ResourceNames.BatchDatabase}"] = await orbital.ConnectionStringAsync(ResourceNames.BatchDatabase),
             [$"ConnectionStrings__{ResourceNames.Redis}"] = await orbital.ConnectionStringAsync(ResourceNames.Redis),
+            [$"ConnectionStrings__{ResourceNames.WarehouseDatabase}"] = await orbital.ConnectionStringAsync(ResourceNames.WarehouseDatabase),
         });
         using (var secondClient = second.CreateClient())
         {

@@ -4,12 +4,13 @@ using Npgsql;
 using Orbital.Batch.Batching;
 using Orbital.Batch.ReferenceData;
 using Orbital.Contracts;
+using Orbital.Warehouse;
 using Orbital.Tests.Infrastructure;
 using StackExchange.Redis;
 
 namespace Orbital.Tests.Batch;
 
-/// <summary>The reference data cache against the real PostgreSQL and Redis of the running system, and without them.</summary>
+/// <summary>The reference data cache against the real local warehouse and Redis of the running system, and without them.</summary>
 [Collection(OrbitalCollection.Name)]
 public sealed class Reference_data_survives_its_sources_going_away(OrbitalAppFixture orbital)
 {
@@ -17,7 +18,7 @@ public sealed class Reference_data_survives_its_sources_going_away(OrbitalAppFix
     public async Task A_failed_refresh_keeps_the_last_good_copy()
     {
         var cancellationToken = TestContext.Current.CancellationToken;
-        var database = new NpgsqlConnectionStringBuilder(await orbital.ConnectionStringAsync(ResourceNames.BatchDatabase));
+        var database = new NpgsqlConnectionStringBuilder(await orbital.ConnectionStringAsync(ResourceNames.WarehouseDatabase));
         await using var forwarder = new TcpForwarder(database.Port);
         forwarder.Start();
         database.Port = forwarder.Port;
@@ -39,7 +40,7 @@ public sealed class Reference_data_survives_its_sources_going_away(OrbitalAppFix
     public async Task Without_the_database_an_instance_starts_with_the_copy_in_redis_and_without_both_with_the_seed_file()
     {
         var cancellationToken = TestContext.Current.CancellationToken;
-        var unreachable = new NpgsqlConnectionStringBuilder(await orbital.ConnectionStringAsync(ResourceNames.BatchDatabase)) { Port = new TcpForwarder(0).Port, Timeout = 2 };
+        var unreachable = new NpgsqlConnectionStringBuilder(await orbital.ConnectionStringAsync(ResourceNames.WarehouseDatabase)) { Port = new TcpForwarder(0).Port, Timeout = 2 };
         await using var deadDatabase = NpgsqlDataSource.Create(unreachable.ConnectionString);
         await using var redis = await ConnectionMultiplexer.ConnectAsync(await orbital.ConnectionStringAsync(ResourceNames.Redis));
         // The copy the running Batch service wrote when it loaded the reference tables.
@@ -58,5 +59,5 @@ public sealed class Reference_data_survives_its_sources_going_away(OrbitalAppFix
     }
 
     private static ReferenceDataCache Cache(NpgsqlDataSource dataSource, IConnectionMultiplexer redis) =>
-        new(dataSource, redis, new SeedMenu(), Options.Create(new BatchingOptions()), TimeProvider.System, NullLogger<ReferenceDataCache>.Instance);
+        new(new LocalWarehouse(dataSource, Options.Create(new WarehouseOptions())), redis, new SeedMenu(), Options.Create(new BatchingOptions()), TimeProvider.System, NullLogger<ReferenceDataCache>.Instance);
 }

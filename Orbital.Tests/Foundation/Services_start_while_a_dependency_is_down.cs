@@ -32,6 +32,7 @@ public sealed class Services_start_while_a_dependency_is_down(OrbitalAppFixture 
             [$"ConnectionStrings__{ResourceNames.RabbitMq}"] = new UriBuilder(rabbitMq) { Port = broker.Port }.Uri.ToString(),
             [$"ConnectionStrings__{database}"] = await orbital.ConnectionStringAsync(database),
             [$"ConnectionStrings__{ResourceNames.Redis}"] = await orbital.ConnectionStringAsync(ResourceNames.Redis),
+            [$"ConnectionStrings__{ResourceNames.WarehouseDatabase}"] = await orbital.ConnectionStringAsync(ResourceNames.WarehouseDatabase),
             ["Otter__WebhookSecret"] = Otter.WebhookSecret,
             ["Auth__SigningKey"] = PrepAccess.SigningKey,
         });

@@ -19,7 +19,7 @@ public sealed class OrbitalAppFixture : IAsyncLifetime
     public static readonly TimeSpan WaitTimeout = TimeSpan.FromSeconds(60);
 
     private static readonly string[] Servers =
-        [ResourceNames.Postgres, ResourceNames.OrdersDatabase, ResourceNames.BatchDatabase, ResourceNames.PrepDatabase, ResourceNames.RabbitMq, ResourceNames.Redis];
+        [ResourceNames.Postgres, ResourceNames.OrdersDatabase, ResourceNames.BatchDatabase, ResourceNames.PrepDatabase, ResourceNames.WarehouseDatabase, ResourceNames.RabbitMq, ResourceNames.Redis];
 
     private static readonly string[] Services = [ResourceNames.OrdersService, ResourceNames.BatchService, ResourceNames.PrepService];
 

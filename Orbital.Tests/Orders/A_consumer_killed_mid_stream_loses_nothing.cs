@@ -23,6 +23,7 @@ public sealed class A_consumer_killed_mid_stream_loses_nothing(OrbitalAppFixture
             [$"ConnectionStrings__{ResourceNames.RabbitMq}"] = await orbital.ConnectionStringAsync(ResourceNames.RabbitMq),
             [$"ConnectionStrings__{ResourceNames.OrdersDatabase}"] = await orbital.ConnectionStringAsync(ResourceNames.OrdersDatabase),
             [$"ConnectionStrings__{ResourceNames.Redis}"] = await orbital.ConnectionStringAsync(ResourceNames.Redis),
+            [$"ConnectionStrings__{ResourceNames.WarehouseDatabase}"] = await orbital.ConnectionStringAsync(ResourceNames.WarehouseDatabase),
             ["Otter__WebhookSecret"] = Otter.WebhookSecret,
         });
         await using (doomed)

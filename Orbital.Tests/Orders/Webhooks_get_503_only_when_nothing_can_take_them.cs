@@ -26,6 +26,7 @@ public sealed class Webhooks_get_503_only_when_nothing_can_take_them(OrbitalAppF
             [$"ConnectionStrings__{ResourceNames.RabbitMq}"] = new UriBuilder(rabbitMq) { Port = deadBroker.Port }.Uri.ToString(),
             [$"ConnectionStrings__{ResourceNames.OrdersDatabase}"] = new Npgsql.NpgsqlConnectionStringBuilder(postgres.ConnectionString) { Port = deadDatabase.Port }.ConnectionString,
             [$"ConnectionStrings__{ResourceNames.Redis}"] = await orbital.ConnectionStringAsync(ResourceNames.Redis),
+            [$"ConnectionStrings__{ResourceNames.WarehouseDatabase}"] = await orbital.ConnectionStringAsync(ResourceNames.WarehouseDatabase),
             ["Otter__WebhookSecret"] = Otter.WebhookSecret,
             ["Otter__PublishTimeout"] = "00:00:01",
         });
