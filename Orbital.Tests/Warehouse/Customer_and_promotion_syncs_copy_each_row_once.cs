@@ -66,7 +66,7 @@ public sealed class Customer_and_promotion_syncs_copy_each_row_once(OrbitalAppFi
         await using var command = orders.CreateCommand(
             """
             INSERT INTO otter.orders (id, store_id, status, has_lines, version, customer_name, customer_email, total, ordered_at, created_at, updated_at)
-            VALUES ($1, 'store-warehouse', 'NEW_ORDER', true, 1, 'Guest', $2, $3, now(), now(), now() - interval '1 second')
+            VALUES ($1, 'store-warehouse', 'NEW_ORDER', true, 1, 'Guest', $2, $3, now(), now(), clock_timestamp())
             """);
         command.Parameters.Add(new NpgsqlParameter { Value = id });
         command.Parameters.Add(new NpgsqlParameter { Value = (object?)email ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
