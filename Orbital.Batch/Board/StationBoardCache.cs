@@ -16,6 +16,7 @@ public sealed partial class StationBoardCache(
     IConnectionMultiplexer redis,
     NpgsqlDataSource dataSource,
     BatchSchema schema,
+    Orbital.Batch.ReferenceData.ReferenceDataCache reference,
     TimeProvider time,
     ILogger<StationBoardCache> logger) : BackgroundService
 {
@@ -116,14 +117,7 @@ public sealed partial class StationBoardCache(
     {
         var open = await ReadFromDatabaseAsync(stationId: null, cancellationToken);
         var stations = new HashSet<string>(open.Select(i => i.StationId), StringComparer.Ordinal);
-        await using (var command = dataSource.CreateCommand("SELECT id FROM batch.stations"))
-        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
-        {
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                stations.Add(reader.GetString(0));
-            }
-        }
+        stations.UnionWith(reference.Current.Stations.Select(s => s.Id));
 
         foreach (var stationId in stations)
         {

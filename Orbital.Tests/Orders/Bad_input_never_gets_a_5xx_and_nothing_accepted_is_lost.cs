@@ -66,6 +66,15 @@ public sealed class Bad_input_never_gets_a_5xx_and_nothing_accepted_is_lost(Orbi
         Assert.NotEqual("Unhealthy", health.Status);
 
         await EveryAcceptedEventIsProcessedOrDeadLetteredAsync(accepted.Keys.ToHashSet());
+        await BacklogDrainedAsync();
+    }
+
+    /// <summary>The thousands of orders accepted here are batched before the next test, which would otherwise wait behind them.</summary>
+    private async Task BacklogDrainedAsync()
+    {
+        await using var broker = await Broker.ConnectAsync(await orbital.ConnectionStringAsync(ResourceNames.RabbitMq));
+        await Poll.UntilAsync(async _ => await broker.MessageCountAsync(Queues.OrdersOtterEvents) + await broker.MessageCountAsync(Queues.BatchStructuredOrders),
+            backlog => backlog == 0, TimeSpan.FromMinutes(5), "the orders and batch queues to drain");
     }
 
     private async Task EveryAcceptedEventIsProcessedOrDeadLetteredAsync(HashSet<string> accepted)

@@ -1,0 +1,61 @@
+using System.Globalization;
+
+namespace Orbital.Bench;
+
+/// <summary>Durations, rates and sizes: defaults give the full run; small values make a run of about a minute.</summary>
+public sealed record BenchOptions
+{
+    public int[] IngestConcurrency { get; init; } = [1, 8, 32, 64];
+    public TimeSpan IngestDuration { get; init; } = TimeSpan.FromSeconds(10);
+    public int EndToEndRate { get; init; } = 200;
+    public TimeSpan EndToEndDuration { get; init; } = TimeSpan.FromSeconds(60);
+    public int PipelineOrders { get; init; } = 10_000;
+    public int[] Screens { get; init; } = [1_000, 2_500, 5_000];
+    public TimeSpan FanOutDuration { get; init; } = TimeSpan.FromSeconds(10);
+    public string? JsonPath { get; init; }
+
+    public static BenchOptions Parse(string[] args)
+    {
+        var options = new BenchOptions();
+        for (var i = 0; i < args.Length; i++)
+        {
+            string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
+            options = args[i] switch
+            {
+                "--ingest-concurrency" => options with { IngestConcurrency = Ints(Next()) },
+                "--ingest-seconds" => options with { IngestDuration = Seconds(Next()) },
+                "--e2e-rate" => options with { EndToEndRate = int.Parse(Next(), CultureInfo.InvariantCulture) },
+                "--e2e-seconds" => options with { EndToEndDuration = Seconds(Next()) },
+                "--pipeline-orders" => options with { PipelineOrders = int.Parse(Next(), CultureInfo.InvariantCulture) },
+                "--screens" => options with { Screens = Ints(Next()) },
+                "--fanout-seconds" => options with { FanOutDuration = Seconds(Next()) },
+                "--json" => options with { JsonPath = Next() },
+                "--quick" => options with
+                {
+                    IngestConcurrency = [1, 32], IngestDuration = TimeSpan.FromSeconds(3), EndToEndDuration = TimeSpan.FromSeconds(10),
+                    PipelineOrders = 1_000, Screens = [200], FanOutDuration = TimeSpan.FromSeconds(3),
+                },
+                "--help" or "-h" => throw new ArgumentException(Usage),
+                var other => throw new ArgumentException($"Unknown option {other}.\n{Usage}"),
+            };
+        }
+
+        return options;
+    }
+
+    public const string Usage = """
+        dotnet run --project Orbital.Bench -c Release -- [options]
+          --ingest-concurrency 1,8,32,64   webhook senders in parallel, one ingest run each
+          --ingest-seconds 10              length of each ingest run (and of the bare broker run)
+          --e2e-rate 200 --e2e-seconds 60  steady webhook rate and length of the end-to-end run
+          --pipeline-orders 10000          orders of 5 lines for the pipeline throughput run
+          --screens 1000,2500,5000         SSE clients for each fan-out run
+          --fanout-seconds 10              length of each fan-out run
+          --json bench.json                also write the figures as JSON
+          --quick                          a run of about a minute
+        """;
+
+    private static int[] Ints(string value) => [.. value.Split(',').Select(v => int.Parse(v, CultureInfo.InvariantCulture))];
+
+    private static TimeSpan Seconds(string value) => TimeSpan.FromSeconds(double.Parse(value, CultureInfo.InvariantCulture));
+}

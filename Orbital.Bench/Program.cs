@@ -1,0 +1,148 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Aspire.Hosting;
+using Aspire.Hosting.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using Orbital.Bench;
+using Orbital.Contracts;
+using RabbitMQ.Client;
+
+BenchOptions options;
+try
+{
+    options = BenchOptions.Parse(args);
+}
+catch (ArgumentException ex)
+{
+    Console.Error.WriteLine(ex.Message);
+    return 2;
+}
+
+var report = new JsonObject { ["machine"] = Machine(), ["startedAt"] = DateTimeOffset.UtcNow.ToString("O") };
+var table = new List<(string Measure, string Result, string Target)>();
+void Row(string measure, string result, string target) => table.Add((measure, result, target));
+
+// 5. Start-up: AppHost start to every resource healthy.
+var startClock = Stopwatch.StartNew();
+var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Orbital_AppHost>(["--Orbital:Infrastructure:Ephemeral=true"]);
+builder.Services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
+await using var app = await builder.BuildAsync();
+await app.StartAsync();
+string[] services = [ResourceNames.OrdersService, ResourceNames.BatchService, ResourceNames.PrepService];
+foreach (var resource in new[] { ResourceNames.Postgres, ResourceNames.RabbitMq, ResourceNames.Redis }.Concat(services))
+{
+    await app.ResourceNotifications.WaitForResourceHealthyAsync(resource);
+}
+
+var startup = startClock.Elapsed;
+report["startupSeconds"] = Math.Round(startup.TotalSeconds, 1);
+Row("Start-up: AppHost start → all resources healthy", $"{startup.TotalSeconds:F1} s", "≤ 20 s");
+Console.WriteLine($"System up in {startup.TotalSeconds:F1} s");
+
+var orders = app.CreateHttpClient(ResourceNames.OrdersService);
+orders.Timeout = TimeSpan.FromSeconds(30);
+var batchUri = app.GetEndpoint(ResourceNames.BatchService, "http");
+var rabbitMq = await app.GetConnectionStringAsync(ResourceNames.RabbitMq) ?? throw new InvalidOperationException("no broker");
+var ordersDb = await app.GetConnectionStringAsync(ResourceNames.OrdersDatabase) ?? throw new InvalidOperationException("no orders db");
+var batchDb = await app.GetConnectionStringAsync(ResourceNames.BatchDatabase) ?? throw new InvalidOperationException("no batch db");
+
+await Task.Delay(TimeSpan.FromSeconds(10));
+var idle = services.ToDictionary(s => s, ServiceMemory.RssMegabytes);
+var peak = new ConcurrentDictionary<string, double>(idle);
+using var sampling = new CancellationTokenSource();
+var sampler = Task.Run(async () =>
+{
+    while (!sampling.IsCancellationRequested)
+    {
+        foreach (var service in services)
+        {
+            peak.AddOrUpdate(service, ServiceMemory.RssMegabytes(service), (_, old) => Math.Max(old, ServiceMemory.RssMegabytes(service)));
+        }
+
+        await Task.Delay(500).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+    }
+});
+
+// 1. Ingest: webhooks durably accepted per second, and the bare broker limit beside it.
+var ingest = new JsonArray();
+double bestIngest = 0;
+foreach (var concurrency in options.IngestConcurrency)
+{
+    var (rate, latencies, failures) = await Ingest.RunAsync(orders, concurrency, options.IngestDuration);
+    bestIngest = Math.Max(bestIngest, rate);
+    ingest.Add(new JsonObject { ["concurrency"] = concurrency, ["perSecond"] = Math.Round(rate), ["p50Ms"] = Math.Round(latencies.Percentile(50), 1), ["p99Ms"] = Math.Round(latencies.Percentile(99), 1), ["failures"] = failures });
+    Row($"Ingest, {concurrency} concurrent", $"{rate:F0}/s (p50 {latencies.Percentile(50):F1} ms, p90 {latencies.Percentile(90):F1} ms, p99 {latencies.Percentile(99):F1} ms, {failures} failed)", "≥ 3,000/s");
+    Console.WriteLine(table[^1]);
+    await Backlog.DrainAsync(rabbitMq);
+}
+
+var bare = await Ingest.BareBrokerAsync(rabbitMq, Webhooks.NewOrder(Guid.NewGuid().ToString(), "bench", "bench", [("fries", 1)]), options.IngestDuration);
+report["ingest"] = ingest;
+report["bareBrokerPerSecond"] = Math.Round(bare);
+Row("Bare broker: confirmed publishes of the same payload, 64 in flight", $"{bare:F0}/s; ingest ÷ bare = {bestIngest / bare:F2}", "ratio ≥ 0.6");
+Console.WriteLine(table[^1]);
+
+// 2. End to end: steady rate, webhook sent → kitchen event received on a screen.
+var e2e = await EndToEnd.RunAsync(orders, batchUri, options.EndToEndRate, options.EndToEndDuration);
+report["endToEnd"] = new JsonObject { ["rate"] = options.EndToEndRate, ["seconds"] = options.EndToEndDuration.TotalSeconds, ["sent"] = e2e.Sent, ["lost"] = e2e.Lost, ["p50Ms"] = Math.Round(e2e.Latencies.Percentile(50), 1), ["p90Ms"] = Math.Round(e2e.Latencies.Percentile(90), 1), ["p99Ms"] = Math.Round(e2e.Latencies.Percentile(99), 1), ["maxMs"] = Math.Round(e2e.Latencies.Max, 1) };
+Row($"End to end at {options.EndToEndRate}/s for {options.EndToEndDuration.TotalSeconds:F0} s", $"p50 {e2e.Latencies.Percentile(50):F0} ms, p90 {e2e.Latencies.Percentile(90):F0} ms, p99 {e2e.Latencies.Percentile(99):F0} ms, max {e2e.Latencies.Max:F0} ms; {e2e.Lost} of {e2e.Sent} never seen", "p99 ≤ 50 ms, 0 lost");
+Console.WriteLine(table[^1]);
+await Backlog.DrainAsync(rabbitMq);
+
+// 3. Pipeline: orders of 5 lines fully processed per second, and the bare insert limit beside it.
+var pipeline = await Pipeline.RunAsync(orders, batchDb, options.PipelineOrders);
+var bareInsert = await Pipeline.BareInsertAsync(ordersDb, options.PipelineOrders);
+report["pipeline"] = new JsonObject { ["orders"] = options.PipelineOrders, ["ordersPerSecond"] = Math.Round(pipeline), ["bareInsertOrdersPerSecond"] = Math.Round(bareInsert) };
+Row($"Pipeline: {options.PipelineOrders} orders × 5 lines stored, published, batched, streamed", $"{pipeline:F0} orders/s", "≥ 1,000/s");
+Row("Bare insert: same orders and lines, batched INSERTs", $"{bareInsert:F0} orders/s; pipeline ÷ bare = {pipeline / bareInsert:F2}", "ratio ≥ 0.5");
+Console.WriteLine(table[^2]);
+Console.WriteLine(table[^1]);
+await Backlog.DrainAsync(rabbitMq);
+
+// 4. SSE fan-out: screens on one Batch instance and the delivery p99.
+var fanOut = new JsonArray();
+foreach (var screens in options.Screens)
+{
+    var result = await FanOut.RunAsync(rabbitMq, batchUri, screens, options.FanOutDuration);
+    fanOut.Add(new JsonObject { ["screens"] = screens, ["connected"] = result.Connected, ["deliveries"] = result.Latencies.Count, ["expected"] = result.Expected, ["p50Ms"] = Math.Round(result.Latencies.Percentile(50), 1), ["p99Ms"] = Math.Round(result.Latencies.Percentile(99), 1) });
+    Row($"SSE fan-out, {screens} screens on one Batch instance", $"{result.Connected} connected; {result.Latencies.Count} of {result.Expected} deliveries; p50 {result.Latencies.Percentile(50):F0} ms, p99 {result.Latencies.Percentile(99):F0} ms", "5,000 screens, p99 < 100 ms");
+    Console.WriteLine(table[^1]);
+}
+
+report["fanOut"] = fanOut;
+await sampling.CancelAsync();
+await sampler;
+report["rssMegabytes"] = new JsonObject(services.Select(s => new KeyValuePair<string, JsonNode?>(s, new JsonObject { ["idle"] = Math.Round(idle[s]), ["peak"] = Math.Round(peak[s]) })));
+foreach (var service in services)
+{
+    Row($"Memory (RSS) of {service}", $"{idle[service]:F0} MB idle, {peak[service]:F0} MB peak under load", "≤ 150 MB idle");
+}
+
+Console.WriteLine();
+Console.WriteLine($"Orbital benchmark · {report["machine"]}");
+var width = table.Max(r => r.Measure.Length);
+foreach (var (measure, result, target) in table)
+{
+    Console.WriteLine($"{measure.PadRight(width)} | {result} | target {target}");
+}
+
+if (options.JsonPath is { } path)
+{
+    await File.WriteAllTextAsync(path, report.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+    Console.WriteLine($"Figures written to {path}");
+}
+
+await app.StopAsync();
+return 0;
+
+static string Machine()
+{
+    var cpu = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':')[1].Trim() ?? "unknown CPU";
+    var memory = File.ReadLines("/proc/meminfo").First().Split(':')[1].Trim();
+    return $"{Environment.ProcessorCount} cores ({cpu}), {memory} RAM, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, .NET {Environment.Version}";
+}
