@@ -19,13 +19,16 @@ var orders = builder.AddProject<Projects.Orbital_Orders>(ResourceNames.OrdersSer
 
 // Otter's Public API for missed-order recovery (Otter:Api:BaseUrl, ClientId, ClientSecret; Otter:Recovery:*):
 // unset, the recovery job runs and reports that it is not configured. Keep the client secret in user secrets.
-orders.WithConfigurationSection(builder.Configuration, "Otter", except: "WebhookSecret");
+orders.WithConfigurationSection(builder.Configuration, "Otter", except: "WebhookSecret")
+    // Consumer prefetch and parallelism (Messaging:Prefetch, Messaging:ConsumerConcurrency) for the bench and operators.
+    .WithConfigurationSection(builder.Configuration, "Messaging");
 
 builder.AddProject<Projects.Orbital_Batch>(ResourceNames.BatchService)
     .WithReference(servers.BatchDatabase).WaitFor(servers.BatchDatabase)
     .WithReference(servers.WarehouseDatabase)
     .WithReference(servers.RabbitMq).WaitFor(servers.RabbitMq)
     .WithReference(servers.Redis).WaitFor(servers.Redis)
+    .WithConfigurationSection(builder.Configuration, "Messaging")
     .WithHttpHealthCheck("/health");
 
 // Development values in appsettings.json (README); set the parameters anywhere real.

@@ -13,6 +13,7 @@ public sealed record BenchOptions
     public int[] Screens { get; init; } = [1_000, 2_500, 5_000];
     public TimeSpan FanOutDuration { get; init; } = TimeSpan.FromSeconds(10);
     public string? JsonPath { get; init; }
+    public int? ConsumerConcurrency { get; init; }
 
     public static BenchOptions Parse(string[] args)
     {
@@ -30,6 +31,7 @@ public sealed record BenchOptions
                 "--screens" => options with { Screens = Ints(Next()) },
                 "--fanout-seconds" => options with { FanOutDuration = Seconds(Next()) },
                 "--json" => options with { JsonPath = Next() },
+                "--consumer-concurrency" => options with { ConsumerConcurrency = int.Parse(Next(), CultureInfo.InvariantCulture) },
                 "--quick" => options with
                 {
                     IngestConcurrency = [1, 32], IngestDuration = TimeSpan.FromSeconds(3), EndToEndDuration = TimeSpan.FromSeconds(10),
@@ -52,6 +54,7 @@ public sealed record BenchOptions
           --screens 1000,2500,5000         SSE clients for each fan-out run
           --fanout-seconds 10              length of each fan-out run
           --json bench.json                also write the figures as JSON
+          --consumer-concurrency 1         deliveries each Orders and Batch consumer handles at once (Messaging:ConsumerConcurrency)
           --quick                          a run of about a minute
         """;
 

@@ -29,8 +29,13 @@ void Row(string measure, string result, string target) => table.Add((measure, re
 
 // 5. Start-up: AppHost start to every resource healthy.
 var startClock = Stopwatch.StartNew();
-var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Orbital_AppHost>(["--Orbital:Infrastructure:Ephemeral=true"]);
-builder.Services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
+string[] appHostArgs = options.ConsumerConcurrency is { } parallel
+    ? ["--Orbital:Infrastructure:Ephemeral=true", $"--Messaging:ConsumerConcurrency={parallel}"]
+    : ["--Orbital:Infrastructure:Ephemeral=true"];
+report["consumerConcurrency"] = options.ConsumerConcurrency ?? 1;
+var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Orbital_AppHost>(appHostArgs);
+// The services' own logs stay with the services (and the dashboard); echoing them here would cost the CPU being measured.
+builder.Services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning).AddFilter("Orbital.AppHost.Resources", LogLevel.None).AddFilter("System.Net.Http", LogLevel.Warning));
 await using var app = await builder.BuildAsync();
 await app.StartAsync();
 string[] services = [ResourceNames.OrdersService, ResourceNames.BatchService, ResourceNames.PrepService];

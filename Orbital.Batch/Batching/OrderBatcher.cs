@@ -154,8 +154,11 @@ public sealed class OrderBatcher(
                    bi.quantity, bi.fire_at, bi.latest_fire_at, bi.status, bi.flag, bi.version
             FROM batch.batch_items bi
             WHERE bi.id IN (SELECT batch_item_id FROM batch.batch_item_lines WHERE order_id = $1)
-               OR (bi.status = 'pending' AND bi.batchable AND bi.fire_at BETWEEN $5 AND $6
-                   AND (bi.station_id, bi.sku, bi.modifier_signature) IN (SELECT * FROM unnest($2::text[], $3::text[], $4::text[])))
+               OR bi.id IN (
+                   SELECT c.id FROM batch.batch_items c
+                   WHERE c.status = 'pending' AND c.batchable AND c.quantity < c.max_batch_size AND c.fire_at BETWEEN $5 AND $6
+                     AND (c.station_id, c.sku, c.modifier_signature) IN (SELECT * FROM unnest($2::text[], $3::text[], $4::text[]))
+                   ORDER BY c.fire_at LIMIT 200)
             ORDER BY bi.id
             FOR UPDATE
             """, connection, transaction);
@@ -195,9 +198,12 @@ public sealed class OrderBatcher(
         }
 
         var byId = drafts.ToDictionary(d => d.Id);
+        // Only this order's share of each batch item matters to the rule (the item's quantity carries the rest), and only
+        // this order's shares are written back: a busy station's items hold thousands of other lines.
         await using var lines = new NpgsqlCommand(
-            "SELECT batch_item_id, order_id, line_id, quantity, voided_quantity FROM batch.batch_item_lines WHERE batch_item_id = ANY($1)", connection, transaction);
+            "SELECT batch_item_id, order_id, line_id, quantity, voided_quantity FROM batch.batch_item_lines WHERE order_id = $2 AND batch_item_id = ANY($1)", connection, transaction);
         lines.Parameters.Add(new NpgsqlParameter { Value = byId.Keys.ToArray() });
+        lines.Parameters.Add(new NpgsqlParameter { Value = orderId });
         await using (var reader = await lines.ExecuteReaderAsync(cancellationToken))
         {
             while (await reader.ReadAsync(cancellationToken))
@@ -252,7 +258,7 @@ public sealed class OrderBatcher(
 
     private static async Task SaveAllocationsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string orderId, List<BatchItemDraft> dirty, CancellationToken cancellationToken)
     {
-        var allocations = dirty.SelectMany(d => d.Allocations.Select(a => (Item: d.Id, Allocation: a))).ToList();
+        var allocations = dirty.SelectMany(d => d.Allocations.Where(a => a.OrderId == orderId).Select(a => (Item: d.Id, Allocation: a))).ToList();
         if (allocations.Count > 0)
         {
             await using var upsert = new NpgsqlCommand(

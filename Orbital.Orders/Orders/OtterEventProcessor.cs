@@ -295,10 +295,10 @@ public sealed partial class OtterEventProcessor(
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 1101, Level = LogLevel.Information, Message = "Otter event {EventId} ({EventType}) already processed; nothing to do")]
+        [LoggerMessage(EventId = 1101, Level = LogLevel.Debug, Message = "Otter event {EventId} ({EventType}) already processed; nothing to do")]
         public static partial void Duplicate(ILogger logger, string eventId, string eventType);
 
-        [LoggerMessage(EventId = 1102, Level = LogLevel.Information, Message = "Otter event {EventId} ({EventType}) for order {OrderId}: {State}")]
+        [LoggerMessage(EventId = 1102, Level = LogLevel.Debug, Message = "Otter event {EventId} ({EventType}) for order {OrderId}: {State}")]
         public static partial void Applied(ILogger logger, string eventId, string eventType, string? orderId, string state);
     }
 }
