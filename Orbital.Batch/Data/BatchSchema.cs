@@ -70,22 +70,10 @@ public sealed partial class BatchSchema(NpgsqlDataSource dataSource, TimeProvide
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var delay = TimeSpan.FromMilliseconds(500);
-        while (!stoppingToken.IsCancellationRequested)
+        if (await StartupRetry.UntilDoneAsync(ApplyAsync, (delay, ex) => Log.NotYet(logger, delay.TotalSeconds, ex.GetBaseException().Message), time, stoppingToken))
         {
-            try
-            {
-                await ApplyAsync(stoppingToken);
-                _ready.TrySetResult();
-                Log.Ready(logger);
-                return;
-            }
-            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
-            {
-                Log.NotYet(logger, delay.TotalSeconds, ex.GetBaseException().Message);
-                await Task.Delay(delay, time, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(10).Ticks));
-            }
+            _ready.TrySetResult();
+            Log.Ready(logger);
         }
     }
 

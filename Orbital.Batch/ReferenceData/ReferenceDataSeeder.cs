@@ -15,26 +15,14 @@ public sealed partial class ReferenceDataSeeder(IWarehouse warehouse, SeedMenu s
             return;
         }
 
-        var delay = TimeSpan.FromMilliseconds(500);
-        while (!stoppingToken.IsCancellationRequested)
+        await StartupRetry.UntilDoneAsync(async cancellationToken =>
         {
-            try
+            if (await ReferenceDataTables.SeedWhenEmptyAsync(warehouse, seed.Load(), cancellationToken))
             {
-                if (await ReferenceDataTables.SeedWhenEmptyAsync(warehouse, seed.Load(), stoppingToken))
-                {
-                    Log.Seeded(logger);
-                    await cache.RefreshAsync(stoppingToken);
-                }
-
-                return;
+                Log.Seeded(logger);
+                await cache.RefreshAsync(cancellationToken);
             }
-            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
-            {
-                Log.NotYet(logger, delay.TotalSeconds, ex.GetBaseException().Message);
-                await Task.Delay(delay, time, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(10).Ticks));
-            }
-        }
+        }, (delay, ex) => Log.NotYet(logger, delay.TotalSeconds, ex.GetBaseException().Message), time, stoppingToken);
     }
 
     private static partial class Log

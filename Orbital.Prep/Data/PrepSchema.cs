@@ -77,39 +77,32 @@ public sealed partial class PrepSchema(NpgsqlDataSource dataSource, TimeProvider
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var delay = TimeSpan.FromMilliseconds(500);
-        while (!stoppingToken.IsCancellationRequested)
+        if (await StartupRetry.UntilDoneAsync(ApplyAsync, (delay, ex) => Log.NotYet(logger, delay.TotalSeconds, ex.GetBaseException().Message), time, stoppingToken))
         {
-            try
-            {
-                await using (var connection = await dataSource.OpenConnectionAsync(stoppingToken))
-                await using (var transaction = await connection.BeginTransactionAsync(stoppingToken))
-                {
-                    await using (var command = new NpgsqlCommand("SELECT pg_advisory_xact_lock(4242002)", connection, transaction))
-                    {
-                        await command.ExecuteNonQueryAsync(stoppingToken);
-                    }
-
-                    await using (var command = new NpgsqlCommand(Ddl, connection, transaction))
-                    {
-                        await command.ExecuteNonQueryAsync(stoppingToken);
-                    }
-
-                    await transaction.CommitAsync(stoppingToken);
-                }
-
-                await OutboxSchema.EnsureCreatedAsync(dataSource, stoppingToken);
-                _ready.TrySetResult();
-                Log.Ready(logger);
-                return;
-            }
-            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
-            {
-                Log.NotYet(logger, delay.TotalSeconds, ex.GetBaseException().Message);
-                await Task.Delay(delay, time, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(10).Ticks));
-            }
+            _ready.TrySetResult();
+            Log.Ready(logger);
         }
+    }
+
+    private async Task ApplyAsync(CancellationToken cancellationToken)
+    {
+        await using (var connection = await dataSource.OpenConnectionAsync(cancellationToken))
+        await using (var transaction = await connection.BeginTransactionAsync(cancellationToken))
+        {
+            await using (var command = new NpgsqlCommand("SELECT pg_advisory_xact_lock(4242002)", connection, transaction))
+            {
+                await command.ExecuteNonQueryAsync(cancellationToken);
+            }
+
+            await using (var command = new NpgsqlCommand(Ddl, connection, transaction))
+            {
+                await command.ExecuteNonQueryAsync(cancellationToken);
+            }
+
+            await transaction.CommitAsync(cancellationToken);
+        }
+
+        await OutboxSchema.EnsureCreatedAsync(dataSource, cancellationToken);
     }
 
     private static partial class Log
