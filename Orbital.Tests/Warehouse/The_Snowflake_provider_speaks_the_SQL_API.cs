@@ -81,6 +81,7 @@ public sealed class The_Snowflake_provider_speaks_the_SQL_API : IAsyncLifetime
     {
         await _warehouse.QueryAsync("SELECT 1", [], TestContext.Current.CancellationToken);
         var first = _snowflake.Tokens.Single();
+        // JWT times are whole seconds: only a token issued in a later second can differ from the first one.
         await Task.Delay(TimeSpan.FromSeconds(1.1), TestContext.Current.CancellationToken);
         _snowflake.ExpireTokensIssuedBeforeNow();
 
