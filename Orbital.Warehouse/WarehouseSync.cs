@@ -41,6 +41,17 @@ public abstract partial class WarehouseSync(
 
     public Task RunAsync(CancellationToken cancellationToken) => SyncAsync(cancellationToken);
 
+    /// <summary>A source query whose parameters are, in order, the watermark's time and key, the cut-off time and the row limit.</summary>
+    protected static NpgsqlCommand SourceQuery(NpgsqlDataSource source, string sql, Watermark after, DateTimeOffset until, int limit)
+    {
+        var command = source.CreateCommand(sql);
+        command.Parameters.Add(new NpgsqlParameter { Value = after.UpdatedAt });
+        command.Parameters.Add(new NpgsqlParameter { Value = after.Key });
+        command.Parameters.Add(new NpgsqlParameter { Value = until });
+        command.Parameters.Add(new NpgsqlParameter { Value = limit });
+        return command;
+    }
+
     public async Task<SyncResult> SyncAsync(CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();

@@ -36,18 +36,14 @@ public sealed class SessionDataSync(
     protected override async Task<SyncBatch?> ReadAsync(NpgsqlDataSource source, Watermark after, DateTimeOffset until, int limit, CancellationToken cancellationToken)
     {
         // Keys compare as text in the watermark, so they are zero-padded to keep numeric order.
-        await using var command = source.CreateCommand(
+        await using var command = SourceQuery(source,
             """
             SELECT id, batch_item_id, station_id, sku, quantity, planned_prep_seconds, started_at, started_by, completed_at, completed_by,
                    completed_quantity, extract(epoch FROM completed_at - started_at)::numeric, updated_at, lpad(id::text, 20, '0')
             FROM batch.batch_item_sessions
             WHERE (updated_at, lpad(id::text, 20, '0')) > ($1, $2) AND updated_at <= $3
             ORDER BY updated_at, id LIMIT $4
-            """);
-        command.Parameters.Add(new NpgsqlParameter { Value = after.UpdatedAt });
-        command.Parameters.Add(new NpgsqlParameter { Value = after.Key });
-        command.Parameters.Add(new NpgsqlParameter { Value = until });
-        command.Parameters.Add(new NpgsqlParameter { Value = limit });
+            """, after, until, limit);
         var rows = new List<object?[]>();
         Watermark? through = null;
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);

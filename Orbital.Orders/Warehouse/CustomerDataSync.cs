@@ -38,7 +38,7 @@ public sealed class CustomerDataSync(
 
     protected override async Task<SyncBatch?> ReadAsync(NpgsqlDataSource source, Watermark after, DateTimeOffset until, int limit, CancellationToken cancellationToken)
     {
-        await using var command = source.CreateCommand(
+        await using var command = SourceQuery(source,
             $"""
             WITH changed AS (
                 SELECT id, updated_at, {CustomerKey} AS customer_key FROM otter.orders
@@ -62,11 +62,7 @@ public sealed class CustomerDataSync(
             UNION ALL
             SELECT customer_key, name, email, phone, first_order_at, last_order_at, order_count, total_spent, last_store_id, updated_at, NULL, NULL
             FROM customers
-            """);
-        command.Parameters.Add(new NpgsqlParameter { Value = after.UpdatedAt });
-        command.Parameters.Add(new NpgsqlParameter { Value = after.Key });
-        command.Parameters.Add(new NpgsqlParameter { Value = until });
-        command.Parameters.Add(new NpgsqlParameter { Value = limit });
+            """, after, until, limit);
         var rows = new List<object?[]>();
         Watermark? through = null;
         var sourceRows = 0;

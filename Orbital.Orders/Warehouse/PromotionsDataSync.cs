@@ -32,7 +32,7 @@ public sealed class PromotionsDataSync(
 
     protected override async Task<SyncBatch?> ReadAsync(NpgsqlDataSource source, Watermark after, DateTimeOffset until, int limit, CancellationToken cancellationToken)
     {
-        await using var command = source.CreateCommand(
+        await using var command = SourceQuery(source,
             """
             WITH changed AS (
                 SELECT id, updated_at, store_id, source, ordered_at, status FROM otter.orders
@@ -45,11 +45,7 @@ public sealed class PromotionsDataSync(
                    coalesce(p.external_id, p.name, '') || '#' || row_number() OVER (PARTITION BY c.id, coalesce(p.external_id, p.name, '') ORDER BY p.id),
                    p.external_id, p.name, p.value, c.store_id, c.source, c.ordered_at, c.status, c.updated_at, NULL, NULL
             FROM changed c JOIN otter.order_promotions p ON p.order_id = c.id
-            """);
-        command.Parameters.Add(new NpgsqlParameter { Value = after.UpdatedAt });
-        command.Parameters.Add(new NpgsqlParameter { Value = after.Key });
-        command.Parameters.Add(new NpgsqlParameter { Value = until });
-        command.Parameters.Add(new NpgsqlParameter { Value = limit });
+            """, after, until, limit);
         var rows = new List<object?[]>();
         Watermark? through = null;
         var sourceRows = 0;

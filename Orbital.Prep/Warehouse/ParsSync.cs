@@ -29,18 +29,14 @@ public sealed class ParsSync(
 
     protected override async Task<SyncBatch?> ReadAsync(NpgsqlDataSource source, Watermark after, DateTimeOffset until, int limit, CancellationToken cancellationToken)
     {
-        await using var command = source.CreateCommand(
+        await using var command = SourceQuery(source,
             """
             SELECT p.location_id, p.sku, p.weekday, p.quantity, pr.unit, p.updated_at, p.updated_by,
                    p.location_id || chr(31) || p.sku || chr(31) || p.weekday AS sync_key
             FROM prep.pars p JOIN prep.products pr ON pr.sku = p.sku
             WHERE (p.updated_at, p.location_id || chr(31) || p.sku || chr(31) || p.weekday) > ($1, $2) AND p.updated_at <= $3
             ORDER BY p.updated_at, sync_key LIMIT $4
-            """);
-        command.Parameters.Add(new NpgsqlParameter { Value = after.UpdatedAt });
-        command.Parameters.Add(new NpgsqlParameter { Value = after.Key });
-        command.Parameters.Add(new NpgsqlParameter { Value = until });
-        command.Parameters.Add(new NpgsqlParameter { Value = limit });
+            """, after, until, limit);
         var rows = new List<object?[]>();
         Watermark? through = null;
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
