@@ -34,6 +34,9 @@ public static class Extensions
         builder.AddSentryWhenConfigured();
 
         builder.Services.AddProblemDetails();
+        builder.Services.AddExceptionHandler<BadRequestProblems>();
+        // Binding failures always raise BadHttpRequestException (not only in Development), so they get a problem with the reason.
+        builder.Services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddServiceDiscovery();
         builder.Services.ConfigureHttpClientDefaults(http =>
