@@ -14,6 +14,11 @@ public sealed record BenchOptions
     public TimeSpan FanOutDuration { get; init; } = TimeSpan.FromSeconds(10);
     public string? JsonPath { get; init; }
     public int? ConsumerConcurrency { get; init; }
+    public string[] Only { get; init; } = AllMeasures;
+
+    public static readonly string[] AllMeasures = ["ingest", "e2e", "pipeline", "fanout"];
+
+    public bool Runs(string measure) => Only.Contains(measure, StringComparer.Ordinal);
 
     public static BenchOptions Parse(string[] args)
     {
@@ -32,6 +37,7 @@ public sealed record BenchOptions
                 "--fanout-seconds" => options with { FanOutDuration = Seconds(Next()) },
                 "--json" => options with { JsonPath = Next() },
                 "--consumer-concurrency" => options with { ConsumerConcurrency = int.Parse(Next(), CultureInfo.InvariantCulture) },
+                "--only" => options with { Only = Names(Next()) },
                 "--quick" => options with
                 {
                     IngestConcurrency = [1, 32], IngestDuration = TimeSpan.FromSeconds(3), EndToEndDuration = TimeSpan.FromSeconds(10),
@@ -55,10 +61,18 @@ public sealed record BenchOptions
           --fanout-seconds 10              length of each fan-out run
           --json bench.json                also write the figures as JSON
           --consumer-concurrency 1         deliveries each Orders and Batch consumer handles at once (Messaging:ConsumerConcurrency)
+          --only pipeline,fanout           run only these of ingest, e2e, pipeline, fanout (start-up and memory always)
           --quick                          a run of about a minute
         """;
 
     private static int[] Ints(string value) => [.. value.Split(',').Select(v => int.Parse(v, CultureInfo.InvariantCulture))];
+
+    private static string[] Names(string value)
+    {
+        var names = value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        var unknown = names.Except(AllMeasures).ToList();
+        return unknown.Count == 0 ? names : throw new ArgumentException($"--only takes {string.Join(", ", AllMeasures)}; not {string.Join(", ", unknown)}");
+    }
 
     private static TimeSpan Seconds(string value) => TimeSpan.FromSeconds(double.Parse(value, CultureInfo.InvariantCulture));
 }

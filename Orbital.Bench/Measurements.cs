@@ -318,3 +318,59 @@ public static class ServiceMemory
         return best;
     }
 }
+
+/// <summary>
+/// CPU time used by each part of the system over a measurement, from <c>/proc/*/stat</c>: on a machine this small the
+/// services, the servers and the benchmark share two cores, and this says which part used them.
+/// </summary>
+public sealed class CpuUse
+{
+    private static readonly (string Part, string Match)[] Parts =
+    [
+        ("Orders", "Orbital.Orders"), ("Batch", "Orbital.Batch"), ("Prep", "Orbital.Prep"), ("PostgreSQL", "postgres"),
+        ("RabbitMQ", "beam.smp"), ("Redis", "redis-server"), ("AppHost", "Orbital.AppHost"), ("Benchmark", "Orbital.Bench"),
+    ];
+
+    private readonly Dictionary<string, double> _start = Snapshot();
+    private readonly Stopwatch _clock = Stopwatch.StartNew();
+
+    /// <summary>Each part's share of the whole machine since this was created, in percent (100 = every core busy).</summary>
+    public IReadOnlyList<(string Part, double Percent)> Shares()
+    {
+        var end = Snapshot();
+        var capacity = _clock.Elapsed.TotalSeconds * Environment.ProcessorCount;
+        return [.. Parts.Select(p => (p.Part, 100 * (end.GetValueOrDefault(p.Part) - _start.GetValueOrDefault(p.Part)) / capacity))];
+    }
+
+    public static string Describe(IReadOnlyList<(string Part, double Percent)> shares) =>
+        string.Join(", ", shares.Where(s => s.Percent >= 0.5).OrderByDescending(s => s.Percent).Select(s => $"{s.Part} {s.Percent:F0}%"));
+
+    private static Dictionary<string, double> Snapshot()
+    {
+        var ticksPerSecond = 100.0; // USER_HZ on Linux
+        var seconds = new Dictionary<string, double>();
+        foreach (var directory in Directory.EnumerateDirectories("/proc").Where(d => int.TryParse(Path.GetFileName(d), out _)))
+        {
+            try
+            {
+                var commandLine = File.ReadAllText(Path.Combine(directory, "cmdline")).Replace('\0', ' ');
+                var part = Parts.FirstOrDefault(p => commandLine.Contains(p.Match, StringComparison.Ordinal)).Part;
+                if (part is null)
+                {
+                    continue;
+                }
+
+                // The fields after the command name in parentheses: utime and stime are the 12th and 13th of them.
+                var stat = File.ReadAllText(Path.Combine(directory, "stat"));
+                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                var used = (double.Parse(fields[11], CultureInfo.InvariantCulture) + double.Parse(fields[12], CultureInfo.InvariantCulture)) / ticksPerSecond;
+                seconds[part] = seconds.GetValueOrDefault(part) + used;
+            }
+            catch (IOException)
+            {
+            }
+        }
+
+        return seconds;
+    }
+}

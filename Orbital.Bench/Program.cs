@@ -74,52 +74,69 @@ var sampler = Task.Run(async () =>
 });
 
 // 1. Ingest: webhooks durably accepted per second, and the bare broker limit beside it.
-var ingest = new JsonArray();
-double bestIngest = 0;
-foreach (var concurrency in options.IngestConcurrency)
+if (options.Runs("ingest"))
 {
-    var (rate, latencies, failures) = await Ingest.RunAsync(orders, concurrency, options.IngestDuration);
-    bestIngest = Math.Max(bestIngest, rate);
-    ingest.Add(new JsonObject { ["concurrency"] = concurrency, ["perSecond"] = Math.Round(rate), ["p50Ms"] = Math.Round(latencies.Percentile(50), 1), ["p99Ms"] = Math.Round(latencies.Percentile(99), 1), ["failures"] = failures });
-    Row($"Ingest, {concurrency} concurrent", $"{rate:F0}/s (p50 {latencies.Percentile(50):F1} ms, p90 {latencies.Percentile(90):F1} ms, p99 {latencies.Percentile(99):F1} ms, {failures} failed)", "≥ 3,000/s");
+    var ingest = new JsonArray();
+    double bestIngest = 0;
+    foreach (var concurrency in options.IngestConcurrency)
+    {
+        var cpu = new CpuUse();
+        var (rate, latencies, failures) = await Ingest.RunAsync(orders, concurrency, options.IngestDuration);
+        var shares = cpu.Shares();
+        bestIngest = Math.Max(bestIngest, rate);
+        ingest.Add(new JsonObject { ["concurrency"] = concurrency, ["perSecond"] = Math.Round(rate), ["p50Ms"] = Math.Round(latencies.Percentile(50), 1), ["p99Ms"] = Math.Round(latencies.Percentile(99), 1), ["failures"] = failures, ["cpuPercent"] = CpuJson(shares) });
+        Row($"Ingest, {concurrency} concurrent", $"{rate:F0}/s (p50 {latencies.Percentile(50):F1} ms, p90 {latencies.Percentile(90):F1} ms, p99 {latencies.Percentile(99):F1} ms, {failures} failed); CPU: {CpuUse.Describe(shares)}", "≥ 3,000/s");
+        Console.WriteLine(table[^1]);
+        await Backlog.DrainAsync(rabbitMq);
+    }
+
+    var bare = await Ingest.BareBrokerAsync(rabbitMq, Webhooks.NewOrder(Guid.NewGuid().ToString(), "bench", "bench", [("fries", 1)]), options.IngestDuration);
+    report["ingest"] = ingest;
+    report["bareBrokerPerSecond"] = Math.Round(bare);
+    Row("Bare broker: confirmed publishes of the same payload, 64 in flight", $"{bare:F0}/s; ingest ÷ bare = {bestIngest / bare:F2}", "ratio ≥ 0.6");
+    Console.WriteLine(table[^1]);
+}
+
+// 2. End to end: steady rate, webhook sent → kitchen event received on a screen.
+if (options.Runs("e2e"))
+{
+    var e2e = await EndToEnd.RunAsync(orders, batchUri, options.EndToEndRate, options.EndToEndDuration);
+    report["endToEnd"] = new JsonObject { ["rate"] = options.EndToEndRate, ["seconds"] = options.EndToEndDuration.TotalSeconds, ["sent"] = e2e.Sent, ["lost"] = e2e.Lost, ["p50Ms"] = Math.Round(e2e.Latencies.Percentile(50), 1), ["p90Ms"] = Math.Round(e2e.Latencies.Percentile(90), 1), ["p99Ms"] = Math.Round(e2e.Latencies.Percentile(99), 1), ["maxMs"] = Math.Round(e2e.Latencies.Max, 1) };
+    Row($"End to end at {options.EndToEndRate}/s for {options.EndToEndDuration.TotalSeconds:F0} s", $"p50 {e2e.Latencies.Percentile(50):F0} ms, p90 {e2e.Latencies.Percentile(90):F0} ms, p99 {e2e.Latencies.Percentile(99):F0} ms, max {e2e.Latencies.Max:F0} ms; {e2e.Lost} of {e2e.Sent} never seen", "p99 ≤ 50 ms, 0 lost");
     Console.WriteLine(table[^1]);
     await Backlog.DrainAsync(rabbitMq);
 }
 
-var bare = await Ingest.BareBrokerAsync(rabbitMq, Webhooks.NewOrder(Guid.NewGuid().ToString(), "bench", "bench", [("fries", 1)]), options.IngestDuration);
-report["ingest"] = ingest;
-report["bareBrokerPerSecond"] = Math.Round(bare);
-Row("Bare broker: confirmed publishes of the same payload, 64 in flight", $"{bare:F0}/s; ingest ÷ bare = {bestIngest / bare:F2}", "ratio ≥ 0.6");
-Console.WriteLine(table[^1]);
-
-// 2. End to end: steady rate, webhook sent → kitchen event received on a screen.
-var e2e = await EndToEnd.RunAsync(orders, batchUri, options.EndToEndRate, options.EndToEndDuration);
-report["endToEnd"] = new JsonObject { ["rate"] = options.EndToEndRate, ["seconds"] = options.EndToEndDuration.TotalSeconds, ["sent"] = e2e.Sent, ["lost"] = e2e.Lost, ["p50Ms"] = Math.Round(e2e.Latencies.Percentile(50), 1), ["p90Ms"] = Math.Round(e2e.Latencies.Percentile(90), 1), ["p99Ms"] = Math.Round(e2e.Latencies.Percentile(99), 1), ["maxMs"] = Math.Round(e2e.Latencies.Max, 1) };
-Row($"End to end at {options.EndToEndRate}/s for {options.EndToEndDuration.TotalSeconds:F0} s", $"p50 {e2e.Latencies.Percentile(50):F0} ms, p90 {e2e.Latencies.Percentile(90):F0} ms, p99 {e2e.Latencies.Percentile(99):F0} ms, max {e2e.Latencies.Max:F0} ms; {e2e.Lost} of {e2e.Sent} never seen", "p99 ≤ 50 ms, 0 lost");
-Console.WriteLine(table[^1]);
-await Backlog.DrainAsync(rabbitMq);
-
 // 3. Pipeline: orders of 5 lines fully processed per second, and the bare insert limit beside it.
-var pipeline = await Pipeline.RunAsync(orders, batchDb, options.PipelineOrders);
-var bareInsert = await Pipeline.BareInsertAsync(ordersDb, options.PipelineOrders);
-report["pipeline"] = new JsonObject { ["orders"] = options.PipelineOrders, ["ordersPerSecond"] = Math.Round(pipeline), ["bareInsertOrdersPerSecond"] = Math.Round(bareInsert) };
-Row($"Pipeline: {options.PipelineOrders} orders × 5 lines stored, published, batched, streamed", $"{pipeline:F0} orders/s", "≥ 1,000/s");
-Row("Bare insert: same orders and lines, batched INSERTs", $"{bareInsert:F0} orders/s; pipeline ÷ bare = {pipeline / bareInsert:F2}", "ratio ≥ 0.5");
-Console.WriteLine(table[^2]);
-Console.WriteLine(table[^1]);
-await Backlog.DrainAsync(rabbitMq);
-
-// 4. SSE fan-out: screens on one Batch instance and the delivery p99.
-var fanOut = new JsonArray();
-foreach (var screens in options.Screens)
+if (options.Runs("pipeline"))
 {
-    var result = await FanOut.RunAsync(rabbitMq, batchUri, screens, options.FanOutDuration);
-    fanOut.Add(new JsonObject { ["screens"] = screens, ["connected"] = result.Connected, ["deliveries"] = result.Latencies.Count, ["expected"] = result.Expected, ["p50Ms"] = Math.Round(result.Latencies.Percentile(50), 1), ["p99Ms"] = Math.Round(result.Latencies.Percentile(99), 1) });
-    Row($"SSE fan-out, {screens} screens on one Batch instance", $"{result.Connected} connected; {result.Latencies.Count} of {result.Expected} deliveries; p50 {result.Latencies.Percentile(50):F0} ms, p99 {result.Latencies.Percentile(99):F0} ms", "5,000 screens, p99 < 100 ms");
+    var cpu = new CpuUse();
+    var pipeline = await Pipeline.RunAsync(orders, batchDb, options.PipelineOrders);
+    var shares = cpu.Shares();
+    var bareInsert = await Pipeline.BareInsertAsync(ordersDb, options.PipelineOrders);
+    report["pipeline"] = new JsonObject { ["orders"] = options.PipelineOrders, ["ordersPerSecond"] = Math.Round(pipeline), ["bareInsertOrdersPerSecond"] = Math.Round(bareInsert), ["cpuPercent"] = CpuJson(shares) };
+    Row($"Pipeline: {options.PipelineOrders} orders × 5 lines stored, published, batched, streamed", $"{pipeline:F0} orders/s; CPU: {CpuUse.Describe(shares)}", "≥ 1,000/s");
+    Row("Bare insert: same orders and lines, batched INSERTs", $"{bareInsert:F0} orders/s; pipeline ÷ bare = {pipeline / bareInsert:F2}", "ratio ≥ 0.5");
+    Console.WriteLine(table[^2]);
     Console.WriteLine(table[^1]);
+    await Backlog.DrainAsync(rabbitMq);
 }
 
-report["fanOut"] = fanOut;
+// 4. SSE fan-out: screens on one Batch instance and the delivery p99.
+if (options.Runs("fanout"))
+{
+    var fanOut = new JsonArray();
+    foreach (var screens in options.Screens)
+    {
+        var result = await FanOut.RunAsync(rabbitMq, batchUri, screens, options.FanOutDuration);
+        fanOut.Add(new JsonObject { ["screens"] = screens, ["connected"] = result.Connected, ["deliveries"] = result.Latencies.Count, ["expected"] = result.Expected, ["p50Ms"] = Math.Round(result.Latencies.Percentile(50), 1), ["p99Ms"] = Math.Round(result.Latencies.Percentile(99), 1) });
+        Row($"SSE fan-out, {screens} screens on one Batch instance", $"{result.Connected} connected; {result.Latencies.Count} of {result.Expected} deliveries; p50 {result.Latencies.Percentile(50):F0} ms, p99 {result.Latencies.Percentile(99):F0} ms", "5,000 screens, p99 < 100 ms");
+        Console.WriteLine(table[^1]);
+    }
+
+    report["fanOut"] = fanOut;
+}
+
 await sampling.CancelAsync();
 await sampler;
 report["rssMegabytes"] = new JsonObject(services.Select(s => new KeyValuePair<string, JsonNode?>(s, new JsonObject { ["idle"] = Math.Round(idle[s]), ["peak"] = Math.Round(peak[s]) })));
@@ -144,6 +161,9 @@ if (options.JsonPath is { } path)
 
 await app.StopAsync();
 return 0;
+
+static JsonObject CpuJson(IReadOnlyList<(string Part, double Percent)> shares) =>
+    new(shares.Select(s => new KeyValuePair<string, JsonNode?>(s.Part, Math.Round(s.Percent, 1))));
 
 static string Machine()
 {

@@ -17,7 +17,7 @@ internal static class Extensions
     /// <summary>The servers the Batch service talks to. None is needed to start: each reports its health instead.</summary>
     public static void AddBatchDependencies(this IHostApplicationBuilder builder)
     {
-        builder.AddNpgsqlDataSource(ResourceNames.BatchDatabase);
+        builder.AddServiceDatabase(ResourceNames.BatchDatabase);
         builder.AddRedisClient(ResourceNames.Redis);
         builder.AddRabbitMqMessaging();
     }

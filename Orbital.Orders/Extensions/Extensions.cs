@@ -17,7 +17,7 @@ internal static class Extensions
     /// <summary>The servers the Orders service talks to. None is needed to start: each reports its health instead.</summary>
     public static void AddOrdersDependencies(this IHostApplicationBuilder builder)
     {
-        builder.AddNpgsqlDataSource(ResourceNames.OrdersDatabase);
+        builder.AddServiceDatabase(ResourceNames.OrdersDatabase);
         builder.Services.AddDbContextPool<OrdersDbContext>((services, options) => options
             .UseNpgsql(services.GetRequiredService<NpgsqlDataSource>(),
                 npgsql => npgsql.MigrationsHistoryTable("__ef_migrations_history", OrdersDbContext.Schema))

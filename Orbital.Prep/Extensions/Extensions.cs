@@ -19,7 +19,7 @@ internal static class Extensions
     /// <summary>The servers the Prep service talks to. None is needed to start: each reports its health instead.</summary>
     public static void AddPrepDependencies(this IHostApplicationBuilder builder)
     {
-        builder.AddNpgsqlDataSource(ResourceNames.PrepDatabase);
+        builder.AddServiceDatabase(ResourceNames.PrepDatabase);
         builder.AddRedisClient(ResourceNames.Redis);
         builder.AddRabbitMqMessaging();
     }
