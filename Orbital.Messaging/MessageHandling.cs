@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net.Sockets;
 using Npgsql;
 using RabbitMQ.Client.Exceptions;
@@ -11,6 +12,16 @@ public interface IMessageHandler
     Task HandleAsync(IncomingMessage message, CancellationToken cancellationToken);
 }
 
+/// <summary>
+/// A handler that can also take several messages at once, in queue order, and handle them in one transaction (one
+/// commit and far fewer round trips than one by one). All of them or none: if the batch fails, the consumer hands the
+/// messages to <see cref="IMessageHandler.HandleAsync"/> one at a time, so one bad message is dead-lettered alone.
+/// </summary>
+public interface IMessageBatchHandler : IMessageHandler
+{
+    Task HandleBatchAsync(IReadOnlyList<IncomingMessage> messages, CancellationToken cancellationToken);
+}
+
 /// <summary>A delivery as the handler sees it. The body is copied out of the client's buffer.</summary>
 public sealed record IncomingMessage(
     ReadOnlyMemory<byte> Body,
@@ -21,6 +32,9 @@ public sealed record IncomingMessage(
     bool Redelivered,
     string Queue)
 {
+    /// <summary>The trace the message was published in; work done for it continues that trace.</summary>
+    public ActivityContext TraceParent { get; init; }
+
     public string? Header(string name) =>
         Headers.TryGetValue(name, out var value) ? MessagingTelemetry.HeaderText(value) : null;
 }

@@ -22,6 +22,10 @@ public sealed class MessagingOptions
     [Range(1, 256)]
     public ushort ConsumerConcurrency { get; set; } = 1;
 
+    /// <summary>Deliveries a batch-capable handler (<see cref="IMessageBatchHandler"/>) takes at once: those already in hand, up to this many.</summary>
+    [Range(1, 1000)]
+    public int BatchSize { get; set; } = 32;
+
     /// <summary>Attempts at a message that fails for a reason that is not transient, before it is dead-lettered.</summary>
     [Range(1, 100)]
     public int MaxHandlingAttempts { get; set; } = 3;

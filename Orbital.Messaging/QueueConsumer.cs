@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Threading.Channels;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -15,7 +16,8 @@ public sealed record ConsumerBinding(string Queue, string Exchange);
 /// <summary>
 /// Reads one queue: acknowledges a delivery only after its handler has returned (so after the handler's commit),
 /// retries failures with back-off, dead-letters with the reason what cannot be handled, and on shutdown
-/// stops taking deliveries and lets the ones in hand finish.
+/// stops taking deliveries and lets the ones in hand finish. A handler that is also an <see cref="IMessageBatchHandler"/>
+/// gets the deliveries waiting in hand together (up to <see cref="MessagingOptions.BatchSize"/>), in queue order.
 /// </summary>
 public sealed partial class QueueConsumer<THandler>(
     ConsumerBinding binding,
@@ -31,6 +33,9 @@ public sealed partial class QueueConsumer<THandler>(
     private readonly Lock _inFlightLock = new();
     private int _inFlight;
     private TaskCompletionSource _drained = CompletedSource();
+    private readonly bool _handlesBatches = typeof(IMessageBatchHandler).IsAssignableFrom(typeof(THandler));
+    private readonly Channel<PendingDelivery> _inHand = Channel.CreateUnbounded<PendingDelivery>(new UnboundedChannelOptions { AllowSynchronousContinuations = false });
+    private Task[] _batchLoops = [];
     private IChannel? _channel;
     private string? _consumerTag;
 
@@ -39,6 +44,12 @@ public sealed partial class QueueConsumer<THandler>(
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, _stopping.Token);
         var token = linked.Token;
         var settings = options.Value;
+        if (_handlesBatches)
+        {
+            // The broker's dispatch only queues a delivery here; these loops do the work, so that deliveries pile up
+            // while a batch is being handled and the next batch takes them all at once.
+            _batchLoops = [.. Enumerable.Range(0, settings.ConsumerConcurrency).Select(_ => Task.Run(HandleBatchesAsync, CancellationToken.None))];
+        }
 
         while (!token.IsCancellationRequested)
         {
@@ -47,7 +58,7 @@ public sealed partial class QueueConsumer<THandler>(
                 var amqp = await connection.WaitAsync(token);
                 var channel = await amqp.CreateChannelAsync(
                     new CreateChannelOptions(publisherConfirmationsEnabled: false, publisherConfirmationTrackingEnabled: false,
-                        consumerDispatchConcurrency: settings.ConsumerConcurrency),
+                        consumerDispatchConcurrency: _handlesBatches ? (ushort)1 : settings.ConsumerConcurrency),
                     token);
                 _channel = channel;
 
@@ -111,6 +122,7 @@ public sealed partial class QueueConsumer<THandler>(
             }
         }
 
+        _inHand.Writer.TryComplete();
         Task drained;
         lock (_inFlightLock)
         {
@@ -127,6 +139,7 @@ public sealed partial class QueueConsumer<THandler>(
             await _abortHandling.CancelAsync();
         }
 
+        await Task.WhenAll(_batchLoops).WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         await base.StopAsync(cancellationToken);
         if (_channel is { IsOpen: true } open)
         {
@@ -137,53 +150,175 @@ public sealed partial class QueueConsumer<THandler>(
     private async Task OnDeliveryAsync(IChannel channel, BasicDeliverEventArgs delivery)
     {
         EnterInFlight();
-        try
-        {
-            var headers = delivery.BasicProperties.Headers ?? new Dictionary<string, object?>();
-            var parent = MessagingTelemetry.ExtractTraceContext(delivery.BasicProperties.Headers);
-            using var activity = MessagingTelemetry.Source.StartActivity($"process {binding.Queue}", ActivityKind.Consumer, parent);
-            activity?.SetTag("messaging.system", "rabbitmq");
-            activity?.SetTag("messaging.destination.name", binding.Queue);
-            activity?.SetTag("messaging.message.id", delivery.BasicProperties.MessageId);
-
-            var message = new IncomingMessage(
+        var headers = delivery.BasicProperties.Headers ?? new Dictionary<string, object?>();
+        var pending = new PendingDelivery(
+            channel,
+            delivery.DeliveryTag,
+            new IncomingMessage(
                 delivery.Body.ToArray(),
                 delivery.BasicProperties.MessageId,
                 delivery.BasicProperties.Type,
                 delivery.BasicProperties.ContentType,
                 new Dictionary<string, object?>(headers),
                 delivery.Redelivered,
-                binding.Queue);
+                binding.Queue)
+            {
+                TraceParent = MessagingTelemetry.ExtractTraceContext(delivery.BasicProperties.Headers),
+            });
 
-            var started = time.GetTimestamp();
-            var outcome = await HandleWithRetriesAsync(message);
-            MessagingTelemetry.HandlingDuration.Record(time.GetElapsedTime(started).TotalSeconds,
-                new KeyValuePair<string, object?>("queue", binding.Queue));
+        if (_handlesBatches)
+        {
+            if (!_inHand.Writer.TryWrite(pending))
+            {
+                // Stopping: left unacknowledged, the broker gives it to another consumer.
+                LeaveInFlight();
+            }
 
+            return;
+        }
+
+        try
+        {
+            await HandleOneAsync(pending);
+        }
+        finally
+        {
+            LeaveInFlight();
+        }
+    }
+
+    private async Task HandleBatchesAsync()
+    {
+        var batchSize = options.Value.BatchSize;
+        while (await _inHand.Reader.WaitToReadAsync(CancellationToken.None))
+        {
+            var batch = new List<PendingDelivery>(batchSize);
+            while (batch.Count < batchSize && _inHand.Reader.TryRead(out var next))
+            {
+                batch.Add(next);
+            }
+
+            try
+            {
+                if (_abortHandling.IsCancellationRequested || batch.Count == 0)
+                {
+                    continue;
+                }
+
+                if (batch.Count == 1)
+                {
+                    await HandleOneAsync(batch[0]);
+                }
+                else
+                {
+                    await HandleBatchAsync(batch);
+                }
+            }
+            catch (Exception ex)
+            {
+                Log.BatchLoopFailed(logger, binding.Queue, ex.GetBaseException().Message);
+            }
+            finally
+            {
+                foreach (var _ in batch)
+                {
+                    LeaveInFlight();
+                }
+            }
+        }
+    }
+
+    private async Task HandleBatchAsync(List<PendingDelivery> batch)
+    {
+        if (await TryHandleTogetherAsync(batch))
+        {
+            return;
+        }
+
+        // One message that cannot be handled must not hold back the others: each is handled on its own,
+        // with its own retries and dead-lettering.
+        foreach (var pending in batch)
+        {
+            await HandleOneAsync(pending);
+        }
+    }
+
+    /// <summary>The whole batch through the handler at once; false if it failed and nothing of it was settled.</summary>
+    private async Task<bool> TryHandleTogetherAsync(List<PendingDelivery> batch)
+    {
+        using var activity = MessagingTelemetry.Source.StartActivity(
+            ActivityKind.Consumer, parentContext: default, name: $"process {binding.Queue}", links: [.. batch.Select(p => new ActivityLink(p.Message.TraceParent))]);
+        activity?.SetTag("messaging.system", "rabbitmq");
+        activity?.SetTag("messaging.destination.name", binding.Queue);
+        activity?.SetTag("messaging.batch.message_count", batch.Count);
+
+        var started = time.GetTimestamp();
+        try
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            var handler = (IMessageBatchHandler)scope.ServiceProvider.GetRequiredService<THandler>();
+            await handler.HandleBatchAsync([.. batch.Select(p => p.Message)], _abortHandling.Token);
+        }
+        catch (OperationCanceledException) when (_abortHandling.IsCancellationRequested)
+        {
+            // The host's shutdown deadline: left unacknowledged, the batch comes back from the broker.
+            return true;
+        }
+        catch (Exception ex)
+        {
+            activity?.SetStatus(ActivityStatusCode.Error, ex.GetBaseException().Message);
+            Log.BatchFailed(logger, binding.Queue, batch.Count, ex.GetBaseException().Message);
+            return false;
+        }
+
+        var elapsed = time.GetElapsedTime(started).TotalSeconds;
+        foreach (var pending in batch)
+        {
+            MessagingTelemetry.HandlingDuration.Record(elapsed, new KeyValuePair<string, object?>("queue", binding.Queue));
+            await SettleAsync(pending, Outcome.Handled.Instance, activity: null);
+        }
+
+        return true;
+    }
+
+    private async Task HandleOneAsync(PendingDelivery pending)
+    {
+        using var activity = MessagingTelemetry.Source.StartActivity($"process {binding.Queue}", ActivityKind.Consumer, pending.Message.TraceParent);
+        activity?.SetTag("messaging.system", "rabbitmq");
+        activity?.SetTag("messaging.destination.name", binding.Queue);
+        activity?.SetTag("messaging.message.id", pending.Message.MessageId);
+
+        var started = time.GetTimestamp();
+        var outcome = await HandleWithRetriesAsync(pending.Message);
+        MessagingTelemetry.HandlingDuration.Record(time.GetElapsedTime(started).TotalSeconds,
+            new KeyValuePair<string, object?>("queue", binding.Queue));
+        await SettleAsync(pending, outcome, activity);
+    }
+
+    private async Task SettleAsync(PendingDelivery pending, Outcome outcome, Activity? activity)
+    {
+        try
+        {
             switch (outcome)
             {
                 case Outcome.Handled:
-                    await channel.BasicAckAsync(delivery.DeliveryTag, multiple: false, CancellationToken.None);
+                    await pending.Channel.BasicAckAsync(pending.DeliveryTag, multiple: false, CancellationToken.None);
                     MessagingTelemetry.Handled.Add(1, new KeyValuePair<string, object?>("queue", binding.Queue));
                     break;
                 case Outcome.DeadLetter deadLetter:
                     activity?.SetStatus(ActivityStatusCode.Error, deadLetter.Reason);
-                    await DeadLetterAsync(delivery, deadLetter);
-                    await channel.BasicAckAsync(delivery.DeliveryTag, multiple: false, CancellationToken.None);
+                    await DeadLetterAsync(pending.Message, deadLetter);
+                    await pending.Channel.BasicAckAsync(pending.DeliveryTag, multiple: false, CancellationToken.None);
                     break;
                 case Outcome.Requeue:
-                    await channel.BasicNackAsync(delivery.DeliveryTag, multiple: false, requeue: true, CancellationToken.None);
+                    await pending.Channel.BasicNackAsync(pending.DeliveryTag, multiple: false, requeue: true, CancellationToken.None);
                     break;
             }
         }
         catch (Exception ex)
         {
             // The broker is gone or the channel closed: the delivery was not acknowledged and comes back.
-            Log.AckFailed(logger, binding.Queue, delivery.BasicProperties.MessageId, ex.GetBaseException().Message);
-        }
-        finally
-        {
-            LeaveInFlight();
+            Log.AckFailed(logger, binding.Queue, pending.Message.MessageId, ex.GetBaseException().Message);
         }
     }
 
@@ -245,17 +380,14 @@ public sealed partial class QueueConsumer<THandler>(
         return TimeSpan.FromMilliseconds(capped * (0.8 + (Random.Shared.NextDouble() * 0.4)));
     }
 
-    private async Task DeadLetterAsync(BasicDeliverEventArgs delivery, Outcome.DeadLetter deadLetter)
+    private async Task DeadLetterAsync(IncomingMessage original, Outcome.DeadLetter deadLetter)
     {
         var headers = new Dictionary<string, string>(StringComparer.Ordinal);
-        if (delivery.BasicProperties.Headers is { } original)
+        foreach (var (key, value) in original.Headers)
         {
-            foreach (var (key, value) in original)
+            if (MessagingTelemetry.HeaderText(value) is { } text)
             {
-                if (MessagingTelemetry.HeaderText(value) is { } text)
-                {
-                    headers[key] = text;
-                }
+                headers[key] = text;
             }
         }
 
@@ -266,10 +398,10 @@ public sealed partial class QueueConsumer<THandler>(
         headers[MessageHeaders.SourceExchange] = binding.Exchange;
 
         var message = new OutgoingMessage(
-            delivery.Body.ToArray(),
-            delivery.BasicProperties.MessageId ?? Guid.NewGuid().ToString("N"),
-            delivery.BasicProperties.Type ?? string.Empty,
-            delivery.BasicProperties.ContentType ?? string.Empty,
+            original.Body.ToArray(),
+            original.MessageId ?? Guid.NewGuid().ToString("N"),
+            original.Type ?? string.Empty,
+            original.ContentType ?? string.Empty,
             headers);
         await publisher.PublishAsync(Topology.DeadLetterExchangeFor(binding.Queue), message, CancellationToken.None);
         MessagingTelemetry.DeadLettered.Add(1, new KeyValuePair<string, object?>("queue", binding.Queue));
@@ -316,6 +448,9 @@ public sealed partial class QueueConsumer<THandler>(
         base.Dispose();
     }
 
+    /// <summary>A delivery taken from the broker and not yet settled.</summary>
+    private sealed record PendingDelivery(IChannel Channel, ulong DeliveryTag, IncomingMessage Message);
+
     private abstract record Outcome
     {
         public sealed record Handled : Outcome
@@ -353,5 +488,11 @@ public sealed partial class QueueConsumer<THandler>(
 
         [LoggerMessage(EventId = 3107, Level = LogLevel.Debug, Message = "Cancelling the consumer of {Queue} failed: {Reason}")]
         public static partial void CancelFailed(ILogger logger, string queue, string reason);
+
+        [LoggerMessage(EventId = 3108, Level = LogLevel.Warning, Message = "A batch of {Count} messages from {Queue} failed ({Reason}); handling them one by one")]
+        public static partial void BatchFailed(ILogger logger, string queue, int count, string reason);
+
+        [LoggerMessage(EventId = 3109, Level = LogLevel.Error, Message = "Handling a batch from {Queue} stopped unexpectedly: {Reason}; its messages come back from the broker")]
+        public static partial void BatchLoopFailed(ILogger logger, string queue, string reason);
     }
 }

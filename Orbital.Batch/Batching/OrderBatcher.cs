@@ -18,8 +18,8 @@ public enum OrderApplyResult
 }
 
 /// <summary>
-/// Applies one version of a structured order to the batch items in one transaction: the order's last applied version
-/// is locked and checked (a stale or repeated message changes nothing), the batch keys it touches are locked so that
+/// Applies versions of structured orders to the batch items in one transaction: each order's last applied version
+/// is locked and checked (a stale or repeated message changes nothing), the batch keys they touch are locked so that
 /// two instances never fill the same batch item past its size, the rule runs in memory, and the changed batch items,
 /// their lines and their kitchen events are written.
 /// </summary>
@@ -29,26 +29,48 @@ public sealed class OrderBatcher(
     IOptions<BatchingOptions> options,
     TimeProvider time)
 {
-    public async Task<(OrderApplyResult Result, List<KitchenEvent> Events)> ApplyAsync(StructuredOrder order, CancellationToken cancellationToken)
+    /// <summary>
+    /// Applies the orders in turn in one transaction (a later one sees what an earlier one wrote). The batch keys of all
+    /// of them are locked first, in one order, so that two instances handling overlapping batches never deadlock.
+    /// </summary>
+    public async Task<List<(StructuredOrder Order, OrderApplyResult Result, List<KitchenEvent> Events)>> ApplyAsync(
+        IReadOnlyList<StructuredOrder> orders, CancellationToken cancellationToken)
     {
         await reference.EnsureLoadedAsync(cancellationToken);
         var settings = options.Value;
         var now = time.GetUtcNow();
-        var canceled = order.Status is OrderStatus.Canceled or OrderStatus.Rejected || order.EventKind == OrderEventKind.Canceled;
-        var wanted = canceled ? [] : KitchenLines.From(order, reference.Current, settings);
+        var wanted = orders.Select(order =>
+        {
+            var canceled = order.Status is OrderStatus.Canceled or OrderStatus.Rejected || order.EventKind == OrderEventKind.Canceled;
+            return canceled ? [] : KitchenLines.From(order, reference.Current, settings);
+        }).ToList();
 
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
 
-        if (!await ClaimVersionAsync(connection, transaction, order, now, cancellationToken))
+        var heldKeys = await HeldKeysAsync(connection, transaction, [.. orders.Select(o => o.OrderId).Distinct()], cancellationToken);
+        await LockKeysAsync(connection, transaction, [.. wanted.SelectMany(lines => lines.Select(l => l.Key)).Concat(heldKeys).Distinct()], cancellationToken);
+
+        var results = new List<(StructuredOrder, OrderApplyResult, List<KitchenEvent>)>(orders.Count);
+        for (var i = 0; i < orders.Count; i++)
         {
-            await transaction.RollbackAsync(cancellationToken);
-            return (OrderApplyResult.Stale, []);
+            var (result, events) = await ApplyOneAsync(connection, transaction, orders[i], wanted[i], now, cancellationToken);
+            results.Add((orders[i], result, events));
         }
 
-        var heldKeys = await HeldKeysAsync(connection, transaction, order.OrderId, cancellationToken);
-        var keys = wanted.Select(l => l.Key).Concat(heldKeys).Distinct().ToList();
-        await LockKeysAsync(connection, transaction, keys, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return results;
+    }
+
+    /// <summary>One version of one order: its last applied version is checked (a stale or repeated one changes nothing), the rule runs in memory, and the changed batch items, their lines and their kitchen events are written.</summary>
+    private async Task<(OrderApplyResult Result, List<KitchenEvent> Events)> ApplyOneAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, StructuredOrder order, List<KitchenLine> wanted, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var settings = options.Value;
+        if (!await ClaimVersionAsync(connection, transaction, order, now, cancellationToken))
+        {
+            return (OrderApplyResult.Stale, []);
+        }
 
         var drafts = await LoadDraftsAsync(connection, transaction, order.OrderId, wanted, settings.Window, cancellationToken);
         long temporaryId = 0;
@@ -74,7 +96,6 @@ public sealed class OrderBatcher(
 
         var views = (await BatchItemRows.ReadViewsAsync(connection, transaction, [.. changes.Select(c => c.Id)], cancellationToken)).ToDictionary(v => v.Id);
         var events = await BatchItemRows.AppendEventsAsync(connection, transaction, [.. changes.Select(c => (c.Type, views[c.Id]))], now, cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
         return (OrderApplyResult.Applied, events);
     }
 
@@ -110,14 +131,15 @@ public sealed class OrderBatcher(
         return await claim.ExecuteNonQueryAsync(cancellationToken) == 1;
     }
 
-    private static async Task<List<BatchKey>> HeldKeysAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string orderId, CancellationToken cancellationToken)
+    /// <summary>The batch keys of the items that already hold lines of these orders: an update may take lines out of them.</summary>
+    private static async Task<List<BatchKey>> HeldKeysAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string[] orderIds, CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand(
             """
             SELECT DISTINCT bi.station_id, bi.sku, bi.modifier_signature FROM batch.batch_item_lines l
-            JOIN batch.batch_items bi ON bi.id = l.batch_item_id WHERE l.order_id = $1
+            JOIN batch.batch_items bi ON bi.id = l.batch_item_id WHERE l.order_id = ANY($1)
             """, connection, transaction);
-        command.Parameters.Add(new NpgsqlParameter { Value = orderId });
+        command.Parameters.Add(new NpgsqlParameter { Value = orderIds });
         var keys = new List<BatchKey>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))

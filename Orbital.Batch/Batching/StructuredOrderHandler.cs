@@ -6,15 +6,42 @@ using Orbital.Messaging;
 
 namespace Orbital.Batch.Batching;
 
-/// <summary>Consumer of <c>structured_order_data</c>: batches the order, then tells the screens and the board cache.</summary>
+/// <summary>Consumer of <c>structured_order_data</c>: batches the orders, then tells the screens and the board cache.</summary>
 public sealed partial class StructuredOrderHandler(
     OrderBatcher batcher,
     BatchSchema schema,
     KitchenEventBus bus,
     StationBoardCache board,
-    ILogger<StructuredOrderHandler> logger) : IMessageHandler
+    ILogger<StructuredOrderHandler> logger) : IMessageBatchHandler
 {
-    public async Task HandleAsync(IncomingMessage message, CancellationToken cancellationToken)
+    public Task HandleAsync(IncomingMessage message, CancellationToken cancellationToken) =>
+        HandleBatchAsync([message], cancellationToken);
+
+    /// <summary>The orders are batched in one transaction; the screens and the board hear of it only once it is committed.</summary>
+    public async Task HandleBatchAsync(IReadOnlyList<IncomingMessage> messages, CancellationToken cancellationToken)
+    {
+        var orders = messages.Select(Parse).ToList();
+        await schema.WaitUntilReadyAsync(cancellationToken);
+        var results = await batcher.ApplyAsync(orders, cancellationToken);
+
+        var events = new List<KitchenEvent>();
+        foreach (var (order, result, orderEvents) in results)
+        {
+            if (result == OrderApplyResult.Stale)
+            {
+                Log.Stale(logger, order.OrderId, order.Version);
+                continue;
+            }
+
+            events.AddRange(orderEvents);
+            Log.Batched(logger, order.OrderId, order.Version, orderEvents.Count);
+        }
+
+        await bus.PublishAsync(events);
+        await board.UpdateAsync(events.Select(e => e.Item), cancellationToken);
+    }
+
+    private static StructuredOrder Parse(IncomingMessage message)
     {
         StructuredOrder order;
         try
@@ -26,22 +53,9 @@ public sealed partial class StructuredOrderHandler(
             throw new PoisonMessageException($"Not a StructuredOrder: {ex.Message}");
         }
 
-        if (string.IsNullOrEmpty(order.OrderId) || order.Version <= 0)
-        {
-            throw new PoisonMessageException("A StructuredOrder needs an order id and a positive version.");
-        }
-
-        await schema.WaitUntilReadyAsync(cancellationToken);
-        var (result, events) = await batcher.ApplyAsync(order, cancellationToken);
-        if (result == OrderApplyResult.Stale)
-        {
-            Log.Stale(logger, order.OrderId, order.Version);
-            return;
-        }
-
-        await bus.PublishAsync(events);
-        await board.UpdateAsync(events.Select(e => e.Item), cancellationToken);
-        Log.Batched(logger, order.OrderId, order.Version, events.Count);
+        return string.IsNullOrEmpty(order.OrderId) || order.Version <= 0
+            ? throw new PoisonMessageException("A StructuredOrder needs an order id and a positive version.")
+            : order;
     }
 
     private static partial class Log

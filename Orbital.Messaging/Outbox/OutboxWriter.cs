@@ -15,32 +15,51 @@ public static class OutboxWriter
         VALUES ($1, $2, $3, $4, $5, $6)
         """;
 
-    public static async Task EnqueueAsync(
+    public static Task EnqueueAsync(
         NpgsqlConnection connection,
         NpgsqlTransaction? transaction,
         string exchange,
         OutgoingMessage message,
+        CancellationToken cancellationToken) =>
+        EnqueueAsync(connection, transaction, [(exchange, message, MessagingTelemetry.CaptureTraceContext())], cancellationToken);
+
+    /// <summary>
+    /// Several messages in one round trip, each with the trace context it was produced in (the relay publishes later,
+    /// from another trace, and carries that one along in the headers).
+    /// </summary>
+    public static async Task EnqueueAsync(
+        NpgsqlConnection connection,
+        NpgsqlTransaction? transaction,
+        IReadOnlyList<(string Exchange, OutgoingMessage Message, Dictionary<string, string> TraceHeaders)> messages,
         CancellationToken cancellationToken)
     {
-        // The relay publishes later, from another trace; carry this one along in the headers.
-        var headers = MessagingTelemetry.CaptureTraceContext();
-        if (message.Headers is not null)
+        if (messages.Count == 0)
         {
-            foreach (var (key, value) in message.Headers)
-            {
-                headers[key] = value;
-            }
+            return;
         }
 
         await using var batch = new NpgsqlBatch(connection, transaction);
-        var insert = new NpgsqlBatchCommand(InsertSql);
-        insert.Parameters.Add(new NpgsqlParameter { Value = exchange });
-        insert.Parameters.Add(new NpgsqlParameter { Value = message.MessageId });
-        insert.Parameters.Add(new NpgsqlParameter { Value = message.Type });
-        insert.Parameters.Add(new NpgsqlParameter { Value = message.ContentType });
-        insert.Parameters.Add(new NpgsqlParameter { Value = JsonSerializer.Serialize(headers), NpgsqlDbType = NpgsqlDbType.Jsonb });
-        insert.Parameters.Add(new NpgsqlParameter { Value = message.Body.ToArray(), NpgsqlDbType = NpgsqlDbType.Bytea });
-        batch.BatchCommands.Add(insert);
+        foreach (var (exchange, message, traceHeaders) in messages)
+        {
+            var headers = new Dictionary<string, string>(traceHeaders, StringComparer.Ordinal);
+            if (message.Headers is not null)
+            {
+                foreach (var (key, value) in message.Headers)
+                {
+                    headers[key] = value;
+                }
+            }
+
+            var insert = new NpgsqlBatchCommand(InsertSql);
+            insert.Parameters.Add(new NpgsqlParameter { Value = exchange });
+            insert.Parameters.Add(new NpgsqlParameter { Value = message.MessageId });
+            insert.Parameters.Add(new NpgsqlParameter { Value = message.Type });
+            insert.Parameters.Add(new NpgsqlParameter { Value = message.ContentType });
+            insert.Parameters.Add(new NpgsqlParameter { Value = JsonSerializer.Serialize(headers), NpgsqlDbType = NpgsqlDbType.Jsonb });
+            insert.Parameters.Add(new NpgsqlParameter { Value = message.Body.ToArray(), NpgsqlDbType = NpgsqlDbType.Bytea });
+            batch.BatchCommands.Add(insert);
+        }
+
         batch.BatchCommands.Add(new NpgsqlBatchCommand($"NOTIFY {OutboxSchema.NotifyChannel}"));
         await batch.ExecuteNonQueryAsync(cancellationToken);
     }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Json;
 using Google.Protobuf;
 using Microsoft.EntityFrameworkCore;
@@ -14,8 +15,8 @@ using Orbital.Orders.Otter;
 namespace Orbital.Orders.Orders;
 
 /// <summary>
-/// Applies one Otter event to the stored orders, in one transaction with its raw copy and the
-/// <see cref="StructuredOrder"/> it produces (through the outbox). Idempotent by Otter's event id.
+/// Applies Otter events to the stored orders, in one transaction with their raw copies and the
+/// <see cref="StructuredOrder"/>s they produce (through the outbox). Idempotent by Otter's event id.
 /// Events may arrive in any order: lines and status each remember the time of the event they came from,
 /// and an older event never overwrites newer state.
 /// </summary>
@@ -23,22 +24,162 @@ public sealed partial class OtterEventProcessor(
     OrdersDbContext db,
     OrdersSchema schema,
     TimeProvider time,
-    ILogger<OtterEventProcessor> logger) : IMessageHandler
+    ILogger<OtterEventProcessor> logger) : IMessageBatchHandler
 {
-    public async Task HandleAsync(IncomingMessage message, CancellationToken cancellationToken)
+    public Task HandleAsync(IncomingMessage message, CancellationToken cancellationToken) =>
+        HandleBatchAsync([message], cancellationToken);
+
+    /// <summary>
+    /// The events in queue order, in one transaction: one query finds those already processed, each of the others is
+    /// applied and saved in turn (so a later event sees what an earlier one wrote), and the structured orders they
+    /// produce go to the outbox in one round trip before the single commit. The common case, a full order the database
+    /// has never seen and no other event of the batch touches, skips EF Core: such orders are built in memory and
+    /// copied in together at the end (if another instance stores one of them meanwhile, the copy fails on its key and
+    /// the consumer hands the events over one by one).
+    /// </summary>
+    public async Task HandleBatchAsync(IReadOnlyList<IncomingMessage> messages, CancellationToken cancellationToken)
     {
-        var envelope = ParseEnvelope(message);
-        var otterEvent = ParseEvent(envelope);
+        var events = messages.Select(message =>
+        {
+            var envelope = ParseEnvelope(message);
+            return (Message: message, Envelope: envelope, Event: ParseEvent(envelope));
+        }).ToList();
         await schema.WaitUntilReadyAsync(cancellationToken);
 
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        if (await db.RawEvents.AnyAsync(raw => raw.EventId == envelope.EventId, cancellationToken))
+        var eventIds = events.Select(e => e.Envelope.EventId).Distinct().ToList();
+        var processed = (await db.RawEvents.Where(raw => eventIds.Contains(raw.EventId)).Select(raw => raw.EventId).ToListAsync(cancellationToken))
+            .ToHashSet(StringComparer.Ordinal);
+
+        var firstSeen = await FirstSeenOrdersAsync(events.Where(e => !processed.Contains(e.Envelope.EventId)).Select(e => (e.Envelope, e.Event)), cancellationToken);
+        var newOrders = new List<OrderEntity>();
+        var newRawEvents = new List<RawEventEntity>();
+        var outgoing = new List<(string, OutgoingMessage, Dictionary<string, string>)>();
+        var applied = new List<(OtterEventEnvelope Envelope, Outcome Outcome)>();
+        foreach (var (message, envelope, otterEvent) in events)
         {
-            Log.Duplicate(logger, envelope.EventId, envelope.EventType);
-            return;
+            if (!processed.Add(envelope.EventId))
+            {
+                Log.Duplicate(logger, envelope.EventId, envelope.EventType);
+                continue;
+            }
+
+            // Each event continues the trace of the webhook that brought it, through to the structured order it publishes.
+            using var activity = MessagingTelemetry.Source.StartActivity("apply otter event", ActivityKind.Internal, message.TraceParent);
+            activity?.SetTag("otter.event_type", envelope.EventType);
+            Outcome outcome;
+            if (firstSeen.TryGetValue(envelope.EventId, out var payload))
+            {
+                var eventTime = EventTime(envelope, otterEvent);
+                (var order, outcome) = CreateFromFullOrder(envelope, payload, eventTime);
+                newOrders.Add(order);
+                newRawEvents.Add(RawEvent(envelope, eventTime, outcome));
+            }
+            else
+            {
+                outcome = await ApplyAsync(envelope, otterEvent, cancellationToken);
+            }
+
+            applied.Add((envelope, outcome));
+            if (outcome.Publish is { } structured)
+            {
+                outgoing.Add((Exchanges.StructuredOrderData,
+                    new OutgoingMessage(structured.ToByteArray(), $"{structured.OrderId}:{structured.Version}", StructuredOrder.Descriptor.FullName, ContentTypes.Protobuf),
+                    MessagingTelemetry.CaptureTraceContext()));
+            }
         }
 
-        var eventTime = OtterOrderMapping.Utc(OtterTime.Parse(otterEvent.EventTime)) ?? envelope.ReceivedAt.ToDateTimeOffset();
+        await NewOrderWriter.WriteAsync(db, newOrders, newRawEvents, cancellationToken);
+        await OutboxWriter.EnqueueAsync(
+            (NpgsqlConnection)db.Database.GetDbConnection(), (NpgsqlTransaction)transaction.GetDbTransaction(), outgoing, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        foreach (var (envelope, outcome) in applied)
+        {
+            Log.Applied(logger, envelope.EventId, envelope.EventType, outcome.OrderId, outcome.State);
+        }
+    }
+
+    /// <summary>
+    /// The full orders among these events (by event id) whose order the database does not hold and no other of these
+    /// events names: each can be stored without reading anything first.
+    /// </summary>
+    private async Task<Dictionary<string, OtterOrder>> FirstSeenOrdersAsync(
+        IEnumerable<(OtterEventEnvelope Envelope, OtterEvent Event)> events, CancellationToken cancellationToken)
+    {
+        var fullOrders = new List<(string EventId, string OrderId, OtterOrder Payload)>();
+        var namedByOtherEvents = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (envelope, otterEvent) in events)
+        {
+            if (envelope.EventType is OtterEventTypes.NewOrder or OtterEventTypes.Update
+                && TryPayload(otterEvent, OtterJson.Default.OtterOrder) is { } payload
+                && OtterOrderMapping.Problems(payload).Count == 0)
+            {
+                fullOrders.Add((envelope.EventId, payload.ExternalIdentifiers!.Id!, payload));
+                continue;
+            }
+
+            foreach (var named in new[] { NamedOrder(otterEvent), NullIfEmpty(otterEvent.Metadata?.ResourceId) })
+            {
+                if (named is not null)
+                {
+                    namedByOtherEvents.Add(named);
+                }
+            }
+        }
+
+        var candidates = fullOrders.GroupBy(o => o.OrderId, StringComparer.Ordinal)
+            .Where(g => g.Count() == 1 && !namedByOtherEvents.Contains(g.Key))
+            .Select(g => g.Single())
+            .ToList();
+        if (candidates.Count == 0)
+        {
+            return [];
+        }
+
+        var ids = candidates.Select(c => c.OrderId).ToList();
+        var stored = (await db.Orders.Where(o => ids.Contains(o.Id)).Select(o => o.Id).ToListAsync(cancellationToken)).ToHashSet(StringComparer.Ordinal);
+        return candidates.Where(c => !stored.Contains(c.OrderId)).ToDictionary(c => c.EventId, c => c.Payload, StringComparer.Ordinal);
+    }
+
+    /// <summary>The order id an event that is not a full order names, as far as its payload says.</summary>
+    private static string? NamedOrder(OtterEvent otterEvent)
+    {
+        if (otterEvent.Metadata?.Payload is not { ValueKind: JsonValueKind.Object } payload)
+        {
+            return null;
+        }
+
+        if (payload.TryGetProperty("orderId", out var orderId) && orderId.ValueKind == JsonValueKind.String)
+        {
+            return NullIfEmpty(orderId.GetString());
+        }
+
+        return payload.TryGetProperty("externalIdentifiers", out var ids) && ids.ValueKind == JsonValueKind.Object
+            && ids.TryGetProperty("id", out var id) && id.ValueKind == JsonValueKind.String
+            ? NullIfEmpty(id.GetString())
+            : null;
+    }
+
+    private static DateTimeOffset EventTime(OtterEventEnvelope envelope, OtterEvent otterEvent) =>
+        OtterOrderMapping.Utc(OtterTime.Parse(otterEvent.EventTime)) ?? envelope.ReceivedAt.ToDateTimeOffset();
+
+    private RawEventEntity RawEvent(OtterEventEnvelope envelope, DateTimeOffset eventTime, Outcome outcome) => new()
+    {
+        EventId = envelope.EventId,
+        EventType = envelope.EventType,
+        StoreId = NullIfEmpty(envelope.StoreId),
+        OrderId = outcome.OrderId,
+        EventTime = eventTime,
+        ReceivedAt = envelope.ReceivedAt.ToDateTimeOffset(),
+        Body = envelope.Body.ToStringUtf8(),
+        State = outcome.State,
+        Detail = outcome.Detail,
+        ProcessedAt = time.GetUtcNow(),
+    };
+
+    private async Task<Outcome> ApplyAsync(OtterEventEnvelope envelope, OtterEvent otterEvent, CancellationToken cancellationToken)
+    {
+        var eventTime = EventTime(envelope, otterEvent);
         var outcome = envelope.EventType switch
         {
             OtterEventTypes.NewOrder or OtterEventTypes.Update => await ApplyFullOrderAsync(envelope, otterEvent, eventTime, cancellationToken),
@@ -51,33 +192,11 @@ public sealed partial class OtterEventProcessor(
             _ => new Outcome(RawEventStates.Ignored, OrderId: null, $"event type {envelope.EventType} is not acted on", Publish: null),
         };
 
-        db.RawEvents.Add(new RawEventEntity
-        {
-            EventId = envelope.EventId,
-            EventType = envelope.EventType,
-            StoreId = NullIfEmpty(envelope.StoreId),
-            OrderId = outcome.OrderId,
-            EventTime = eventTime,
-            ReceivedAt = envelope.ReceivedAt.ToDateTimeOffset(),
-            Body = envelope.Body.ToStringUtf8(),
-            State = outcome.State,
-            Detail = outcome.Detail,
-            ProcessedAt = time.GetUtcNow(),
-        });
+        db.RawEvents.Add(RawEvent(envelope, eventTime, outcome));
         await db.SaveChangesAsync(cancellationToken);
-
-        if (outcome.Publish is { } structured)
-        {
-            await OutboxWriter.EnqueueAsync(
-                (NpgsqlConnection)db.Database.GetDbConnection(),
-                (NpgsqlTransaction)transaction.GetDbTransaction(),
-                Exchanges.StructuredOrderData,
-                new OutgoingMessage(structured.ToByteArray(), $"{structured.OrderId}:{structured.Version}", StructuredOrder.Descriptor.FullName, ContentTypes.Protobuf),
-                cancellationToken);
-        }
-
-        await transaction.CommitAsync(cancellationToken);
-        Log.Applied(logger, envelope.EventId, envelope.EventType, outcome.OrderId, outcome.State);
+        // The next event of the batch reads the order afresh (locked, from the database), as it would on its own.
+        db.ChangeTracker.Clear();
+        return outcome;
     }
 
     private async Task<Outcome> ApplyFullOrderAsync(OtterEventEnvelope envelope, OtterEvent otterEvent, DateTimeOffset eventTime, CancellationToken cancellationToken)
@@ -92,18 +211,19 @@ public sealed partial class OtterEventProcessor(
 
         var orderId = payload.ExternalIdentifiers!.Id!;
         var order = await LockOrderAsync(orderId, includeLines: false, cancellationToken);
-        var isNew = order is null;
-        order ??= NewOrder(orderId, envelope);
+        if (order is null)
+        {
+            (order, var created) = CreateFromFullOrder(envelope, payload, eventTime);
+            db.Orders.Add(order);
+            return created;
+        }
 
         var linesChanged = order.LinesEventTime is null || eventTime > order.LinesEventTime;
         if (linesChanged)
         {
             OtterOrderMapping.ApplyHeader(order, payload);
-            if (!isNew)
-            {
-                await db.OrderItems.Where(item => item.OrderId == orderId).ExecuteDeleteAsync(cancellationToken);
-                await db.OrderPromotions.Where(promotion => promotion.OrderId == orderId).ExecuteDeleteAsync(cancellationToken);
-            }
+            await db.OrderItems.Where(item => item.OrderId == orderId).ExecuteDeleteAsync(cancellationToken);
+            await db.OrderPromotions.Where(promotion => promotion.OrderId == orderId).ExecuteDeleteAsync(cancellationToken);
 
             order.Items = OtterOrderMapping.Lines(orderId, payload);
             order.Promotions = OtterOrderMapping.Promotions(orderId, payload);
@@ -125,9 +245,25 @@ public sealed partial class OtterEventProcessor(
         order.Version++;
         order.UpdatedAt = time.GetUtcNow();
         var kind = order.Status == "CANCELED" ? OrderEventKind.Canceled
-            : isNew || envelope.EventType == OtterEventTypes.NewOrder && order.Version == 1 ? OrderEventKind.New
+            : envelope.EventType == OtterEventTypes.NewOrder && order.Version == 1 ? OrderEventKind.New
             : OrderEventKind.Updated;
         return new Outcome(RawEventStates.Applied, orderId, null, StructuredOrderMapping.ToStructuredOrder(order, kind, envelope.EventId));
+    }
+
+    /// <summary>An order the database does not hold yet, from a full order event: version 1, in memory only.</summary>
+    private (OrderEntity Order, Outcome Outcome) CreateFromFullOrder(OtterEventEnvelope envelope, OtterOrder payload, DateTimeOffset eventTime)
+    {
+        var orderId = payload.ExternalIdentifiers!.Id!;
+        var order = CreateOrder(orderId, envelope);
+        OtterOrderMapping.ApplyHeader(order, payload);
+        order.Items = OtterOrderMapping.Lines(orderId, payload);
+        order.Promotions = OtterOrderMapping.Promotions(orderId, payload);
+        order.HasLines = true;
+        order.LinesEventTime = eventTime;
+        ApplyStatus(order, OtterOrderMapping.Status(payload.Status), eventTime, envelope);
+        order.Version = 1;
+        var kind = order.Status == "CANCELED" ? OrderEventKind.Canceled : OrderEventKind.New;
+        return (order, new Outcome(RawEventStates.Applied, orderId, null, StructuredOrderMapping.ToStructuredOrder(order, kind, envelope.EventId)));
     }
 
     private async Task<Outcome> ApplyCancellationAsync(OtterEventEnvelope envelope, OtterEvent otterEvent, DateTimeOffset eventTime, CancellationToken cancellationToken)
@@ -227,8 +363,15 @@ public sealed partial class OtterEventProcessor(
 
     private OrderEntity NewOrder(string orderId, OtterEventEnvelope envelope)
     {
+        var order = CreateOrder(orderId, envelope);
+        db.Orders.Add(order);
+        return order;
+    }
+
+    private OrderEntity CreateOrder(string orderId, OtterEventEnvelope envelope)
+    {
         var now = time.GetUtcNow();
-        var order = new OrderEntity
+        return new OrderEntity
         {
             Id = orderId,
             StoreId = envelope.StoreId,
@@ -236,13 +379,23 @@ public sealed partial class OtterEventProcessor(
             CreatedAt = now,
             UpdatedAt = now,
         };
-        db.Orders.Add(order);
-        return order;
     }
 
     private static string OrderIdOf(string? orderId, OtterExternalIdentifiers? ids, OtterEvent otterEvent, OtterEventEnvelope envelope) =>
         NullIfEmpty(orderId) ?? NullIfEmpty(ids?.Id) ?? NullIfEmpty(otterEvent.Metadata?.ResourceId)
         ?? throw new PoisonMessageException($"{envelope.EventType} {envelope.EventId} does not say which order (orderId)");
+
+    private static T? TryPayload<T>(OtterEvent otterEvent, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type)
+    {
+        try
+        {
+            return Payload(otterEvent, type);
+        }
+        catch (PoisonMessageException)
+        {
+            return default;
+        }
+    }
 
     private static T? Payload<T>(OtterEvent otterEvent, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type)
     {
