@@ -22,19 +22,17 @@ public sealed partial class StructuredOrderHandler(
     {
         var orders = messages.Select(Parse).ToList();
         await schema.WaitUntilReadyAsync(cancellationToken);
-        var results = await batcher.ApplyAsync(orders, cancellationToken);
-
-        var events = new List<KitchenEvent>();
-        foreach (var (order, result, orderEvents) in results)
+        var (results, events) = await batcher.ApplyAsync(orders, cancellationToken);
+        foreach (var (order, result) in results)
         {
             if (result == OrderApplyResult.Stale)
             {
                 Log.Stale(logger, order.OrderId, order.Version);
-                continue;
             }
-
-            events.AddRange(orderEvents);
-            Log.Batched(logger, order.OrderId, order.Version, orderEvents.Count);
+            else
+            {
+                Log.Batched(logger, order.OrderId, order.Version);
+            }
         }
 
         await bus.PublishAsync(events);
@@ -63,7 +61,7 @@ public sealed partial class StructuredOrderHandler(
         [LoggerMessage(EventId = 2401, Level = LogLevel.Debug, Message = "Order {OrderId} version {Version} is not newer than what the batch holds; nothing changed")]
         public static partial void Stale(ILogger logger, string orderId, long version);
 
-        [LoggerMessage(EventId = 2402, Level = LogLevel.Debug, Message = "Order {OrderId} version {Version} batched: {EventCount} kitchen events")]
-        public static partial void Batched(ILogger logger, string orderId, long version, int eventCount);
+        [LoggerMessage(EventId = 2402, Level = LogLevel.Debug, Message = "Order {OrderId} version {Version} batched")]
+        public static partial void Batched(ILogger logger, string orderId, long version);
     }
 }
