@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Json;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
@@ -35,7 +36,7 @@ public static partial class OtterWebhookApi
             return TooLarge(settings.MaxBodyBytes);
         }
 
-        var body = await ReadBodyAsync(request.Body, settings.MaxBodyBytes, cancellationToken);
+        var body = await ReadBodyAsync(request.Body, (int?)request.ContentLength, settings.MaxBodyBytes, cancellationToken);
         if (body is null)
         {
             return TooLarge(settings.MaxBodyBytes);
@@ -113,23 +114,33 @@ public static partial class OtterWebhookApi
         return missing;
     }
 
-    /// <summary>Reads the body, or returns null as soon as it is longer than <paramref name="limit"/>.</summary>
-    private static async Task<byte[]?> ReadBodyAsync(Stream body, int limit, CancellationToken cancellationToken)
+    /// <summary>
+    /// Reads the body, or returns null as soon as it is longer than <paramref name="limit"/>. With a Content-Length (Otter
+    /// sends one) the body is read straight into an array of that size; the pooled chunk serves bodies without one.
+    /// </summary>
+    private static async Task<byte[]?> ReadBodyAsync(Stream body, int? declaredLength, int limit, CancellationToken cancellationToken)
     {
-        using var buffer = new MemoryStream();
-        var chunk = new byte[16 * 1024];
-        int read;
-        while ((read = await body.ReadAsync(chunk, cancellationToken)) > 0)
+        using var buffer = new MemoryStream(declaredLength is { } length && length > 0 && length <= limit ? length : 0);
+        var chunk = ArrayPool<byte>.Shared.Rent(16 * 1024);
+        try
         {
-            if (buffer.Length + read > limit)
+            int read;
+            while ((read = await body.ReadAsync(chunk, cancellationToken)) > 0)
             {
-                return null;
-            }
+                if (buffer.Length + read > limit)
+                {
+                    return null;
+                }
 
-            buffer.Write(chunk, 0, read);
+                buffer.Write(chunk, 0, read);
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(chunk);
         }
 
-        return buffer.ToArray();
+        return buffer.Length == buffer.Capacity ? buffer.GetBuffer() : buffer.ToArray();
     }
 
     private static ProblemHttpResult TooLarge(int limit) => TypedResults.Problem(
