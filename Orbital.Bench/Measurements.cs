@@ -216,7 +216,7 @@ public static class Pipeline
 
 public static class FanOut
 {
-    public sealed record Result(int Connected, int Expected, Latencies Latencies);
+    public sealed record Result(int Connected, int Expected, Latencies Latencies, IReadOnlyList<(string Part, double Percent)> Cpu);
 
     /// <summary>
     /// <paramref name="screens"/> screens on one station of one Batch instance; structured orders published straight to the
@@ -247,6 +247,7 @@ public static class FanOut
             await using var connection = await factory.CreateConnectionAsync();
             await using var channel = await connection.CreateChannelAsync(new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true));
             var published = 0;
+            var cpu = new CpuUse();
             var clock = Stopwatch.StartNew();
             while (clock.Elapsed < duration)
             {
@@ -268,6 +269,8 @@ public static class FanOut
                 await Task.Delay(50);
             }
 
+            var shares = cpu.Shares();
+
             var expected = published * connected;
             var wait = Stopwatch.StartNew();
             while (latencies.Count < expected && wait.Elapsed < TimeSpan.FromSeconds(30))
@@ -275,7 +278,7 @@ public static class FanOut
                 await Task.Delay(200);
             }
 
-            return new Result(connected, expected, latencies);
+            return new Result(connected, expected, latencies, shares);
         }
         finally
         {
