@@ -18,7 +18,7 @@ public sealed class MessagingOptions
     [Range(1, 10_000)]
     public ushort Prefetch { get; set; } = 64;
 
-    /// <summary>Deliveries a consumer works on at once (1 keeps the queue's order).</summary>
+    /// <summary>Deliveries a consumer works on at once, or batches for a batch-capable handler (1 keeps the queue's order).</summary>
     [Range(1, 256)]
     public ushort ConsumerConcurrency { get; set; } = 1;
 

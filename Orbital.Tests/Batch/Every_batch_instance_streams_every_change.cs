@@ -47,7 +47,7 @@ public sealed class Every_batch_instance_streams_every_change(OrbitalAppFixture 
             bump.EnsureSuccessStatusCode();
         }
 
-        await screenOnFirst.WaitForAsync(e => e.Type == "completed" && e.IsFor("dish-1"), TimeSpan.FromSeconds(10), "the bump made on the second instance");
+        await screenOnFirst.WaitForAsync(e => e.Type == "completed" && e.IsFor("dish-1"), TimeSpan.FromSeconds(30), "the bump made on the second instance");
         Assert.Equal(
             screenOnFirst.Received.Where(e => e.Id is not null).Select(e => e.Id),
             screenOnSecond.Received.Where(e => e.Id is not null).Select(e => e.Id).Take(screenOnFirst.Received.Count(e => e.Id is not null)));

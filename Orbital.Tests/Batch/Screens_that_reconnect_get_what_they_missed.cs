@@ -27,8 +27,8 @@ public sealed class Screens_that_reconnect_get_what_they_missed(OrbitalAppFixtur
         await batch.WaitForItemsAsync(station, items => items.Count == 3, "three batch items");
 
         await using var reconnected = await SseClient.ConnectAsync(orbital.BatchAddress(), station, lastEventId: lastSeen.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        var missed = await reconnected.WaitForAsync(e => e.IsFor("while-away"), TimeSpan.FromSeconds(10), "replayed for the order sent while away");
-        await reconnected.WaitForAsync(e => e.IsFor("also-while-away"), TimeSpan.FromSeconds(10), "replayed for the second order sent while away");
+        var missed = await reconnected.WaitForAsync(e => e.IsFor("while-away"), TimeSpan.FromSeconds(30), "replayed for the order sent while away");
+        await reconnected.WaitForAsync(e => e.IsFor("also-while-away"), TimeSpan.FromSeconds(30), "replayed for the second order sent while away");
 
         Assert.Equal(3, missed.Item.GetProperty("quantity").GetInt32());
         Assert.DoesNotContain(reconnected.Received, e => e.IsFor("before"));
