@@ -14,6 +14,11 @@ public static class NewOrderWriter
 {
     public static async Task WriteAsync(OrdersDbContext db, IReadOnlyList<OrderEntity> orders, IReadOnlyList<RawEventEntity> rawEvents, CancellationToken cancellationToken)
     {
+        if (orders.Count == 0 && rawEvents.Count == 0)
+        {
+            return;
+        }
+
         var connection = (NpgsqlConnection)db.Database.GetDbConnection();
         var items = orders.SelectMany(o => o.Items).ToList();
         var modifiers = items.SelectMany(i => i.Modifiers).ToList();
