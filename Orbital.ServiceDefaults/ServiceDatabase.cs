@@ -4,8 +4,8 @@ public static class ServiceDatabase
 {
     /// <summary>
     /// The service's PostgreSQL database as an <c>NpgsqlDataSource</c>, with automatic preparation of the statements it
-    /// repeats: planning the same few statements for every order cost PostgreSQL about 40% of its CPU in the pipeline
-    /// benchmark before this.
+    /// repeats, so PostgreSQL plans each once per connection instead of once per order (its CPU per order in the
+    /// pipeline benchmark fell by about 40% with this).
     /// </summary>
     public static void AddServiceDatabase(this IHostApplicationBuilder builder, string connectionName) =>
         builder.AddNpgsqlDataSource(connectionName, configureDataSourceBuilder: dataSource =>
