@@ -277,7 +277,7 @@ public sealed class Nothing_is_lost_or_doubled_when_servers_and_services_die(Orb
         }
 
         // A crashed broker stays down a moment, as it would while an operator notices; orders keep coming meanwhile.
-        await Task.Delay(TimeSpan.FromSeconds(2));
+        await Task.Delay(TimeSpan.FromSeconds(2), TestContext.Current.CancellationToken);
         await orbital.ExecuteCommandAsync(ResourceNames.RabbitMq, KnownResourceCommands.StartCommand);
         await orbital.WaitForHealthyAsync(ResourceNames.RabbitMq);
     }
