@@ -59,6 +59,19 @@ public sealed class OrbitalAppFixture : IAsyncLifetime
             ], timeout.Token);
         builder.Services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
 
+        // Clients share pooled handlers; a cookie one test receives (the jobs dashboard's) must not sign in the next test's client.
+        builder.Services.ConfigureHttpClientDefaults(http => http.ConfigurePrimaryHttpMessageHandler((handler, _) =>
+        {
+            if (handler is SocketsHttpHandler sockets)
+            {
+                sockets.UseCookies = false;
+            }
+            else if (handler is HttpClientHandler classic)
+            {
+                classic.UseCookies = false;
+            }
+        }));
+
         _app = await builder.BuildAsync(timeout.Token);
         await _app.StartAsync(timeout.Token);
         foreach (var resource in Servers.Concat(Services))

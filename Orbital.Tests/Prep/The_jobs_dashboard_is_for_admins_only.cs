@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
 using Orbital.Tests.Infrastructure;
 
 namespace Orbital.Tests.Prep;
@@ -26,5 +25,33 @@ public sealed class The_jobs_dashboard_is_for_admins_only(OrbitalAppFixture orbi
         Assert.Equal(HttpStatusCode.Unauthorized, asStranger.StatusCode);
         Assert.Equal(HttpStatusCode.OK, withQueryToken.StatusCode);
         Assert.Contains("prep-list-report:", await withQueryToken.Content.ReadAsStringAsync(cancellationToken), StringComparison.Ordinal);
+    }
+
+    [Fact(Timeout = TestTimeouts.EndToEnd)]
+    public async Task A_browser_keeps_the_dashboard_open_with_the_cookie_it_got_and_only_there()
+    {
+        var cancellationToken = TestContext.Current.CancellationToken;
+        var adminToken = await orbital.AdminTokenAsync();
+        using var browser = orbital.Anonymous();
+
+        using var opened = await browser.GetAsync($"/hangfire?access_token={adminToken}", cancellationToken);
+        var cookie = Assert.Single(opened.Headers.GetValues("Set-Cookie"));
+        Assert.StartsWith("orbital_jobs_token=", cookie, StringComparison.Ordinal);
+        Assert.Contains("path=/hangfire", cookie, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("httponly", cookie, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("samesite=strict", cookie, StringComparison.OrdinalIgnoreCase);
+
+        var sent = cookie.Split(';')[0];
+        using var nextPage = new HttpRequestMessage(HttpMethod.Get, "/hangfire/recurring");
+        nextPage.Headers.Add("Cookie", sent);
+        using var withCookie = await browser.SendAsync(nextPage, cancellationToken);
+        using var elsewhere = new HttpRequestMessage(HttpMethod.Get, "/products");
+        elsewhere.Headers.Add("Cookie", sent);
+        using var cookieElsewhere = await browser.SendAsync(elsewhere, cancellationToken);
+        using var withoutCookie = await browser.GetAsync("/hangfire/recurring", cancellationToken);
+
+        Assert.Equal(HttpStatusCode.OK, withCookie.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, cookieElsewhere.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, withoutCookie.StatusCode);
     }
 }
