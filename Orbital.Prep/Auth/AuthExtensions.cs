@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Tokens;
+using Microsoft.Net.Http.Headers;
 
 namespace Orbital.Prep.Auth;
 
@@ -50,7 +51,9 @@ public static class AuthExtensions
                             {
                                 context.Token = token;
                             }
-                            else if (context.Request.Cookies.TryGetValue(Reports.JobsDashboard.CookieName, out var cookie))
+                            // A bearer header, when sent, is what gets checked: a bad one is not rescued by an old cookie.
+                            else if (!context.Request.Headers.ContainsKey(HeaderNames.Authorization)
+                                && context.Request.Cookies.TryGetValue(Reports.JobsDashboard.CookieName, out var cookie))
                             {
                                 context.Token = cookie;
                             }

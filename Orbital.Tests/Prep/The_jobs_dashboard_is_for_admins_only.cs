@@ -28,7 +28,7 @@ public sealed class The_jobs_dashboard_is_for_admins_only(OrbitalAppFixture orbi
     }
 
     [Fact(Timeout = TestTimeouts.EndToEnd)]
-    public async Task A_browser_keeps_the_dashboard_open_with_the_cookie_it_got_and_only_there()
+    public async Task A_browser_keeps_the_dashboard_open_with_its_cookie_and_a_bad_bearer_is_not_rescued_by_it()
     {
         var cancellationToken = TestContext.Current.CancellationToken;
         var adminToken = await orbital.AdminTokenAsync();
@@ -49,9 +49,14 @@ public sealed class The_jobs_dashboard_is_for_admins_only(OrbitalAppFixture orbi
         elsewhere.Headers.Add("Cookie", sent);
         using var cookieElsewhere = await browser.SendAsync(elsewhere, cancellationToken);
         using var withoutCookie = await browser.GetAsync("/hangfire/recurring", cancellationToken);
+        using var forgedBearer = new HttpRequestMessage(HttpMethod.Get, "/hangfire/recurring");
+        forgedBearer.Headers.Add("Cookie", sent);
+        forgedBearer.Headers.Authorization = new("Bearer", PrepAccess.Token(key: "someone-elses-signing-key-of-enough-length-0123"));
+        using var cookieWithForgedBearer = await browser.SendAsync(forgedBearer, cancellationToken);
 
         Assert.Equal(HttpStatusCode.OK, withCookie.StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, cookieElsewhere.StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, withoutCookie.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, cookieWithForgedBearer.StatusCode);
     }
 }
