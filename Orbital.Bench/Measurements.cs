@@ -70,7 +70,11 @@ public static class Ingest
 
 public static class EndToEnd
 {
-    public sealed record Result(int Sent, int Lost, Latencies Latencies);
+    /// <summary>The orders' latencies, and the same split by when each order was sent (one per <see cref="Window"/>).</summary>
+    public sealed record Result(int Sent, int Lost, Latencies Latencies, IReadOnlyList<Latencies> ByWindow);
+
+    /// <summary>Wide enough for a few thousand samples each: the first windows show a service still warming up.</summary>
+    public static readonly TimeSpan Window = TimeSpan.FromSeconds(10);
 
     /// <summary>Open loop at a steady rate: each order's line has its own SKU, so its kitchen event names the order.</summary>
     public static async Task<Result> RunAsync(HttpClient orders, Uri batch, int rate, TimeSpan duration)
@@ -78,19 +82,24 @@ public static class EndToEnd
         var station = $"bench-e2e-{Guid.NewGuid():N}";
         var sent = new ConcurrentDictionary<string, long>();
         var latencies = new Latencies();
+        var byWindow = Enumerable.Range(0, (int)Math.Ceiling(duration / Window) + 1).Select(_ => new Latencies()).ToArray();
         var seen = new ConcurrentDictionary<string, byte>();
+        var start = Stopwatch.GetTimestamp();
         await using var screen = await Screen.ConnectAsync(batch, station, (_, kitchenEvent, _) =>
         {
             var sku = kitchenEvent.GetProperty("item").GetProperty("sku").GetString()!;
             if (kitchenEvent.GetProperty("type").GetString() == "created" && sent.TryGetValue(sku, out var at) && seen.TryAdd(sku, 0))
             {
-                latencies.Add(Stopwatch.GetElapsedTime(at));
+                var latency = Stopwatch.GetElapsedTime(at);
+                latencies.Add(latency);
+                byWindow[Math.Min(byWindow.Length - 1, (int)(Stopwatch.GetElapsedTime(start, at) / Window))].Add(latency);
             }
         });
         await screen.Ready.Task.WaitAsync(TimeSpan.FromSeconds(30));
 
         var interval = TimeSpan.FromSeconds(1.0 / rate);
         var clock = Stopwatch.StartNew();
+        start = Stopwatch.GetTimestamp();
         var inFlight = new List<Task>();
         for (var i = 0; clock.Elapsed < duration; i++)
         {
@@ -112,7 +121,7 @@ public static class EndToEnd
             await Task.Delay(100);
         }
 
-        return new Result(sent.Count, sent.Count - seen.Count, latencies);
+        return new Result(sent.Count, sent.Count - seen.Count, latencies, [.. byWindow.Where(w => w.Count > 0)]);
     }
 
     private static async Task SendAsync(HttpClient orders, byte[] body)
