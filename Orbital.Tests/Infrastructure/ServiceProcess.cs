@@ -81,14 +81,14 @@ public sealed class ServiceProcess : IAsyncDisposable
         }
     }
 
-    private static string BuildConfiguration =>
+    internal static string BuildConfiguration =>
 #if DEBUG
         "Debug";
 #else
         "Release";
 #endif
 
-    private static string SolutionDirectory()
+    internal static string SolutionDirectory()
     {
         var directory = new DirectoryInfo(AppContext.BaseDirectory);
         while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Orbital.sln")))
