@@ -59,16 +59,7 @@ public sealed class The_benchmark_runs_and_reports_every_measure
 
     private static async Task<string> RunBenchmarkAsync(IEnumerable<string> arguments, CancellationToken cancellationToken)
     {
-        var assembly = Path.Combine(ServiceProcess.SolutionDirectory(), "Orbital.Bench", "bin", ServiceProcess.BuildConfiguration, "net10.0", "Orbital.Bench.dll");
-        Assert.True(File.Exists(assembly), $"Build the solution first: {assembly} is missing.");
-        var start = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = Path.GetDirectoryName(assembly)!,
-        };
-        start.ArgumentList.Add(assembly);
+        var start = ServiceProcess.BuiltProject("Orbital.Bench");
         foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);

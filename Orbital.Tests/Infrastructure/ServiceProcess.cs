@@ -35,21 +35,8 @@ public sealed class ServiceProcess : IAsyncDisposable
 
     public static ServiceProcess Start(string projectName, IReadOnlyDictionary<string, string> environment)
     {
-        var assembly = Path.Combine(SolutionDirectory(), projectName, "bin", BuildConfiguration, "net10.0", $"{projectName}.dll");
-        if (!File.Exists(assembly))
-        {
-            throw new FileNotFoundException($"Build {projectName} first: {assembly} is missing.", assembly);
-        }
-
         var address = new Uri($"http://127.0.0.1:{FreePort()}");
-        var start = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = Path.GetDirectoryName(assembly)!,
-        };
-        start.ArgumentList.Add(assembly);
+        var start = BuiltProject(projectName);
         start.Environment["ASPNETCORE_URLS"] = address.ToString();
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
         foreach (var (key, value) in environment)
@@ -81,14 +68,34 @@ public sealed class ServiceProcess : IAsyncDisposable
         }
     }
 
-    internal static string BuildConfiguration =>
+    /// <summary>How to run a project of the solution as this test run built it, from its output folder, output redirected.</summary>
+    public static ProcessStartInfo BuiltProject(string projectName)
+    {
+        var assembly = Path.Combine(SolutionDirectory(), projectName, "bin", BuildConfiguration, "net10.0", $"{projectName}.dll");
+        if (!File.Exists(assembly))
+        {
+            throw new FileNotFoundException($"Build {projectName} first: {assembly} is missing.", assembly);
+        }
+
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = Path.GetDirectoryName(assembly)!,
+        };
+        start.ArgumentList.Add(assembly);
+        return start;
+    }
+
+    private static string BuildConfiguration =>
 #if DEBUG
         "Debug";
 #else
         "Release";
 #endif
 
-    internal static string SolutionDirectory()
+    private static string SolutionDirectory()
     {
         var directory = new DirectoryInfo(AppContext.BaseDirectory);
         while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Orbital.sln")))
