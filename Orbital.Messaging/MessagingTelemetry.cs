@@ -17,7 +17,9 @@ public static class MessagingTelemetry
     public static readonly Counter<long> Handled = Meter.CreateCounter<long>("orbital.messaging.handled", description: "Deliveries handled and acknowledged.");
     public static readonly Counter<long> Retried = Meter.CreateCounter<long>("orbital.messaging.retried", description: "Handling attempts that failed and were retried.");
     public static readonly Counter<long> DeadLettered = Meter.CreateCounter<long>("orbital.messaging.dead_lettered", description: "Messages sent to a dead-letter queue.");
-    public static readonly Histogram<double> HandlingDuration = Meter.CreateHistogram<double>("orbital.messaging.handling.duration", unit: "s", description: "Time to handle one delivery.");
+    public static readonly Histogram<double> HandlingDuration = Meter.CreateHistogram<double>("orbital.messaging.handling.duration", unit: "s", description: "Time to handle one delivery on its own, retries included.");
+    public static readonly Histogram<double> BatchDuration = Meter.CreateHistogram<double>("orbital.messaging.batch.duration", unit: "s", description: "Time to handle deliveries taken together as one batch.");
+    public static readonly Histogram<int> BatchSize = Meter.CreateHistogram<int>("orbital.messaging.batch.size", unit: "{delivery}", description: "Deliveries handled together in one batch.");
 
     // The runtime's W3C propagator, the same one ASP.NET Core and HttpClient use, so the trace continues unbroken.
     private static DistributedContextPropagator Propagator => DistributedContextPropagator.Current;

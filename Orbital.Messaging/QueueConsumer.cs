@@ -271,10 +271,12 @@ public sealed partial class QueueConsumer<THandler>(
             return false;
         }
 
-        var elapsed = time.GetElapsedTime(started).TotalSeconds;
+        // Measured once per batch: recording the batch's time for each of its deliveries would read as slow deliveries.
+        var queue = new KeyValuePair<string, object?>("queue", binding.Queue);
+        MessagingTelemetry.BatchDuration.Record(time.GetElapsedTime(started).TotalSeconds, queue);
+        MessagingTelemetry.BatchSize.Record(batch.Count, queue);
         foreach (var pending in batch)
         {
-            MessagingTelemetry.HandlingDuration.Record(elapsed, new KeyValuePair<string, object?>("queue", binding.Queue));
             await SettleAsync(pending, Outcome.Handled.Instance, activity: null);
         }
 

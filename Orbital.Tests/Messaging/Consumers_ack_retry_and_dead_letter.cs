@@ -1,4 +1,6 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using System.Text;
 using Microsoft.Extensions.DependencyInjection;
 using Orbital.Contracts;
@@ -28,12 +30,15 @@ public sealed class Consumers_ack_retry_and_dead_letter(OrbitalAppFixture orbita
 
     public async ValueTask DisposeAsync() => await _broker.DisposeAsync();
 
-    private Task<MessagingHost> StartConsumerAsync() =>
+    private Task<MessagingHost> StartConsumerAsync() => StartConsumerAsync<ScriptedHandler>();
+
+    private Task<MessagingHost> StartConsumerAsync<THandler>()
+        where THandler : class, IMessageHandler =>
         MessagingHost.StartAsync(_rabbitMq, builder =>
         {
             builder.Services.AddSingleton(_deliveries);
             builder.Services.AddSingleton(_gate);
-            builder.AddMessageConsumer<ScriptedHandler>(_queue, _exchange);
+            builder.AddMessageConsumer<THandler>(_queue, _exchange);
         });
 
     private static OutgoingMessage Message(string body, string? id = null) =>
@@ -69,6 +74,56 @@ public sealed class Consumers_ack_retry_and_dead_letter(OrbitalAppFixture orbita
         Assert.Equal(publishing.TraceId.ToString(), ActivityContext.Parse(handled.Header(MessageHeaders.TraceParent)!, null).TraceId.ToString());
         await Poll.UntilAsync(_ => _broker.MessageCountAsync(_queue), count => count == 0, Timeout, "the queue to be empty");
         Assert.Equal(0u, await _broker.MessageCountAsync(Topology.DeadLetterQueueFor(_queue)));
+    }
+
+    [Fact(Timeout = TestTimeouts.EndToEnd)]
+    public async Task Deliveries_handled_together_are_measured_once_as_a_batch_not_once_each()
+    {
+        var cancellationToken = TestContext.Current.CancellationToken;
+        await using var consumer = await StartConsumerAsync<ScriptedBatchHandler>();
+        await WaitForQueueAsync();
+        var measured = new ConcurrentQueue<(string Instrument, double Value)>();
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, meterListener) =>
+        {
+            if (instrument.Meter.Name == MessagingTelemetry.SourceName)
+            {
+                meterListener.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<double>((instrument, value, tags, _) => Record(instrument, value, tags));
+        listener.SetMeasurementEventCallback<int>((instrument, value, tags, _) => Record(instrument, value, tags));
+        listener.Start();
+
+        // The first delivery holds the handler while nine more arrive, so that those nine are in hand together.
+        await consumer.Publisher.PublishAsync(_exchange, Message("gate"), cancellationToken);
+        await _gate.Entered.Task.WaitAsync(Timeout, cancellationToken);
+        for (var i = 0; i < 9; i++)
+        {
+            await consumer.Publisher.PublishAsync(_exchange, Message("ok"), cancellationToken);
+        }
+
+        await Poll.UntilAsync(_ => _broker.MessageCountAsync(_queue), ready => ready == 0, Timeout, "the nine to be delivered");
+        _gate.Release.TrySetResult();
+        await _deliveries.WaitForAsync(10, Timeout);
+
+        var alone = measured.Count(m => m.Instrument == "orbital.messaging.handling.duration");
+        var sizes = measured.Where(m => m.Instrument == "orbital.messaging.batch.size").Select(m => (int)m.Value).ToList();
+        Assert.Contains(sizes, size => size > 1);
+        Assert.Equal(sizes.Count, measured.Count(m => m.Instrument == "orbital.messaging.batch.duration"));
+        Assert.Equal(10, alone + sizes.Sum());
+        Assert.Equal(10, _deliveries.Handled.Select(m => m.MessageId).Distinct().Count());
+
+        void Record(Instrument instrument, double value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
+        {
+            foreach (var tag in tags)
+            {
+                if (tag.Key == "queue" && Equals(tag.Value, _queue))
+                {
+                    measured.Enqueue((instrument.Name, value));
+                }
+            }
+        }
     }
 
     [Fact(Timeout = TestTimeouts.EndToEnd)]

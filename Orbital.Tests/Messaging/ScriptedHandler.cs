@@ -33,6 +33,22 @@ public sealed class ScriptedHandler(Deliveries deliveries, Gate gate) : IMessage
     }
 }
 
+/// <summary>The same script, for a consumer that hands over the deliveries in hand together.</summary>
+public sealed class ScriptedBatchHandler(Deliveries deliveries, Gate gate) : IMessageBatchHandler
+{
+    private readonly ScriptedHandler _script = new(deliveries, gate);
+
+    public Task HandleAsync(IncomingMessage message, CancellationToken cancellationToken) => _script.HandleAsync(message, cancellationToken);
+
+    public async Task HandleBatchAsync(IReadOnlyList<IncomingMessage> messages, CancellationToken cancellationToken)
+    {
+        foreach (var message in messages)
+        {
+            await _script.HandleAsync(message, cancellationToken);
+        }
+    }
+}
+
 /// <summary>Lets a test hold a handler in the middle of its work.</summary>
 public sealed class Gate
 {
