@@ -6,8 +6,11 @@ var builder = DistributedApplication.CreateBuilder(args);
 // PostgreSQL, RabbitMQ and Redis: containers where a container runtime answers, local processes where none does.
 var servers = builder.AddOrbitalServers();
 
-// Development value in appsettings.json; set Parameters:otter-webhook-secret anywhere real.
+// Development values in appsettings.json (README); set the parameters anywhere real.
 var otterWebhookSecret = builder.AddParameter("otter-webhook-secret", secret: true);
+// Prep issues staff access tokens with this key; Orders checks them with it on its operator routes.
+var accessTokenKey = builder.AddParameter("prep-jwt-signing-key", secret: true);
+var prepAdminPassword = builder.AddParameter("prep-admin-password", secret: true);
 
 var orders = builder.AddProject<Projects.Orbital_Orders>(ResourceNames.OrdersService)
     .WithReference(servers.OrdersDatabase).WaitFor(servers.OrdersDatabase)
@@ -15,6 +18,7 @@ var orders = builder.AddProject<Projects.Orbital_Orders>(ResourceNames.OrdersSer
     .WithReference(servers.RabbitMq).WaitFor(servers.RabbitMq)
     .WithReference(servers.Redis).WaitFor(servers.Redis)
     .WithEnvironment("Otter__WebhookSecret", otterWebhookSecret)
+    .WithEnvironment("Auth__SigningKey", accessTokenKey)
     .WithHttpHealthCheck("/health");
 
 // Otter's Public API for missed-order recovery (Otter:Api:BaseUrl, ClientId, ClientSecret; Otter:Recovery:*):
@@ -31,16 +35,12 @@ builder.AddProject<Projects.Orbital_Batch>(ResourceNames.BatchService)
     .WithConfigurationSection(builder.Configuration, "Messaging")
     .WithHttpHealthCheck("/health");
 
-// Development values in appsettings.json (README); set the parameters anywhere real.
-var prepSigningKey = builder.AddParameter("prep-jwt-signing-key", secret: true);
-var prepAdminPassword = builder.AddParameter("prep-admin-password", secret: true);
-
 builder.AddProject<Projects.Orbital_Prep>(ResourceNames.PrepService)
     .WithReference(servers.PrepDatabase).WaitFor(servers.PrepDatabase)
     .WithReference(servers.WarehouseDatabase)
     .WithReference(servers.RabbitMq).WaitFor(servers.RabbitMq)
     .WithReference(servers.Redis).WaitFor(servers.Redis)
-    .WithEnvironment("Auth__SigningKey", prepSigningKey)
+    .WithEnvironment("Auth__SigningKey", accessTokenKey)
     .WithEnvironment("Auth__BootstrapAdmin__Password", prepAdminPassword)
     // Slack (ApiBaseUrl, BotToken) and which locations get which report when (Reports:Locations).
     .WithConfigurationSection(builder.Configuration, "Slack")

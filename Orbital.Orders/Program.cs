@@ -1,4 +1,5 @@
 using Orbital.Orders.Extensions;
+using Orbital.Orders.Operators;
 using Orbital.Orders.Orders;
 using Orbital.Orders.Recovery;
 using Orbital.Orders.Webhooks;
@@ -10,11 +11,14 @@ builder.AddOrdersDependencies();
 builder.AddOrderIngestion();
 builder.AddMissedOrderRecovery();
 builder.AddWarehouseSyncs();
+builder.AddOperatorAccess();
 
 var app = builder.Build();
 
 app.UseExceptionHandler();
 app.UseStatusCodePages();
+app.UseAuthentication();
+app.UseAuthorization();
 app.MapDefaultEndpoints();
 app.MapOtterWebhooks();
 app.MapOrdersApi();

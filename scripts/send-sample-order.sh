@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# Signs and sends a sample Otter order to a running Orbital (./run.sh), the way Otter does, then shows it as stored.
+# Signs and sends a sample Otter order to a running Orbital (./run.sh), the way Otter does, then shows it as stored
+# (reading it back takes a manager's or admin's token: the script logs in at Prep as the development admin).
 #   scripts/send-sample-order.sh [orders-url] [webhook-secret]
 set -euo pipefail
 orders=${1:-http://localhost:8001}
 secret=${2:-${OTTER_WEBHOOK_SECRET:-orbital-dev-webhook-secret}}
+prep=${PREP_URL:-http://localhost:8002}
+admin_password=${PREP_ADMIN_PASSWORD:-orbital-dev-admin}
 
 event_id=$(cat /proc/sys/kernel/random/uuid)
 order_id=$(cat /proc/sys/kernel/random/uuid)
@@ -30,8 +33,12 @@ status=$(curl -s -o /dev/stderr -w '%{http_code}' -X POST "$orders/webhooks/otte
 echo "POST /webhooks/otter -> $status (event $event_id, order $order_id)"
 [[ $status == 200 ]] || exit 1
 
+token=$(curl -sf "$prep/auth/login" -H 'Content-Type: application/json' \
+  -d "{\"username\":\"admin\",\"password\":\"$admin_password\"}" | sed -n 's/.*"accessToken":"\([^"]*\)".*/\1/p')
+[[ -n $token ]] || { echo "Could not log in at $prep as admin to read the order back." >&2; exit 1; }
+
 for _ in $(seq 1 50); do
-  if curl -sf "$orders/orders/$order_id" -o /tmp/orbital-sample-order.json; then
+  if curl -sf "$orders/orders/$order_id" -H "Authorization: Bearer $token" -o /tmp/orbital-sample-order.json; then
     echo "Stored:"; cat /tmp/orbital-sample-order.json; echo
     exit 0
   fi

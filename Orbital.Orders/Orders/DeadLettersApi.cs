@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Orbital.Contracts;
 using Orbital.Messaging;
+using Orbital.Orders.Operators;
 
 namespace Orbital.Orders.Orders;
 
@@ -12,7 +13,7 @@ public static class DeadLettersApi
 {
     public static IEndpointRouteBuilder MapDeadLettersApi(this IEndpointRouteBuilder app)
     {
-        var deadLetters = app.MapGroup("/dead-letters/otter-events").WithTags("Dead letters");
+        var deadLetters = app.MapGroup("/dead-letters/otter-events").WithTags("Dead letters").RequireAuthorization(OperatorAccess.Policy);
         deadLetters.MapGet("/", CountAsync).WithName("CountOtterEventDeadLetters");
         deadLetters.MapPost("/replay", ReplayAsync).WithName("ReplayOtterEventDeadLetters");
         return app;

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Orbital.Orders.Data;
+using Orbital.Orders.Operators;
 
 namespace Orbital.Orders.Orders;
 
@@ -9,7 +10,7 @@ public static class OrdersApi
 {
     public static IEndpointRouteBuilder MapOrdersApi(this IEndpointRouteBuilder app)
     {
-        var orders = app.MapGroup("/orders").WithTags("Orders");
+        var orders = app.MapGroup("/orders").WithTags("Orders").RequireAuthorization(OperatorAccess.Policy);
         orders.MapGet("/{id}", GetOrderAsync).WithName("GetOrder");
         orders.MapGet("/", ListOrdersAsync).WithName("ListOrders");
         return app;

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Orbital.Scheduling;
+using Orbital.Orders.Operators;
 
 namespace Orbital.Orders.Recovery;
 
@@ -8,7 +9,7 @@ public static class RecoveryApi
 {
     public static IEndpointRouteBuilder MapRecoveryApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/recovery/missed-orders").WithTags("Missed-order recovery");
+        var group = app.MapGroup("/recovery/missed-orders").WithTags("Missed-order recovery").RequireAuthorization(OperatorAccess.Policy);
         group.MapGet("/", GetState).WithName("GetMissedOrderRecovery");
         group.MapPost("/run", Run).WithName("RunMissedOrderRecovery");
         return app;

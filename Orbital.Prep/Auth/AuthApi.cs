@@ -99,9 +99,9 @@ public static partial class AuthApi
 
     public static async Task<Results<Ok<UserView>, ProblemHttpResult>> UpdateUserAsync(Guid id, UpdateUserRequest request, UserStore users, CancellationToken cancellationToken)
     {
-        if (request.Role is not null && !Roles.All.Contains(request.Role))
+        if (request.Role is not null && !StaffRoles.All.Contains(request.Role))
         {
-            return Problem(StatusCodes.Status400BadRequest, "Unknown role", $"Role must be one of {string.Join(", ", Roles.All)}.");
+            return Problem(StatusCodes.Status400BadRequest, "Unknown role", $"Role must be one of {string.Join(", ", StaffRoles.All)}.");
         }
 
         if (request.Password is { Length: < 10 })
@@ -120,9 +120,9 @@ public static partial class AuthApi
             return Problem(StatusCodes.Status400BadRequest, "Username required", "Give a username of 1 to 100 characters.");
         }
 
-        if (role is null || !Roles.All.Contains(role))
+        if (role is null || !StaffRoles.All.Contains(role))
         {
-            return Problem(StatusCodes.Status400BadRequest, "Unknown role", $"Role must be one of {string.Join(", ", Roles.All)}.");
+            return Problem(StatusCodes.Status400BadRequest, "Unknown role", $"Role must be one of {string.Join(", ", StaffRoles.All)}.");
         }
 
         if ((passwordRequired && password is null) || password is { Length: < 10 })

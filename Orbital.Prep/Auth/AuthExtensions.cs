@@ -1,7 +1,6 @@
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.Extensions.Options;
-using Microsoft.IdentityModel.Tokens;
 using Microsoft.Net.Http.Headers;
 
 namespace Orbital.Prep.Auth;
@@ -12,8 +11,8 @@ public static class AuthExtensions
     public const string DashboardPath = "/hangfire";
 
     /// <summary>
-    /// JWT bearer authentication (HS256 only, so unsigned <c>alg: none</c> tokens and other algorithms are refused),
-    /// role policies, and a fallback policy: every route needs a valid token unless it says otherwise.
+    /// Orbital's access tokens (checked as every service checks them), role policies, and a fallback policy: every route
+    /// needs a valid token unless it says otherwise.
     /// </summary>
     public static void AddPrepAuthentication(this IHostApplicationBuilder builder)
     {
@@ -23,24 +22,9 @@ public static class AuthExtensions
         builder.Services.AddSingleton<LoginThrottle>();
         builder.Services.AddHostedService<AdminBootstrap>();
 
-        builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
-        builder.Services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
-            .Configure<IOptions<AuthOptions>>((jwt, auth) =>
+        builder.AddAccessTokenAuthentication()
+            .Configure(jwt =>
             {
-                var settings = auth.Value;
-                jwt.MapInboundClaims = false;
-                jwt.TokenValidationParameters = new TokenValidationParameters
-                {
-                    ValidIssuer = settings.Issuer,
-                    ValidAudience = settings.Audience,
-                    IssuerSigningKey = TokenService.SigningKey(settings),
-                    ValidAlgorithms = [SecurityAlgorithms.HmacSha256],
-                    RequireSignedTokens = true,
-                    RequireExpirationTime = true,
-                    ClockSkew = TimeSpan.FromSeconds(30),
-                    NameClaimType = "name",
-                    RoleClaimType = "role",
-                };
                 jwt.Events = new JwtBearerEvents
                 {
                     OnMessageReceived = context =>
@@ -65,9 +49,9 @@ public static class AuthExtensions
             });
 
         builder.Services.AddAuthorizationBuilder()
-            .AddPolicy(PrepPolicies.Admin, policy => policy.RequireAuthenticatedUser().RequireRole(Roles.Admin))
-            .AddPolicy(PrepPolicies.Manager, policy => policy.RequireAuthenticatedUser().RequireRole(Roles.Admin, Roles.Manager))
-            .AddPolicy(PrepPolicies.Kitchen, policy => policy.RequireAuthenticatedUser().RequireRole(Roles.All))
-            .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().RequireRole(Roles.All).Build());
+            .AddPolicy(PrepPolicies.Admin, policy => policy.RequireAuthenticatedUser().RequireRole(StaffRoles.Admin))
+            .AddPolicy(PrepPolicies.Manager, policy => policy.RequireAuthenticatedUser().RequireRole(StaffRoles.Admin, StaffRoles.Manager))
+            .AddPolicy(PrepPolicies.Kitchen, policy => policy.RequireAuthenticatedUser().RequireRole(StaffRoles.All))
+            .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().RequireRole(StaffRoles.All).Build());
     }
 }

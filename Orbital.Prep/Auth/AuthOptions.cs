@@ -2,19 +2,13 @@ using System.ComponentModel.DataAnnotations;
 
 namespace Orbital.Prep.Auth;
 
-/// <summary>Section <c>Auth</c>. The signing key comes from configuration (in development the AppHost's secret parameter).</summary>
+/// <summary>
+/// Section <c>Auth</c>, Prep's part: token lifetimes, login throttling, the first admin. The signing key, issuer and
+/// audience are <see cref="AccessTokenOptions"/> (the same section), shared with the services that check the tokens.
+/// </summary>
 public sealed class AuthOptions
 {
     public const string SectionName = "Auth";
-
-    /// <summary>HMAC-SHA256 key for access tokens, at least 32 bytes of UTF-8.</summary>
-    [Required(ErrorMessage = "Auth:SigningKey is not set: Prep cannot issue or check tokens without it.")]
-    [MinLength(32, ErrorMessage = "Auth:SigningKey must be at least 32 characters.")]
-    public string SigningKey { get; set; } = string.Empty;
-
-    public string Issuer { get; set; } = "orbital-prep";
-
-    public string Audience { get; set; } = "orbital-prep";
 
     public TimeSpan AccessTokenLifetime { get; set; } = TimeSpan.FromMinutes(15);
 
@@ -35,15 +29,6 @@ public sealed class BootstrapAdminOptions
     public string Username { get; set; } = "admin";
 
     public string Password { get; set; } = string.Empty;
-}
-
-public static class Roles
-{
-    public const string Admin = "admin";
-    public const string Manager = "manager";
-    public const string PrepCook = "prep_cook";
-
-    public static readonly string[] All = [Admin, Manager, PrepCook];
 }
 
 /// <summary>Who may do what: admins everything, managers the kitchen's set-up, prep cooks the daily work.</summary>

@@ -8,21 +8,19 @@ using Microsoft.IdentityModel.Tokens;
 namespace Orbital.Prep.Auth;
 
 /// <summary>Short-lived signed access tokens and opaque refresh tokens (only their SHA-256 is stored).</summary>
-public sealed class TokenService(IOptions<AuthOptions> options, TimeProvider time)
+public sealed class TokenService(IOptions<AuthOptions> options, IOptions<AccessTokenOptions> tokens, TimeProvider time)
 {
     private readonly JsonWebTokenHandler _handler = new();
 
-    public static SymmetricSecurityKey SigningKey(AuthOptions options) => new(Encoding.UTF8.GetBytes(options.SigningKey));
-
     public (string Token, DateTimeOffset ExpiresAt) IssueAccessToken(PrepUser user)
     {
-        var settings = options.Value;
+        var signing = tokens.Value;
         var now = time.GetUtcNow();
-        var expires = now + settings.AccessTokenLifetime;
+        var expires = now + options.Value.AccessTokenLifetime;
         var token = _handler.CreateToken(new SecurityTokenDescriptor
         {
-            Issuer = settings.Issuer,
-            Audience = settings.Audience,
+            Issuer = signing.Issuer,
+            Audience = signing.Audience,
             IssuedAt = now.UtcDateTime,
             NotBefore = now.UtcDateTime,
             Expires = expires.UtcDateTime,
@@ -32,7 +30,7 @@ public sealed class TokenService(IOptions<AuthOptions> options, TimeProvider tim
                 new Claim(JwtRegisteredClaimNames.Name, user.Username),
                 new Claim("role", user.Role),
             ]),
-            SigningCredentials = new SigningCredentials(SigningKey(settings), SecurityAlgorithms.HmacSha256),
+            SigningCredentials = new SigningCredentials(signing.SigningKey(), SecurityAlgorithms.HmacSha256),
         });
         return (token, expires);
     }

@@ -32,7 +32,7 @@ public static class JobsDashboard
                 return;
             }
 
-            if (!context.User.IsInRole(Roles.Admin))
+            if (!context.User.IsInRole(StaffRoles.Admin))
             {
                 context.Response.StatusCode = StatusCodes.Status403Forbidden;
                 return;
@@ -77,6 +77,6 @@ public static class JobsDashboard
 
     private sealed class AdminOnly : IDashboardAuthorizationFilter
     {
-        public bool Authorize(DashboardContext context) => context.GetHttpContext().User.IsInRole(Roles.Admin);
+        public bool Authorize(DashboardContext context) => context.GetHttpContext().User.IsInRole(StaffRoles.Admin);
     }
 }

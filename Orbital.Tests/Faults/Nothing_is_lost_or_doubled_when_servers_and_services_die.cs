@@ -291,6 +291,7 @@ public sealed class Nothing_is_lost_or_doubled_when_servers_and_services_die(Orb
             [$"ConnectionStrings__{ResourceNames.Redis}"] = await orbital.ConnectionStringAsync(ResourceNames.Redis),
             [$"ConnectionStrings__{ResourceNames.WarehouseDatabase}"] = await orbital.ConnectionStringAsync(ResourceNames.WarehouseDatabase),
             ["Otter__WebhookSecret"] = Otter.WebhookSecret,
+            ["Auth__SigningKey"] = PrepAccess.SigningKey,
         });
         if (waitHealthy)
         {

@@ -80,7 +80,22 @@ public sealed class OrbitalAppFixture : IAsyncLifetime
         }
     }
 
+    /// <summary>
+    /// A client of a service. The Orders service's client carries a manager's access token, as an operator's would: its
+    /// operator routes need one (<c>Operator_routes_need_a_managers_token</c> checks that they do).
+    /// </summary>
     public HttpClient CreateClient(string service)
+    {
+        var client = AnonymousClient(service);
+        if (service == ResourceNames.OrdersService)
+        {
+            client.DefaultRequestHeaders.Authorization = new("Bearer", PrepAccess.Token(role: "manager", expires: DateTimeOffset.UtcNow.AddMinutes(30)));
+        }
+
+        return client;
+    }
+
+    public HttpClient AnonymousClient(string service)
     {
         var client = App.CreateHttpClient(service);
         client.Timeout = TimeSpan.FromSeconds(30);

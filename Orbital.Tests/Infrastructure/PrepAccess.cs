@@ -14,7 +14,7 @@ public static class PrepAccess
     public const string AdminPassword = "orbital-dev-admin";
     public const string SigningKey = "orbital-dev-prep-signing-key-change-me-0123456789";
 
-    public static HttpClient Anonymous(this OrbitalAppFixture orbital) => orbital.CreateClient(ResourceNames.PrepService);
+    public static HttpClient Anonymous(this OrbitalAppFixture orbital) => orbital.AnonymousClient(ResourceNames.PrepService);
 
     public static async Task<JsonElement> LoginAsync(this HttpClient client, string username, string password)
     {
