@@ -9,19 +9,13 @@ namespace Orbital.Tests.Batch;
 [Collection(OrbitalCollection.Name)]
 public sealed class The_kitchen_screen_shows_orders_and_bumps_them(OrbitalAppFixture orbital)
 {
-    private static string ChromiumPath => Environment.GetEnvironmentVariable("ORBITAL_CHROMIUM") ?? "/usr/bin/chromium";
-
     [Fact(Timeout = TestTimeouts.EndToEnd)]
     public async Task An_order_sent_to_the_webhook_appears_on_the_screen_and_a_bump_removes_it()
     {
         var cancellationToken = TestContext.Current.CancellationToken;
-        Assert.True(File.Exists(ChromiumPath), $"Chromium not found at {ChromiumPath}: test.sh installs Debian's chromium package.");
         var station = Kitchen.NewStation();
-        using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new() { ExecutablePath = ChromiumPath, Headless = true });
-        var page = await browser.NewPageAsync();
-        await page.GotoAsync(new Uri(orbital.BatchAddress(), $"/?station={station}&screen=browser-test").ToString());
-        await Assertions.Expect(page.Locator("#connection")).ToHaveTextAsync("Live");
+        await using var screen = await KitchenScreen.OpenAsync(orbital, station);
+        var page = screen.Page;
 
         using var orders = orbital.CreateClient(ResourceNames.OrdersService);
         var sku = $"katsu-{Guid.NewGuid():N}";
