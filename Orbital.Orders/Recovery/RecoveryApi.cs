@@ -1,6 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
-using Orbital.Scheduling;
 using Orbital.Orders.Operators;
+using Orbital.Scheduling;
 
 namespace Orbital.Orders.Recovery;
 
