@@ -79,6 +79,26 @@ public static class PrepAccess
         return client;
     }
 
+    /// <summary>
+    /// Sends <paramref name="method"/> <paramref name="path"/> with <paramref name="token"/> as its bearer (none if null),
+    /// and an empty JSON object as the body where the method takes one, so a refusal cannot come from a missing body.
+    /// </summary>
+    public static async Task<HttpResponseMessage> SendWithTokenAsync(this HttpClient client, HttpMethod method, string path, string? token, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(method, path);
+        if (token is not null)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        }
+
+        if (method != HttpMethod.Get && method != HttpMethod.Delete)
+        {
+            request.Content = new StringContent("{}", Encoding.UTF8, "application/json");
+        }
+
+        return await client.SendAsync(request, cancellationToken);
+    }
+
     /// <summary>A JWT made by hand: any key, claims, times and algorithm, to see what the service refuses.</summary>
     public static string Token(string? key = SigningKey, string role = "admin", DateTimeOffset? expires = null, string issuer = "orbital-prep", string audience = "orbital-prep", string algorithm = "HS256")
     {

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
 using Orbital.Contracts;
 using Orbital.Tests.Infrastructure;
 
@@ -41,7 +40,7 @@ public sealed class Operator_routes_need_a_managers_token(OrbitalAppFixture orbi
         {
             foreach (var (method, path) in OperatorRoutes)
             {
-                using var response = await SendAsync(client, method, path, token, cancellationToken);
+                using var response = await client.SendWithTokenAsync(method, path, token, cancellationToken);
                 var problem = response.Content.Headers.ContentType?.MediaType == "application/problem+json";
                 if (response.StatusCode != expected || !problem)
                 {
@@ -71,16 +70,5 @@ public sealed class Operator_routes_need_a_managers_token(OrbitalAppFixture orbi
         Assert.Equal(orderId, stored.GetProperty("id").GetString());
         using var recovery = await orders.GetAsync("/recovery/missed-orders", cancellationToken);
         Assert.Equal(HttpStatusCode.OK, recovery.StatusCode);
-    }
-
-    private static async Task<HttpResponseMessage> SendAsync(HttpClient client, HttpMethod method, string path, string? token, CancellationToken cancellationToken)
-    {
-        using var request = new HttpRequestMessage(method, path);
-        if (token is not null)
-        {
-            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        }
-
-        return await client.SendAsync(request, cancellationToken);
     }
 }

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
 using Orbital.Tests.Infrastructure;
 
 namespace Orbital.Tests.Prep;
@@ -63,7 +62,7 @@ public sealed class Every_route_refuses_bad_tokens_and_wrong_roles(OrbitalAppFix
         {
             foreach (var (method, path, _) in Routes)
             {
-                using var response = await SendAsync(client, method, path, token, cancellationToken);
+                using var response = await client.SendWithTokenAsync(method, path, token, cancellationToken);
                 if (response.StatusCode != HttpStatusCode.Unauthorized)
                 {
                     wrong.Add($"{name}: {method} {path} → {(int)response.StatusCode}");
@@ -72,7 +71,7 @@ public sealed class Every_route_refuses_bad_tokens_and_wrong_roles(OrbitalAppFix
         }
 
         Assert.Empty(wrong);
-        using var control = await SendAsync(client, HttpMethod.Get, "/auth/me", PrepAccess.Token(), cancellationToken);
+        using var control = await client.SendWithTokenAsync(HttpMethod.Get, "/auth/me", PrepAccess.Token(), cancellationToken);
         Assert.Equal(HttpStatusCode.OK, control.StatusCode);
     }
 
@@ -88,7 +87,7 @@ public sealed class Every_route_refuses_bad_tokens_and_wrong_roles(OrbitalAppFix
             client.DefaultRequestHeaders.Authorization = null;
             foreach (var (method, path, least) in Routes)
             {
-                using var response = await SendAsync(client, method, path, token, cancellationToken);
+                using var response = await client.SendWithTokenAsync(method, path, token, cancellationToken);
                 var allowed = Rank(role) >= Rank(least);
                 if (allowed ? response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden : response.StatusCode != HttpStatusCode.Forbidden)
                 {
@@ -106,27 +105,11 @@ public sealed class Every_route_refuses_bad_tokens_and_wrong_roles(OrbitalAppFix
         var cancellationToken = TestContext.Current.CancellationToken;
         using var client = orbital.Anonymous();
 
-        using var response = await SendAsync(client, HttpMethod.Get, "/products", token: null, cancellationToken);
+        using var response = await client.SendWithTokenAsync(HttpMethod.Get, "/products", token: null, cancellationToken);
 
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
     }
 
     private static int Rank(string role) => role switch { "admin" => 3, "manager" => 2, _ => 1 };
-
-    private static async Task<HttpResponseMessage> SendAsync(HttpClient client, HttpMethod method, string path, string? token, CancellationToken cancellationToken)
-    {
-        using var request = new HttpRequestMessage(method, path);
-        if (token is not null)
-        {
-            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        }
-
-        if (method != HttpMethod.Get && method != HttpMethod.Delete)
-        {
-            request.Content = new StringContent("{}", System.Text.Encoding.UTF8, "application/json");
-        }
-
-        return await client.SendAsync(request, cancellationToken);
-    }
 }
