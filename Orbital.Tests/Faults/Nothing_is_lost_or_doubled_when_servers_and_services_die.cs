@@ -39,7 +39,7 @@ public sealed class Nothing_is_lost_or_doubled_when_servers_and_services_die(Orb
             var stopwatch = Stopwatch.StartNew();
             var sending = SendStreamAsync(store, station, accepted, cancellationToken);
 
-            await At(stopwatch, 5, () => KillRabbitMqAsync());
+            await At(stopwatch, 5, () => KillRabbitMqAsync(accepted));
             await At(stopwatch, 12, async () =>
             {
                 await ordersInstance.KillAsync();
@@ -47,7 +47,7 @@ public sealed class Nothing_is_lost_or_doubled_when_servers_and_services_die(Orb
                 ordersInstance = await StartAsync("Orbital.Orders", ResourceNames.OrdersDatabase, waitHealthy: false);
             });
             await At(stopwatch, 18, () => orbital.ExecuteCommandAsync(ResourceNames.Postgres, KnownResourceCommands.RestartCommand));
-            await At(stopwatch, 26, () => KillRabbitMqAsync());
+            await At(stopwatch, 26, () => KillRabbitMqAsync(accepted));
             await At(stopwatch, 33, async () =>
             {
                 await batchInstance.KillAsync();
@@ -247,8 +247,11 @@ public sealed class Nothing_is_lost_or_doubled_when_servers_and_services_die(Orb
         }
     }
 
-    /// <summary>SIGKILL to the broker's Erlang VM, then a start through the AppHost, as an operator would after a crash.</summary>
-    private async Task KillRabbitMqAsync()
+    /// <summary>
+    /// SIGKILL to the broker's Erlang VM; it stays down until a second's worth of orders has been accepted without it
+    /// (the webhook's outbox takes them), then a start through the AppHost, as an operator would after a crash.
+    /// </summary>
+    private async Task KillRabbitMqAsync(ConcurrentDictionary<string, int> accepted)
     {
         var rabbit = orbital.App.Services.GetRequiredService<DistributedApplicationModel>().Resources.OfType<LocalRabbitMqResource>().Single();
         var killed = 0;
@@ -276,8 +279,9 @@ public sealed class Nothing_is_lost_or_doubled_when_servers_and_services_die(Orb
                 e => e.Snapshot.State?.Text is { } state && state != KnownResourceStates.Running && state != KnownResourceStates.Starting, noticed.Token);
         }
 
-        // A crashed broker stays down a moment, as it would while an operator notices; orders keep coming meanwhile.
-        await Task.Delay(TimeSpan.FromSeconds(2), TestContext.Current.CancellationToken);
+        var acceptedBefore = accepted.Count;
+        await Poll.UntilAsync(_ => Task.FromResult(accepted.Count), count => count >= acceptedBefore + OrdersPerSecond,
+            TimeSpan.FromSeconds(30), "a second's worth of orders to be accepted while RabbitMQ is down");
         await orbital.ExecuteCommandAsync(ResourceNames.RabbitMq, KnownResourceCommands.StartCommand);
         await orbital.WaitForHealthyAsync(ResourceNames.RabbitMq);
     }
