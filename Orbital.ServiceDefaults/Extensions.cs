@@ -27,6 +27,9 @@ public static class Extensions
 
     private static readonly TimeSpan DependencyCheckTimeout = TimeSpan.FromSeconds(3);
 
+    /// <summary>Largest request body a route takes unless it says otherwise.</summary>
+    public const long DefaultMaxRequestBodyBytes = 64 * 1024;
+
     public static TBuilder AddServiceDefaults<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
         builder.ConfigureOpenTelemetry();
@@ -37,6 +40,9 @@ public static class Extensions
         builder.Services.AddExceptionHandler<BadRequestProblems>();
         // Binding failures always raise BadHttpRequestException (not only in Development), so they get a problem with the reason.
         builder.Services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
+        // No request may make a service hold megabytes; a route that needs more says so (RequestSizeLimit metadata).
+        builder.Services.Configure<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>(options =>
+            options.Limits.MaxRequestBodySize = Microsoft.Extensions.Configuration.ConfigurationBinder.GetValue<long?>(builder.Configuration, "Kestrel:Limits:MaxRequestBodySize") ?? DefaultMaxRequestBodyBytes);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddServiceDiscovery();
         builder.Services.ConfigureHttpClientDefaults(http =>

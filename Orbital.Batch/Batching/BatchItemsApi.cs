@@ -122,6 +122,12 @@ public static class BatchItemsApi
     private static async Task<Results<Ok<BatchItemView>, ProblemHttpResult>> ActAsync(
         long id, KitchenAction action, KitchenActionRequest? request, HttpRequest http, BatchItemActions actions, CancellationToken cancellationToken)
     {
+        if (request?.By is { Length: > KitchenActionRequest.MaxByLength })
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Screen name too long",
+                detail: $"'by' names the screen or cook in at most {KitchenActionRequest.MaxByLength} characters.");
+        }
+
         long? expected = request?.ExpectedVersion;
         if (expected is null && http.Headers.IfMatch.ToString() is { Length: > 0 } ifMatch)
         {
@@ -152,7 +158,10 @@ public static class BatchItemsApi
         TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such batch item", detail: $"Batch item {id} does not exist.");
 }
 
-public sealed record KitchenActionRequest(long? ExpectedVersion, string? By);
+public sealed record KitchenActionRequest(long? ExpectedVersion, string? By)
+{
+    public const int MaxByLength = 100;
+}
 
 public sealed record StationView(string Id, string Name, int DisplayOrder, int OpenItems, bool Known);
 

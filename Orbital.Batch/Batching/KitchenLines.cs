@@ -1,5 +1,6 @@
 using System.Text;
 using Orbital.Batch.ReferenceData;
+using Orbital.Contracts;
 using Orbital.Contracts.Orders;
 
 namespace Orbital.Batch.Batching;
@@ -7,12 +8,16 @@ namespace Orbital.Batch.Batching;
 /// <summary>Turns a structured order's lines into kitchen lines: station, prep time and fire-at from the reference data.</summary>
 public static class KitchenLines
 {
-    public static List<KitchenLine> From(StructuredOrder order, KitchenReferenceData reference, BatchingOptions options)
+    /// <param name="receivedAt">When Batch took the order: its ready-by when the order gives no time at all.</param>
+    public static List<KitchenLine> From(StructuredOrder order, KitchenReferenceData reference, BatchingOptions options, DateTimeOffset receivedAt)
     {
-        var readyBy = order.ReadyBy?.ToDateTimeOffset() ?? order.OrderedAt?.ToDateTimeOffset() ?? DateTimeOffset.UnixEpoch;
+        var readyBy = order.ReadyBy?.ToDateTimeOffset() ?? order.OrderedAt?.ToDateTimeOffset() ?? receivedAt;
         var lines = new List<KitchenLine>(order.Lines.Count);
-        foreach (var line in order.Lines)
+        // Orders sends unique line ids; any other producer's repeated ids must not merge two portions into one.
+        var lineIds = LineIds.MakeUnique(order.Lines.Select(l => l.LineId));
+        for (var index = 0; index < order.Lines.Count; index++)
         {
+            var line = order.Lines[index];
             if (line.Quantity <= 0)
             {
                 continue;
@@ -24,7 +29,7 @@ public static class KitchenLines
                 ?? (string.IsNullOrWhiteSpace(line.StationId) ? KitchenReferenceData.UnassignedStationId : line.StationId);
             var prep = item is null ? options.DefaultPrepTime : TimeSpan.FromSeconds(item.PrepSeconds);
             lines.Add(new KitchenLine(
-                line.LineId,
+                lineIds[index],
                 new BatchKey(station, sku, Signature(line.Modifiers)),
                 item?.Name ?? line.Name,
                 Display(line.Modifiers),

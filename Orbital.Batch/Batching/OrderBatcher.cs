@@ -51,7 +51,7 @@ public sealed class OrderBatcher(
         var work = orders.Select(order =>
         {
             var canceled = order.Status is OrderStatus.Canceled or OrderStatus.Rejected || order.EventKind == OrderEventKind.Canceled;
-            return new OrderWork(order, canceled ? [] : KitchenLines.From(order, reference.Current, settings));
+            return new OrderWork(order, canceled ? [] : KitchenLines.From(order, reference.Current, settings, now));
         }).ToList();
 
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);

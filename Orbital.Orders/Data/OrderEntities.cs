@@ -37,6 +37,9 @@ public sealed class OrderEntity
     /// <summary>Time of the full-order event the lines came from; an older one never replaces them.</summary>
     public DateTimeOffset? LinesEventTime { get; set; }
 
+    /// <summary>Rank of the event the lines came from (<see cref="Orders.EventPrecedence.LinesRank"/>), for events of the same time.</summary>
+    public int LinesEventRank { get; set; }
+
     /// <summary>Time of the event the status came from; an older one never overwrites it.</summary>
     public DateTimeOffset? StatusEventTime { get; set; }
 
@@ -56,7 +59,7 @@ public sealed class OrderItemEntity
     public long Id { get; set; }
     public required string OrderId { get; set; }
     public int Position { get; set; }
-    /// <summary>Otter's <c>lineItemId</c>, else the item id, else the position: stable across updates when Otter sends one.</summary>
+    /// <summary>Otter's <c>lineItemId</c>, else the item id, made unique within the order (<see cref="Contracts.LineIds"/>).</summary>
     public required string LineId { get; set; }
     public string? ItemId { get; set; }
     public string? Sku { get; set; }
@@ -119,6 +122,9 @@ public sealed class RawEventEntity
     public DateTimeOffset? EventTime { get; set; }
     public DateTimeOffset ReceivedAt { get; set; }
     public required string Body { get; set; }
+
+    /// <summary>The bytes as Otter sent them, kept only when <see cref="Body"/> had to be cleaned to be stored (a NUL in a note).</summary>
+    public byte[]? OriginalBody { get; set; }
     public required string State { get; set; }
     public string? Detail { get; set; }
     public DateTimeOffset ProcessedAt { get; set; }

@@ -1,7 +1,9 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Orbital.Orders.Data;
+using Microsoft.Extensions.Options;
 using Orbital.Orders.Operators;
+using Orbital.Orders.Webhooks;
 
 namespace Orbital.Orders.Orders;
 
@@ -77,7 +79,8 @@ public static class OrdersApi
         return TypedResults.Ok(new OrderPage([.. page.Take(limit)], next));
     }
 
-    public static async Task<Results<Ok<OrderResponse>, ProblemHttpResult>> GetOrderAsync(string id, OrdersDbContext db, CancellationToken cancellationToken)
+    public static async Task<Results<Ok<OrderResponse>, ProblemHttpResult>> GetOrderAsync(
+        string id, OrdersDbContext db, IOptions<OtterOptions> options, CancellationToken cancellationToken)
     {
         var order = await db.Orders.AsNoTracking()
             .Include(o => o.Items).ThenInclude(i => i.Modifiers)
@@ -87,7 +90,7 @@ public static class OrdersApi
             .FirstOrDefaultAsync(o => o.Id == id, cancellationToken);
         return order is null
             ? TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Order not found", detail: $"No order with Otter id '{id}' has been received.")
-            : TypedResults.Ok(OrderResponse.From(order));
+            : TypedResults.Ok(OrderResponse.From(order, options.Value.DeliveryTravelTime));
     }
 }
 
@@ -110,7 +113,7 @@ public sealed record OrderResponse(
     IReadOnlyList<PromotionResponse> Promotions,
     IReadOnlyList<StatusChangeResponse> StatusHistory)
 {
-    public static OrderResponse From(OrderEntity order) => new(
+    public static OrderResponse From(OrderEntity order, TimeSpan deliveryTravelTime) => new(
         order.Id,
         order.FriendlyId,
         order.StoreId,
@@ -118,7 +121,7 @@ public sealed record OrderResponse(
         order.Status,
         order.CancellationReason,
         order.OrderedAt,
-        StructuredOrderMapping.ReadyBy(order),
+        StructuredOrderMapping.ReadyBy(order, deliveryTravelTime),
         order.FulfillmentMode,
         order.SchedulingType,
         order.CustomerNote,

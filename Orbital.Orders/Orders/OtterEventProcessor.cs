@@ -3,6 +3,7 @@ using System.Text.Json;
 using Google.Protobuf;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
+using Microsoft.Extensions.Options;
 using Npgsql;
 using Orbital.Contracts;
 using Orbital.Contracts.Orders;
@@ -11,6 +12,7 @@ using Orbital.Messaging;
 using Orbital.Messaging.Outbox;
 using Orbital.Orders.Data;
 using Orbital.Orders.Otter;
+using Orbital.Orders.Webhooks;
 
 namespace Orbital.Orders.Orders;
 
@@ -24,8 +26,11 @@ public sealed partial class OtterEventProcessor(
     OrdersDbContext db,
     OrdersSchema schema,
     TimeProvider time,
+    IOptions<OtterOptions> options,
     ILogger<OtterEventProcessor> logger) : IMessageBatchHandler
 {
+    private readonly TimeSpan _deliveryTravelTime = options.Value.DeliveryTravelTime;
+
     public Task HandleAsync(IncomingMessage message, CancellationToken cancellationToken) =>
         HandleBatchAsync([message], cancellationToken);
 
@@ -39,25 +44,22 @@ public sealed partial class OtterEventProcessor(
     /// </summary>
     public async Task HandleBatchAsync(IReadOnlyList<IncomingMessage> messages, CancellationToken cancellationToken)
     {
-        var events = messages.Select(message =>
-        {
-            var envelope = ParseEnvelope(message);
-            return (Message: message, Envelope: envelope, Event: ParseEvent(envelope));
-        }).ToList();
+        var events = messages.Select(ReceivedOtterEvent.Read).ToList();
         await schema.WaitUntilReadyAsync(cancellationToken);
 
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        var eventIds = events.Select(e => e.Envelope.EventId).Distinct().ToList();
+        var eventIds = events.Select(e => e.EventId).Distinct().ToList();
         var processed = (await db.RawEvents.Where(raw => eventIds.Contains(raw.EventId)).Select(raw => raw.EventId).ToListAsync(cancellationToken))
             .ToHashSet(StringComparer.Ordinal);
 
-        var firstSeen = await FirstSeenOrdersAsync(events.Where(e => !processed.Contains(e.Envelope.EventId)).Select(e => (e.Envelope, e.Event)), cancellationToken);
+        var firstSeen = await FirstSeenOrdersAsync(events.Where(e => !processed.Contains(e.EventId)), cancellationToken);
         var newOrders = new List<OrderEntity>();
         var newRawEvents = new List<RawEventEntity>();
         var outgoing = new List<(string, OutgoingMessage, Dictionary<string, string>)>();
         var applied = new List<(OtterEventEnvelope Envelope, Outcome Outcome)>();
-        foreach (var (message, envelope, otterEvent) in events)
+        foreach (var received in events)
         {
+            var envelope = received.Envelope;
             if (!processed.Add(envelope.EventId))
             {
                 Log.Duplicate(logger, envelope.EventId, envelope.EventType);
@@ -65,19 +67,19 @@ public sealed partial class OtterEventProcessor(
             }
 
             // Each event continues the trace of the webhook that brought it, through to the structured order it publishes.
-            using var activity = MessagingTelemetry.Source.StartActivity("apply otter event", ActivityKind.Internal, message.TraceParent);
+            using var activity = MessagingTelemetry.Source.StartActivity("apply otter event", ActivityKind.Internal, received.Message.TraceParent);
             activity?.SetTag("otter.event_type", envelope.EventType);
             Outcome outcome;
             if (firstSeen.TryGetValue(envelope.EventId, out var payload))
             {
-                var eventTime = EventTime(envelope, otterEvent);
+                var eventTime = EventTime(envelope, received.Event);
                 (var order, outcome) = CreateFromFullOrder(envelope, payload, eventTime);
                 newOrders.Add(order);
-                newRawEvents.Add(RawEvent(envelope, eventTime, outcome));
+                newRawEvents.Add(RawEvent(received, eventTime, outcome));
             }
             else
             {
-                outcome = await ApplyAsync(envelope, otterEvent, cancellationToken);
+                outcome = await ApplyAsync(received, cancellationToken);
             }
 
             applied.Add((envelope, outcome));
@@ -104,11 +106,11 @@ public sealed partial class OtterEventProcessor(
     /// events names: each can be stored without reading anything first.
     /// </summary>
     private async Task<Dictionary<string, OtterOrder>> FirstSeenOrdersAsync(
-        IEnumerable<(OtterEventEnvelope Envelope, OtterEvent Event)> events, CancellationToken cancellationToken)
+        IEnumerable<ReceivedOtterEvent> events, CancellationToken cancellationToken)
     {
         var fullOrders = new List<(string EventId, string OrderId, OtterOrder Payload)>();
         var namedByOtherEvents = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var (envelope, otterEvent) in events)
+        foreach (var (_, envelope, otterEvent, _, _) in events)
         {
             if (envelope.EventType is OtterEventTypes.NewOrder or OtterEventTypes.Update
                 && TryPayload(otterEvent, OtterJson.Default.OtterOrder) is { } payload
@@ -163,22 +165,24 @@ public sealed partial class OtterEventProcessor(
     private static DateTimeOffset EventTime(OtterEventEnvelope envelope, OtterEvent otterEvent) =>
         OtterOrderMapping.Utc(OtterTime.Parse(otterEvent.EventTime)) ?? envelope.ReceivedAt.ToDateTimeOffset();
 
-    private RawEventEntity RawEvent(OtterEventEnvelope envelope, DateTimeOffset eventTime, Outcome outcome) => new()
+    private RawEventEntity RawEvent(ReceivedOtterEvent received, DateTimeOffset eventTime, Outcome outcome) => new()
     {
-        EventId = envelope.EventId,
-        EventType = envelope.EventType,
-        StoreId = NullIfEmpty(envelope.StoreId),
+        EventId = received.EventId,
+        EventType = received.EventType,
+        StoreId = NullIfEmpty(received.Envelope.StoreId),
         OrderId = outcome.OrderId,
         EventTime = eventTime,
-        ReceivedAt = envelope.ReceivedAt.ToDateTimeOffset(),
-        Body = envelope.Body.ToStringUtf8(),
+        ReceivedAt = received.Envelope.ReceivedAt.ToDateTimeOffset(),
+        Body = received.Body,
+        OriginalBody = received.OriginalBody,
         State = outcome.State,
         Detail = outcome.Detail,
         ProcessedAt = time.GetUtcNow(),
     };
 
-    private async Task<Outcome> ApplyAsync(OtterEventEnvelope envelope, OtterEvent otterEvent, CancellationToken cancellationToken)
+    private async Task<Outcome> ApplyAsync(ReceivedOtterEvent received, CancellationToken cancellationToken)
     {
+        var (envelope, otterEvent) = (received.Envelope, received.Event);
         var eventTime = EventTime(envelope, otterEvent);
         var outcome = envelope.EventType switch
         {
@@ -192,7 +196,7 @@ public sealed partial class OtterEventProcessor(
             _ => new Outcome(RawEventStates.Ignored, OrderId: null, $"event type {envelope.EventType} is not acted on", Publish: null),
         };
 
-        db.RawEvents.Add(RawEvent(envelope, eventTime, outcome));
+        db.RawEvents.Add(RawEvent(received, eventTime, outcome));
         await db.SaveChangesAsync(cancellationToken);
         // The next event of the batch reads the order afresh (locked, from the database), as it would on its own.
         db.ChangeTracker.Clear();
@@ -218,7 +222,8 @@ public sealed partial class OtterEventProcessor(
             return created;
         }
 
-        var linesChanged = order.LinesEventTime is null || eventTime > order.LinesEventTime;
+        var linesRank = EventPrecedence.LinesRank(envelope.EventType);
+        var linesChanged = !order.HasLines || EventPrecedence.Supersedes(eventTime, linesRank, order.LinesEventTime, order.LinesEventRank);
         if (linesChanged)
         {
             OtterOrderMapping.ApplyHeader(order, payload);
@@ -229,6 +234,7 @@ public sealed partial class OtterEventProcessor(
             order.Promotions = OtterOrderMapping.Promotions(orderId, payload);
             order.HasLines = true;
             order.LinesEventTime = eventTime;
+            order.LinesEventRank = linesRank;
         }
 
         var statusChanged = ApplyStatus(order, OtterOrderMapping.Status(payload.Status), eventTime, envelope);
@@ -247,7 +253,7 @@ public sealed partial class OtterEventProcessor(
         var kind = order.Status == "CANCELED" ? OrderEventKind.Canceled
             : envelope.EventType == OtterEventTypes.NewOrder && order.Version == 1 ? OrderEventKind.New
             : OrderEventKind.Updated;
-        return new Outcome(RawEventStates.Applied, orderId, null, StructuredOrderMapping.ToStructuredOrder(order, kind, envelope.EventId));
+        return new Outcome(RawEventStates.Applied, orderId, null, StructuredOrderMapping.ToStructuredOrder(order, kind, envelope.EventId, _deliveryTravelTime));
     }
 
     /// <summary>An order the database does not hold yet, from a full order event: version 1, in memory only.</summary>
@@ -260,10 +266,11 @@ public sealed partial class OtterEventProcessor(
         order.Promotions = OtterOrderMapping.Promotions(orderId, payload);
         order.HasLines = true;
         order.LinesEventTime = eventTime;
+        order.LinesEventRank = EventPrecedence.LinesRank(envelope.EventType);
         ApplyStatus(order, OtterOrderMapping.Status(payload.Status), eventTime, envelope);
         order.Version = 1;
         var kind = order.Status == "CANCELED" ? OrderEventKind.Canceled : OrderEventKind.New;
-        return (order, new Outcome(RawEventStates.Applied, orderId, null, StructuredOrderMapping.ToStructuredOrder(order, kind, envelope.EventId)));
+        return (order, new Outcome(RawEventStates.Applied, orderId, null, StructuredOrderMapping.ToStructuredOrder(order, kind, envelope.EventId, _deliveryTravelTime)));
     }
 
     private async Task<Outcome> ApplyCancellationAsync(OtterEventEnvelope envelope, OtterEvent otterEvent, DateTimeOffset eventTime, CancellationToken cancellationToken)
@@ -282,7 +289,7 @@ public sealed partial class OtterEventProcessor(
         order.Version++;
         order.UpdatedAt = time.GetUtcNow();
         return new Outcome(RawEventStates.Applied, orderId, null,
-            order.HasLines ? StructuredOrderMapping.ToStructuredOrder(order, OrderEventKind.Canceled, envelope.EventId) : null);
+            order.HasLines ? StructuredOrderMapping.ToStructuredOrder(order, OrderEventKind.Canceled, envelope.EventId, _deliveryTravelTime) : null);
     }
 
     private async Task<Outcome> ApplyStatusEventAsync(OtterEventEnvelope envelope, OtterEvent otterEvent, DateTimeOffset eventTime, string status, CancellationToken cancellationToken)
@@ -330,7 +337,7 @@ public sealed partial class OtterEventProcessor(
             RecordedAt = time.GetUtcNow(),
         });
 
-        if (order.StatusEventTime is { } current && eventTime < current)
+        if (!EventPrecedence.Supersedes(eventTime, EventPrecedence.StatusRank(status), order.StatusEventTime, EventPrecedence.StatusRank(order.Status)))
         {
             return false;
         }
@@ -411,34 +418,6 @@ public sealed partial class OtterEventProcessor(
         catch (JsonException ex)
         {
             throw new PoisonMessageException($"metadata.payload is not a valid {typeof(T).Name}: {ex.Message}", ex);
-        }
-    }
-
-    private static OtterEventEnvelope ParseEnvelope(IncomingMessage message)
-    {
-        try
-        {
-            var envelope = OtterEventEnvelope.Parser.ParseFrom(message.Body.Span);
-            return string.IsNullOrEmpty(envelope.EventId) || string.IsNullOrEmpty(envelope.EventType)
-                ? throw new PoisonMessageException("the Otter event envelope has no event id or type")
-                : envelope;
-        }
-        catch (InvalidProtocolBufferException ex)
-        {
-            throw new PoisonMessageException($"not an OtterEventEnvelope: {ex.Message}", ex);
-        }
-    }
-
-    private static OtterEvent ParseEvent(OtterEventEnvelope envelope)
-    {
-        try
-        {
-            return JsonSerializer.Deserialize(envelope.Body.Span, OtterJson.Default.OtterEvent)
-                ?? throw new PoisonMessageException("the Otter event body is null");
-        }
-        catch (JsonException ex)
-        {
-            throw new PoisonMessageException($"the Otter event body is not valid JSON: {ex.Message}", ex);
         }
     }
 

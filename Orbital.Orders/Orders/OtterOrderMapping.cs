@@ -101,7 +101,8 @@ public static class OtterOrderMapping
         target.CustomerName = order.Customer?.Name;
         target.CustomerPhone = order.Customer?.Phone;
         target.CustomerEmail = order.Customer?.Email;
-        target.FulfillmentMode = order.FulfillmentInfo?.FulfillmentMode;
+        // Otter's reference gives DELIVERY as the default when the mode is left out.
+        target.FulfillmentMode = string.IsNullOrWhiteSpace(order.FulfillmentInfo?.FulfillmentMode) ? "DELIVERY" : order.FulfillmentInfo.FulfillmentMode;
         target.SchedulingType = order.FulfillmentInfo?.SchedulingType;
         target.PickupTime = Utc(OtterTime.Parse(order.FulfillmentInfo?.PickupTime));
         target.EstimatedPickupTime = Utc(OtterTime.Parse(order.FulfillmentInfo?.EstimatedPickupTime));
@@ -121,6 +122,7 @@ public static class OtterOrderMapping
     {
         var lines = new List<OrderItemEntity>();
         var items = order.Items ?? [];
+        var lineIds = Contracts.LineIds.MakeUnique(items.Select(item => FirstNonEmpty(item.LineItemId, item.Id, item.SkuId) ?? "line"));
         for (var position = 0; position < items.Count; position++)
         {
             var item = items[position];
@@ -128,7 +130,7 @@ public static class OtterOrderMapping
             {
                 OrderId = orderId,
                 Position = position,
-                LineId = FirstNonEmpty(item.LineItemId, item.Id) ?? position.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                LineId = lineIds[position],
                 ItemId = item.Id,
                 Sku = FirstNonEmpty(item.SkuId, item.Id),
                 Name = FirstNonEmpty(item.Name, item.SkuId, item.Id)!,

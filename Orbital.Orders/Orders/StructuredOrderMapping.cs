@@ -10,7 +10,7 @@ public static class StructuredOrderMapping
     /// <summary>Preparation time assumed for an ASAP order that does not say.</summary>
     public static readonly TimeSpan DefaultPreparationTime = TimeSpan.FromMinutes(15);
 
-    public static StructuredOrder ToStructuredOrder(OrderEntity order, OrderEventKind kind, string sourceEventId)
+    public static StructuredOrder ToStructuredOrder(OrderEntity order, OrderEventKind kind, string sourceEventId, TimeSpan deliveryTravelTime)
     {
         var structured = new StructuredOrder
         {
@@ -26,15 +26,8 @@ public static class StructuredOrderMapping
             Version = order.Version,
             SourceEventId = sourceEventId,
         };
-        if (order.OrderedAt is { } orderedAt)
-        {
-            structured.OrderedAt = Timestamp.FromDateTimeOffset(orderedAt);
-        }
-
-        if (ReadyBy(order) is { } readyBy)
-        {
-            structured.ReadyBy = Timestamp.FromDateTimeOffset(readyBy);
-        }
+        structured.OrderedAt = Timestamp.FromDateTimeOffset(OrderedAt(order));
+        structured.ReadyBy = Timestamp.FromDateTimeOffset(ReadyBy(order, deliveryTravelTime));
 
         foreach (var item in order.Items.OrderBy(i => i.Position))
         {
@@ -57,23 +50,27 @@ public static class StructuredOrderMapping
     }
 
     /// <summary>
-    /// When the food must be ready: the promised time for a scheduled order; ordered-at plus the estimated
-    /// preparation time for an ASAP one.
+    /// When the food must be ready to leave the pass. Scheduled: the pickup time (Otter's, else its estimate); for a
+    /// scheduled delivery that gives only the time at the door, that time less the travel time. ASAP: the pickup time
+    /// or Otter's estimate of it when given, else ordered-at plus the estimated preparation time.
     /// </summary>
-    public static DateTimeOffset? ReadyBy(OrderEntity order)
+    public static DateTimeOffset ReadyBy(OrderEntity order, TimeSpan deliveryTravelTime)
     {
-        if (IsScheduled(order))
+        if ((order.PickupTime ?? order.EstimatedPickupTime) is { } pickup)
         {
-            return order.DeliveryTime ?? order.PickupTime ?? order.EstimatedPickupTime;
+            return pickup;
         }
 
-        if (order.OrderedAt is { } orderedAt)
+        if (IsScheduled(order) && order.DeliveryTime is { } atTheDoor)
         {
-            return orderedAt + (order.EstimatedPreparationTime ?? DefaultPreparationTime);
+            return atTheDoor - deliveryTravelTime;
         }
 
-        return order.EstimatedPickupTime;
+        return OrderedAt(order) + (order.EstimatedPreparationTime ?? DefaultPreparationTime);
     }
+
+    /// <summary>When the order was placed: Otter's time, else when Orbital first stored it (never the epoch).</summary>
+    public static DateTimeOffset OrderedAt(OrderEntity order) => order.OrderedAt ?? order.CreatedAt;
 
     private static bool IsScheduled(OrderEntity order) =>
         string.Equals(order.SchedulingType, "FIXED_TIME", StringComparison.OrdinalIgnoreCase);
@@ -110,6 +107,8 @@ public static class StructuredOrderMapping
         "DELIVERY" => Contracts.Orders.FulfillmentMode.Delivery,
         "PICKUP" or "PICK_UP" => Contracts.Orders.FulfillmentMode.Pickup,
         "DINE_IN" => Contracts.Orders.FulfillmentMode.DineIn,
+        "RESTAURANT_DELIVERY" => Contracts.Orders.FulfillmentMode.RestaurantDelivery,
+        "DRIVE_THROUGH" => Contracts.Orders.FulfillmentMode.DriveThrough,
         _ => Contracts.Orders.FulfillmentMode.Unspecified,
     };
 }

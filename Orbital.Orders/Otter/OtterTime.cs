@@ -10,10 +10,54 @@ namespace Orbital.Orders.Otter;
 /// </summary>
 public static partial class OtterTime
 {
+    /// <summary>Times outside these bounds are no restaurant's order: the webhook refuses them, the consumer reads them as absent.</summary>
+    public static readonly DateTimeOffset Earliest = new(2000, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
+    public static readonly DateTimeOffset Latest = new(2200, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
     public static DateTimeOffset? Parse(JsonElement? value) =>
         value is { ValueKind: JsonValueKind.String } text ? Parse(text.GetString()) : null;
 
-    public static DateTimeOffset? Parse(string? text)
+    public static DateTimeOffset? Parse(string? text) =>
+        ParseAny(text) is { } time && time >= Earliest && time < Latest ? time : null;
+
+    /// <summary>
+    /// The first time in an Otter body (a string under a name ending in <c>Time</c> or <c>At</c>) that reads as a date
+    /// outside <see cref="Earliest"/>..<see cref="Latest"/>, with its field name; null when there is none.
+    /// </summary>
+    public static (string Field, string Value)? FirstOutOfRange(ReadOnlySpan<byte> body)
+    {
+        var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = 256 });
+        string? name = null;
+        try
+        {
+            while (reader.Read())
+            {
+                if (reader.TokenType == JsonTokenType.PropertyName)
+                {
+                    name = reader.GetString();
+                    continue;
+                }
+
+                if (reader.TokenType == JsonTokenType.String && name is not null
+                    && (name.EndsWith("Time", StringComparison.Ordinal) || name.EndsWith("At", StringComparison.Ordinal))
+                    && reader.GetString() is { } text && ParseAny(text) is { } time && (time < Earliest || time >= Latest))
+                {
+                    return (name, text);
+                }
+
+                name = null;
+            }
+        }
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
+        {
+            // Unreadable text is not a time; what the body is otherwise is judged elsewhere.
+        }
+
+        return null;
+    }
+
+    private static DateTimeOffset? ParseAny(string? text)
     {
         if (string.IsNullOrWhiteSpace(text))
         {

@@ -82,7 +82,7 @@ public sealed partial class MissedOrderRecoveryJob(
         var injected = 0;
         foreach (var (orderId, order) in orders.Where(o => !stored.Contains(o.Key)))
         {
-            var envelope = NewOrderEvent(storeId, orderId, order, time.GetUtcNow());
+            var envelope = NewOrderEvent(storeId, orderId, order, RecoveredEventTime(order, from, to), time.GetUtcNow());
             if (await intake.AcceptAsync(envelope, cancellationToken) == IntakeResult.Unavailable)
             {
                 // Hangfire retries the run; orders already injected are stored or in flight by then and are not sent twice.
@@ -123,11 +123,33 @@ public sealed partial class MissedOrderRecoveryJob(
             stores.Add(reader.GetString(0));
         }
 
+        // Store ids come from webhooks; one that cannot be sent in X-Store-Id names no store of Otter's, and must not
+        // fail the run for every other store.
+        var unusable = stores.Where(s => !IsStoreId(s)).ToList();
+        if (unusable.Count > 0)
+        {
+            Log.UnusableStoreIds(logger, unusable.Count);
+            stores.ExceptWith(unusable);
+        }
+
         return [.. stores];
     }
 
+    private static bool IsStoreId(string storeId) =>
+        storeId.Length is > 0 and <= 200 && storeId.All(c => c is > ' ' and < '\u007f');
+
+    /// <summary>
+    /// The time a recovered order's event carries: Otter's order time (no later than the end of the window the feed was
+    /// read for), else the start of that window. Never the time the feed was read: a cancellation or update that arrives
+    /// between "not stored" and the injection is newer than the order itself and must win.
+    /// </summary>
+    public static DateTimeOffset RecoveredEventTime(JsonElement order, DateTimeOffset windowStart, DateTimeOffset windowEnd) =>
+        order.TryGetProperty("orderedAt", out var orderedAt) && OtterTime.Parse(orderedAt) is { } placed
+            ? (placed < windowEnd ? placed.ToUniversalTime() : windowEnd)
+            : windowStart;
+
     /// <summary>The webhook Otter would have sent: same envelope, the feed's order as payload.</summary>
-    public static OtterEventEnvelope NewOrderEvent(string storeId, string orderId, JsonElement order, DateTimeOffset readAt)
+    public static OtterEventEnvelope NewOrderEvent(string storeId, string orderId, JsonElement order, DateTimeOffset eventTime, DateTimeOffset readAt)
     {
         var eventId = RecoveryEventId(storeId, orderId);
         using var buffer = new MemoryStream();
@@ -135,7 +157,7 @@ public sealed partial class MissedOrderRecoveryJob(
         {
             writer.WriteStartObject();
             writer.WriteString("eventId", eventId);
-            writer.WriteString("eventTime", readAt.UtcDateTime);
+            writer.WriteString("eventTime", eventTime.UtcDateTime);
             writer.WriteString("eventType", OtterEventTypes.NewOrder);
             writer.WriteStartObject("metadata");
             writer.WriteString("storeId", storeId);
@@ -174,6 +196,9 @@ public sealed partial class MissedOrderRecoveryJob(
 
         [LoggerMessage(EventId = 1613, Level = LogLevel.Warning, Message = "Otter's order feed for store {StoreId} has an order without externalIdentifiers.id; skipped")]
         public static partial void OrderWithoutId(ILogger logger, string storeId);
+
+        [LoggerMessage(EventId = 1615, Level = LogLevel.Warning, Message = "Missed-order recovery skipped {Count} store ids that cannot be sent to Otter (not printable ASCII, or longer than 200)")]
+        public static partial void UnusableStoreIds(ILogger logger, int count);
 
         [LoggerMessage(EventId = 1614, Level = LogLevel.Information, Message = "Missed-order recovery checked {StoreCount} stores, {OrderCount} orders between {From} and {To}: {Injected} recovered")]
         public static partial void Completed(ILogger logger, int storeCount, int orderCount, int injected, DateTimeOffset from, DateTimeOffset to);

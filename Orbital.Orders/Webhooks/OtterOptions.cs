@@ -18,4 +18,11 @@ public sealed class OtterOptions
 
     /// <summary>How long the webhook waits for the broker's confirm before falling back to the outbox.</summary>
     public TimeSpan PublishTimeout { get; set; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>
+    /// For a scheduled delivery that gives only the time at the customer's door: how long before it the food must be
+    /// ready. Otter's order carries no delivery estimate of its own.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "02:00:00")]
+    public TimeSpan DeliveryTravelTime { get; set; } = TimeSpan.FromMinutes(15);
 }

@@ -17,7 +17,9 @@ public static partial class OtterWebhookApi
         app.MapPost("/webhooks/otter", ReceiveAsync)
             .WithTags("Otter webhooks")
             .WithName("ReceiveOtterWebhook")
-            .DisableAntiforgery();
+            .DisableAntiforgery()
+            // The webhook reads at most Otter:MaxBodyBytes itself and answers 413 as a problem past that.
+            .WithMetadata(new Microsoft.AspNetCore.Mvc.DisableRequestSizeLimitAttribute());
         return app;
     }
 
@@ -51,10 +53,12 @@ public static partial class OtterWebhookApi
                 detail: $"The {OtterSignature.HeaderName} header must be the base64 HMAC-SHA256 of the raw body with the webhook secret.");
         }
 
+        // Judged as the consumer will read it: without the text PostgreSQL cannot store (a NUL in a note is cleaned, not refused).
+        var storable = OtterText.Storable(body);
         OtterEvent? otterEvent;
         try
         {
-            otterEvent = JsonSerializer.Deserialize(body, OtterJson.Default.OtterEvent);
+            otterEvent = JsonSerializer.Deserialize(storable, OtterJson.Default.OtterEvent);
         }
         catch (JsonException ex)
         {
@@ -74,10 +78,17 @@ public static partial class OtterWebhookApi
             return TypedResults.Ok();
         }
 
+        if (OtterTime.FirstOutOfRange(storable) is var (field, value))
+        {
+            Log.Rejected(logger, "time", $"{field} = {value}");
+            return BadRequest("The Otter event has a time no order can have",
+                $"{field} is {value}; times must fall between {OtterTime.Earliest:yyyy-MM-dd} and {OtterTime.Latest:yyyy-MM-dd}.");
+        }
+
         var envelope = new OtterEventEnvelope
         {
-            EventId = otterEvent.EventId,
-            EventType = otterEvent.EventType,
+            EventId = otterEvent.EventId!,
+            EventType = otterEvent.EventType!,
             StoreId = otterEvent.Metadata!.StoreId ?? string.Empty,
             ReceivedAt = Timestamp.FromDateTimeOffset(time.GetUtcNow()),
             Body = ByteString.CopyFrom(body),

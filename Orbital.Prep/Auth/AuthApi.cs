@@ -8,6 +8,9 @@ namespace Orbital.Prep.Auth;
 /// <summary><c>/auth</c>: log in, refresh (rotating), log out, who am I; and user management for admins.</summary>
 public static partial class AuthApi
 {
+    public const int MaxUsernameLength = 100;
+    public const int MaxPasswordLength = 1024;
+
     public static IEndpointRouteBuilder MapAuthApi(this IEndpointRouteBuilder app)
     {
         var auth = app.MapGroup("/auth").WithTags("Authentication");
@@ -33,7 +36,15 @@ public static partial class AuthApi
             return Problem(StatusCodes.Status400BadRequest, "Username and password are required", "Send {\"username\": ..., \"password\": ...}.");
         }
 
-        var (allowed, retryAfter) = throttle.TryAttempt(request.Username);
+        // Before anything keeps them (the throttle's keys, a log line): no username is longer, no password that long.
+        if (request.Username.Length > MaxUsernameLength || request.Password.Length > MaxPasswordLength)
+        {
+            return Problem(StatusCodes.Status400BadRequest, "Username or password too long",
+                $"Usernames have at most {MaxUsernameLength} characters, passwords at most {MaxPasswordLength}.");
+        }
+
+        var attempt = throttle.Attempt(request.Username, request.DeviceToken, http.Connection.RemoteIpAddress);
+        var (allowed, retryAfter) = throttle.TryAttempt(attempt);
         if (!allowed)
         {
             http.Response.Headers.RetryAfter = Math.Ceiling(retryAfter.TotalSeconds).ToString(CultureInfo.InvariantCulture);
@@ -41,13 +52,15 @@ public static partial class AuthApi
         }
 
         var user = await users.FindAsync(request.Username, cancellationToken);
-        if (user is null || !user.Active || !UserStore.Verify(user, request.Password))
+        // An unknown user costs the same hashing as a known one, so the answer's time does not tell which usernames exist.
+        if (!UserStore.Verify(user, request.Password) || user is not { Active: true })
         {
+            throttle.Failed(attempt);
             Log.LoginFailed(loggers.CreateLogger(typeof(AuthApi)), request.Username);
             return Problem(StatusCodes.Status401Unauthorized, "Wrong username or password", "Check both and try again.");
         }
 
-        return TypedResults.Ok(await IssueAsync(user, Guid.CreateVersion7(), users, tokens, replacing: null, cancellationToken));
+        return TypedResults.Ok(await IssueAsync(user, users, tokens, cancellationToken) with { DeviceToken = throttle.IssueDeviceToken(user.Username) });
     }
 
     public static async Task<Results<Ok<TokenResponse>, ProblemHttpResult>> RefreshAsync(
@@ -58,20 +71,22 @@ public static partial class AuthApi
             return Problem(StatusCodes.Status400BadRequest, "refreshToken is required", "Send {\"refreshToken\": ...}.");
         }
 
-        var (record, reused) = await users.ClaimRefreshTokenAsync(request.RefreshToken, cancellationToken);
+        var successor = TokenService.NewRefreshToken();
+        var (userId, reused) = await users.RotateRefreshTokenAsync(request.RefreshToken, successor, cancellationToken);
         if (reused)
         {
             Log.RefreshReused(loggers.CreateLogger(typeof(AuthApi)));
         }
 
-        var user = record is null ? null : await users.FindAsync(record.UserId, cancellationToken);
-        if (record is null || user is null || !user.Active)
+        var user = userId is { } id ? await users.FindAsync(id, cancellationToken) : null;
+        if (user is null)
         {
             return Problem(StatusCodes.Status401Unauthorized, "Refresh token not valid",
                 "It is unknown, expired, already used or revoked. Log in again.");
         }
 
-        return TypedResults.Ok(await IssueAsync(user, record.FamilyId, users, tokens, record.Id, cancellationToken));
+        var (access, expiresAt) = tokens.IssueAccessToken(user);
+        return TypedResults.Ok(new TokenResponse(access, "Bearer", (int)(expiresAt - DateTimeOffset.UtcNow).TotalSeconds, successor, user.Role));
     }
 
     public static async Task<NoContent> LogoutAsync(RefreshRequest request, UserStore users, CancellationToken cancellationToken)
@@ -115,7 +130,7 @@ public static partial class AuthApi
 
     private static ProblemHttpResult? Validate(string? username, string? role, string? password, bool passwordRequired)
     {
-        if (string.IsNullOrWhiteSpace(username) || username.Length > 100)
+        if (string.IsNullOrWhiteSpace(username) || username.Length > MaxUsernameLength)
         {
             return Problem(StatusCodes.Status400BadRequest, "Username required", "Give a username of 1 to 100 characters.");
         }
@@ -125,19 +140,20 @@ public static partial class AuthApi
             return Problem(StatusCodes.Status400BadRequest, "Unknown role", $"Role must be one of {string.Join(", ", StaffRoles.All)}.");
         }
 
-        if ((passwordRequired && password is null) || password is { Length: < 10 })
+        if ((passwordRequired && password is null) || password is { Length: < 10 or > MaxPasswordLength })
         {
-            return Problem(StatusCodes.Status400BadRequest, "Password too short", "Passwords have at least 10 characters.");
+            return Problem(StatusCodes.Status400BadRequest, "Password too short or too long", $"Passwords have 10 to {MaxPasswordLength} characters.");
         }
 
         return null;
     }
 
-    private static async Task<TokenResponse> IssueAsync(PrepUser user, Guid familyId, UserStore users, TokenService tokens, Guid? replacing, CancellationToken cancellationToken)
+    /// <summary>A new login: an access token and the first refresh token of a new family.</summary>
+    private static async Task<TokenResponse> IssueAsync(PrepUser user, UserStore users, TokenService tokens, CancellationToken cancellationToken)
     {
         var (access, expiresAt) = tokens.IssueAccessToken(user);
         var refresh = TokenService.NewRefreshToken();
-        await users.StoreRefreshTokenAsync(user.Id, familyId, refresh, cancellationToken, replacing);
+        await users.StoreRefreshTokenAsync(user.Id, Guid.CreateVersion7(), refresh, cancellationToken);
         return new TokenResponse(access, "Bearer", (int)(expiresAt - DateTimeOffset.UtcNow).TotalSeconds, refresh, user.Role);
     }
 
@@ -154,11 +170,14 @@ public static partial class AuthApi
     }
 }
 
-public sealed record LoginRequest(string? Username, string? Password);
+/// <param name="DeviceToken">The <c>deviceToken</c> of an earlier login on this device, if the client kept it.</param>
+public sealed record LoginRequest(string? Username, string? Password, string? DeviceToken = null);
 
 public sealed record RefreshRequest(string? RefreshToken);
 
-public sealed record TokenResponse(string AccessToken, string TokenType, int ExpiresIn, string RefreshToken, string Role);
+/// <param name="DeviceToken">Given at login: keep it and send it with the next login from this device, which then is
+/// not held up by failed attempts made elsewhere.</param>
+public sealed record TokenResponse(string AccessToken, string TokenType, int ExpiresIn, string RefreshToken, string Role, string? DeviceToken = null);
 
 public sealed record Me(string Id, string Username, string Role);
 

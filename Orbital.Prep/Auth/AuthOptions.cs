@@ -14,9 +14,13 @@ public sealed class AuthOptions
 
     public TimeSpan RefreshTokenLifetime { get; set; } = TimeSpan.FromDays(14);
 
-    /// <summary>Failed-or-not login attempts allowed per username per <see cref="LoginWindow"/>.</summary>
+    /// <summary>Failed logins per <see cref="LoginWindow"/> for one account from devices it never logged in on (and for each device it did).</summary>
     [Range(1, 1000)]
     public int LoginAttemptsPerWindow { get; set; } = 5;
+
+    /// <summary>Failed logins per <see cref="LoginWindow"/> from one client address, whatever the account.</summary>
+    [Range(1, 100_000)]
+    public int LoginFailuresPerClientPerWindow { get; set; } = 50;
 
     public TimeSpan LoginWindow { get; set; } = TimeSpan.FromMinutes(1);
 

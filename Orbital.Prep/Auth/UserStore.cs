@@ -39,8 +39,12 @@ public sealed class UserStore(NpgsqlDataSource dataSource, IOptions<AuthOptions>
         return users;
     }
 
-    public static bool Verify(PrepUser user, string password) =>
-        Hasher.VerifyHashedPassword(user, user.PasswordHash, password) != PasswordVerificationResult.Failed;
+    /// <summary>A hash of a password nobody has, verified when there is no such user, so that costs the same as a real one.</summary>
+    private static readonly PrepUser NoUser = new(Guid.Empty, string.Empty, string.Empty, string.Empty, false, string.Empty);
+    private static readonly string NoUserHash = Hasher.HashPassword(NoUser, Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)));
+
+    public static bool Verify(PrepUser? user, string password) =>
+        Hasher.VerifyHashedPassword(user ?? NoUser, user?.PasswordHash ?? NoUserHash, password) != PasswordVerificationResult.Failed && user is not null;
 
     /// <summary>Creates a user; false when the username is taken.</summary>
     public async Task<PrepUser?> CreateAsync(string username, string displayName, string role, string password, CancellationToken cancellationToken)
@@ -88,71 +92,64 @@ public sealed class UserStore(NpgsqlDataSource dataSource, IOptions<AuthOptions>
         return await FindAsync(id, cancellationToken);
     }
 
-    public async Task StoreRefreshTokenAsync(Guid userId, Guid familyId, string token, CancellationToken cancellationToken, Guid? replacing = null)
+    /// <summary>The first refresh token of a login.</summary>
+    public async Task StoreRefreshTokenAsync(Guid userId, Guid familyId, string token, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        var id = Guid.CreateVersion7();
-        await using var batch = dataSource.CreateBatch();
-        var insert = new NpgsqlBatchCommand(
+        await using var insert = dataSource.CreateCommand(
             "INSERT INTO prep.refresh_tokens (id, user_id, family_id, token_hash, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)");
-        insert.Parameters.Add(new NpgsqlParameter { Value = id });
+        insert.Parameters.Add(new NpgsqlParameter { Value = Guid.CreateVersion7() });
         insert.Parameters.Add(new NpgsqlParameter { Value = userId });
         insert.Parameters.Add(new NpgsqlParameter { Value = familyId });
         insert.Parameters.Add(new NpgsqlParameter { Value = TokenService.Hash(token) });
         insert.Parameters.Add(new NpgsqlParameter { Value = now });
         insert.Parameters.Add(new NpgsqlParameter { Value = now + options.Value.RefreshTokenLifetime });
-        batch.BatchCommands.Add(insert);
-        if (replacing is { } old)
-        {
-            var revoke = new NpgsqlBatchCommand("UPDATE prep.refresh_tokens SET revoked_at = $2, replaced_by = $3 WHERE id = $1");
-            revoke.Parameters.Add(new NpgsqlParameter { Value = old });
-            revoke.Parameters.Add(new NpgsqlParameter { Value = now });
-            revoke.Parameters.Add(new NpgsqlParameter { Value = id });
-            batch.BatchCommands.Add(revoke);
-        }
-
-        await batch.ExecuteNonQueryAsync(cancellationToken);
+        await insert.ExecuteNonQueryAsync(cancellationToken);
     }
 
     /// <summary>
-    /// Takes a refresh token for rotation. A token that was already rotated or revoked revokes its whole family:
-    /// someone is replaying an old token, so every token of that login stops working.
+    /// Rotates a refresh token in one statement: the old token is marked used only if it is still unused, unexpired and
+    /// its user active, and its successor is written by the same statement, so of two concurrent calls with one token
+    /// exactly one gets a successor. A token that was already used or revoked revokes its whole family: someone is
+    /// replaying an old token (or racing the owner with it), so every token of that login stops working.
     /// </summary>
-    public async Task<(RefreshTokenRecord? Token, bool Reused)> ClaimRefreshTokenAsync(string token, CancellationToken cancellationToken)
+    /// <returns>The user the new token belongs to, or null; and whether the old token was a replay.</returns>
+    public async Task<(Guid? UserId, bool Reused)> RotateRefreshTokenAsync(string token, string successor, CancellationToken cancellationToken)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        RefreshTokenRecord? record = null;
-        await using (var command = new NpgsqlCommand(
-            "SELECT id, user_id, family_id, expires_at, revoked_at FROM prep.refresh_tokens WHERE token_hash = $1 FOR UPDATE", connection, transaction))
+        var now = time.GetUtcNow();
+        var hash = TokenService.Hash(token);
+        await using (var rotate = dataSource.CreateCommand(
+            """
+            WITH claimed AS (
+                UPDATE prep.refresh_tokens t SET revoked_at = $2, replaced_by = $3
+                FROM prep.users u
+                WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND t.expires_at > $2 AND u.id = t.user_id AND u.active
+                RETURNING t.user_id, t.family_id)
+            INSERT INTO prep.refresh_tokens (id, user_id, family_id, token_hash, created_at, expires_at)
+            SELECT $3, user_id, family_id, $4, $2, $5 FROM claimed
+            RETURNING user_id
+            """))
         {
-            command.Parameters.Add(new NpgsqlParameter { Value = TokenService.Hash(token) });
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-            if (await reader.ReadAsync(cancellationToken))
+            rotate.Parameters.Add(new NpgsqlParameter { Value = hash });
+            rotate.Parameters.Add(new NpgsqlParameter { Value = now });
+            rotate.Parameters.Add(new NpgsqlParameter { Value = Guid.CreateVersion7() });
+            rotate.Parameters.Add(new NpgsqlParameter { Value = TokenService.Hash(successor) });
+            rotate.Parameters.Add(new NpgsqlParameter { Value = now + options.Value.RefreshTokenLifetime });
+            if (await rotate.ExecuteScalarAsync(cancellationToken) is Guid userId)
             {
-                record = new RefreshTokenRecord(reader.GetGuid(0), reader.GetGuid(1), reader.GetGuid(2), reader.GetFieldValue<DateTimeOffset>(3),
-                    reader.IsDBNull(4) ? null : reader.GetFieldValue<DateTimeOffset>(4));
+                return (userId, false);
             }
         }
 
-        if (record is null)
-        {
-            return (null, false);
-        }
-
-        if (record.RevokedAt is not null)
-        {
-            await using var revokeFamily = new NpgsqlCommand(
-                "UPDATE prep.refresh_tokens SET revoked_at = coalesce(revoked_at, $2) WHERE family_id = $1", connection, transaction);
-            revokeFamily.Parameters.Add(new NpgsqlParameter { Value = record.FamilyId });
-            revokeFamily.Parameters.Add(new NpgsqlParameter { Value = time.GetUtcNow() });
-            await revokeFamily.ExecuteNonQueryAsync(cancellationToken);
-            await transaction.CommitAsync(cancellationToken);
-            return (null, true);
-        }
-
-        await transaction.CommitAsync(cancellationToken);
-        return record.ExpiresAt <= time.GetUtcNow() ? (null, false) : (record, false);
+        // Not rotated: unknown, expired, the user deactivated, or used before. Only the last is a replay.
+        await using var revokeFamily = dataSource.CreateCommand(
+            """
+            UPDATE prep.refresh_tokens SET revoked_at = coalesce(revoked_at, $2)
+            WHERE family_id = (SELECT family_id FROM prep.refresh_tokens WHERE token_hash = $1 AND revoked_at IS NOT NULL)
+            """);
+        revokeFamily.Parameters.Add(new NpgsqlParameter { Value = hash });
+        revokeFamily.Parameters.Add(new NpgsqlParameter { Value = now });
+        return (null, await revokeFamily.ExecuteNonQueryAsync(cancellationToken) > 0);
     }
 
     public async Task RevokeFamilyOfAsync(string token, CancellationToken cancellationToken)
@@ -190,5 +187,3 @@ public sealed class UserStore(NpgsqlDataSource dataSource, IOptions<AuthOptions>
     private static PrepUser Read(NpgsqlDataReader reader) =>
         new(reader.GetGuid(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetBoolean(4), reader.GetString(5));
 }
-
-public sealed record RefreshTokenRecord(Guid Id, Guid UserId, Guid FamilyId, DateTimeOffset ExpiresAt, DateTimeOffset? RevokedAt);

@@ -67,6 +67,9 @@ public sealed partial class PrepSchema(NpgsqlDataSource dataSource, TimeProvider
             id uuid PRIMARY KEY, barcode text NOT NULL, location_id text NOT NULL, action text NOT NULL,
             resolved text NOT NULL, sku text, transfer_unit_id uuid, quantity numeric,
             outcome text NOT NULL, scanned_by text NOT NULL, scanned_at timestamptz NOT NULL);
+        -- A scanner that retries sends the same Idempotency-Key: its first answer is given again, nothing counted twice.
+        ALTER TABLE prep.scans ADD COLUMN IF NOT EXISTS idempotency_key text, ADD COLUMN IF NOT EXISTS response jsonb;
+        CREATE UNIQUE INDEX IF NOT EXISTS ix_scans_idempotency ON prep.scans (scanned_by, idempotency_key) WHERE idempotency_key IS NOT NULL;
         """;
 
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);

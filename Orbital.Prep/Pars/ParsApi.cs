@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Mvc;
 using System.Security.Claims;
 using System.Text;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -20,7 +21,9 @@ public static class ParsApi
         pars.MapGet("/pars", ListAsync);
         pars.MapPut("/pars/{sku}/{weekday:int}", PutAsync).RequireAuthorization(PrepPolicies.Manager);
         pars.MapDelete("/pars/{sku}/{weekday:int}", DeleteAsync).RequireAuthorization(PrepPolicies.Manager);
-        pars.MapPost("/pars/import", ImportAsync).RequireAuthorization(PrepPolicies.Manager).DisableAntiforgery();
+        // Every other route takes at most 64 KiB (ServiceDefaults); a year of PARs for many products is more.
+        pars.MapPost("/pars/import", ImportAsync).RequireAuthorization(PrepPolicies.Manager).DisableAntiforgery()
+            .WithMetadata(new RequestSizeLimitAttribute(MaxImportBytes + 1024));
         pars.MapGet("/prep-list", GetPrepListAsync);
         pars.MapGet("/prep-list.pdf", GetPrepListPdfAsync);
         return app;

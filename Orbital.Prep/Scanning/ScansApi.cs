@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using System.Text.Json;
 using Google.Protobuf;
 using Timestamp = Google.Protobuf.WellKnownTypes.Timestamp;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -27,10 +28,22 @@ public static class ScansApi
         return app;
     }
 
+    /// <summary>The header a scanner sends with a key of its own per scan, the same on every retry of that scan.</summary>
+    public const string IdempotencyKeyHeader = "Idempotency-Key";
+
+    public const int MaxIdempotencyKeyLength = 100;
+
     public static async Task<Results<Ok<ScanResult>, ProblemHttpResult>> ScanAsync(
         ScanRequest request, ProductCatalog catalog, InventoryStore inventory, NpgsqlDataSource dataSource, ClaimsPrincipal user, TimeProvider time,
-        CancellationToken cancellationToken)
+        HttpRequest http, CancellationToken cancellationToken)
     {
+        var idempotencyKey = http.Headers[IdempotencyKeyHeader].ToString() is { Length: > 0 } key ? key : null;
+        if (idempotencyKey is { Length: > MaxIdempotencyKeyLength } || (idempotencyKey is not null && idempotencyKey.Any(char.IsControl)))
+        {
+            return Problem(StatusCodes.Status400BadRequest, "Invalid Idempotency-Key",
+                $"{IdempotencyKeyHeader} is at most {MaxIdempotencyKeyLength} printable characters (a UUID per scan is ideal).");
+        }
+
         if (string.IsNullOrWhiteSpace(request.Barcode) || string.IsNullOrWhiteSpace(request.LocationId))
         {
             return Problem(StatusCodes.Status400BadRequest, "Barcode and location required", "Send barcode, locationId and action.");
@@ -56,6 +69,13 @@ public static class ScansApi
         var scanId = Guid.CreateVersion7();
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        if (idempotencyKey is not null && await FirstAnswerAsync(connection, transaction, by, idempotencyKey, cancellationToken) is { } first)
+        {
+            await transaction.CommitAsync(cancellationToken);
+            return first.Result is { } result
+                ? TypedResults.Ok(result)
+                : Problem(StatusCodes.Status404NotFound, "Unknown barcode", $"'{request.Barcode}' is neither a transfer unit nor a product barcode. The scan was recorded ({first.ScanId}).");
+        }
 
         var unit = await TransferUnitStore.FindByBarcodeForUpdateAsync(connection, transaction, request.Barcode, cancellationToken);
         var sku = unit is null ? await catalog.SkuForBarcodeAsync(request.Barcode, cancellationToken) : null;
@@ -63,7 +83,7 @@ public static class ScansApi
 
         if (unit is null && product is null)
         {
-            await RecordAsync(connection, transaction, scanId, request, action, "unknown", null, null, null, "unknown_barcode", by, now, cancellationToken);
+            await RecordAsync(connection, transaction, scanId, request, action, "unknown", null, null, null, "unknown_barcode", by, now, idempotencyKey, null, cancellationToken);
             await transaction.CommitAsync(cancellationToken);
             return Problem(StatusCodes.Status404NotFound, "Unknown barcode",
                 $"'{request.Barcode}' is neither a transfer unit nor a product barcode. The scan was recorded ({scanId}).");
@@ -111,7 +131,8 @@ public static class ScansApi
             unitName = product.Unit;
         }
 
-        await RecordAsync(connection, transaction, scanId, request, action, unit is null ? "product" : "transfer_unit", sku, unit?.Id, quantity, "applied", by, now, cancellationToken);
+        var answer = new ScanResult(scanId, unit is null ? "product" : "transfer_unit", sku!, unit?.Id, quantity, unitName);
+        await RecordAsync(connection, transaction, scanId, request, action, answer.Resolved, sku, unit?.Id, quantity, "applied", by, now, idempotencyKey, answer, cancellationToken);
         var scanEvent = new ScanEvent
         {
             ScanId = scanId.ToString(),
@@ -134,17 +155,43 @@ public static class ScansApi
         await OutboxWriter.EnqueueAsync(connection, transaction, Exchanges.Scans,
             new OutgoingMessage(scanEvent.ToByteArray(), scanEvent.ScanId, ScanEvent.Descriptor.FullName, ContentTypes.Protobuf), cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-        return TypedResults.Ok(new ScanResult(scanId, unit is null ? "product" : "transfer_unit", sku!, unit?.Id, quantity, unitName));
+        return TypedResults.Ok(answer);
+    }
+
+    /// <summary>
+    /// The answer already given to this user's scan with this key, if any. The key is locked for the transaction, so a
+    /// retry that arrives while the first is still being applied waits for it and then gets its answer.
+    /// </summary>
+    private static async Task<(Guid ScanId, ScanResult? Result)?> FirstAnswerAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, string by, string key, CancellationToken cancellationToken)
+    {
+        await using (var lockKey = new NpgsqlCommand("SELECT pg_advisory_xact_lock(hashtextextended($1 || E'\\n' || $2, 0))", connection, transaction))
+        {
+            lockKey.Parameters.Add(new NpgsqlParameter { Value = by });
+            lockKey.Parameters.Add(new NpgsqlParameter { Value = key });
+            await lockKey.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await using var find = new NpgsqlCommand("SELECT id, response::text FROM prep.scans WHERE scanned_by = $1 AND idempotency_key = $2", connection, transaction);
+        find.Parameters.Add(new NpgsqlParameter { Value = by });
+        find.Parameters.Add(new NpgsqlParameter { Value = key });
+        await using var reader = await find.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken))
+        {
+            return null;
+        }
+
+        return (reader.GetGuid(0), reader.IsDBNull(1) ? null : JsonSerializer.Deserialize<ScanResult>(reader.GetString(1), JsonSerializerOptions.Web));
     }
 
     private static async Task RecordAsync(
         NpgsqlConnection connection, NpgsqlTransaction transaction, Guid id, ScanRequest request, ScanKind action, string resolved, string? sku, Guid? unitId,
-        decimal? quantity, string outcome, string by, DateTimeOffset now, CancellationToken cancellationToken)
+        decimal? quantity, string outcome, string by, DateTimeOffset now, string? idempotencyKey, ScanResult? answer, CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand(
             """
-            INSERT INTO prep.scans (id, barcode, location_id, action, resolved, sku, transfer_unit_id, quantity, outcome, scanned_by, scanned_at)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+            INSERT INTO prep.scans (id, barcode, location_id, action, resolved, sku, transfer_unit_id, quantity, outcome, scanned_by, scanned_at, idempotency_key, response)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13::jsonb)
             """, connection, transaction);
         command.Parameters.Add(new NpgsqlParameter { Value = id });
         command.Parameters.Add(new NpgsqlParameter { Value = request.Barcode! });
@@ -157,6 +204,12 @@ public static class ScansApi
         command.Parameters.Add(new NpgsqlParameter { Value = outcome });
         command.Parameters.Add(new NpgsqlParameter { Value = by });
         command.Parameters.Add(new NpgsqlParameter { Value = now });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)idempotencyKey ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter
+        {
+            Value = answer is null ? DBNull.Value : JsonSerializer.Serialize(answer, JsonSerializerOptions.Web),
+            NpgsqlDbType = NpgsqlDbType.Text,
+        });
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 

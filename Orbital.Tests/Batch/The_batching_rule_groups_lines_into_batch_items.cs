@@ -161,7 +161,7 @@ public sealed class The_batching_rule_groups_lines_into_batch_items
         order.Lines.Add(new OrderLine { LineId = "2", Sku = "mystery", Name = "Special", Quantity = 1, StationId = "pizza-oven" });
         order.Lines.Add(new OrderLine { LineId = "3", Sku = "", Name = "Off-menu", Quantity = 2 });
 
-        var lines = KitchenLines.From(order, reference, new BatchingOptions());
+        var lines = KitchenLines.From(order, reference, new BatchingOptions(), Noon);
 
         Assert.Equal(["grill", "pizza-oven", KitchenReferenceData.UnassignedStationId], lines.Select(l => l.Key.StationId));
         Assert.Equal(Noon.AddSeconds(-420), lines[0].FireAt);

@@ -27,6 +27,12 @@ public sealed class Missed_orders_are_recovered_from_Otters_feed_once(OrbitalApp
         }
 
         await orders.WaitForOrderAsync(delivered.Id);
+        // A store id no header can carry (webhooks bring any text) is skipped, not the end of the run for every store.
+        var unsendable = Otter.Event("orders.new_order", Otter.Order(Otter.NewId(), Otter.Item("line-1", "fries", "Fries", 1)));
+        unsendable["metadata"]!["storeId"] = "caf\u00e9 \ufffd store";
+        var unsendableId = unsendable["metadata"]!["payload"]!["externalIdentifiers"]!["id"]!.GetValue<string>();
+        (await orders.SendAsync(unsendable, cancellationToken)).Dispose();
+        await orders.WaitForOrderAsync(unsendableId);
         orbital.OtterApi.RateLimitNext(1);
 
         await RunToCompletionAsync(orders, await RunRecoveryAsync(orders));
@@ -54,6 +60,50 @@ public sealed class Missed_orders_are_recovered_from_Otters_feed_once(OrbitalApp
         Assert.Equal(new Dictionary<string, long> { [delivered.Id] = 1, [missedFirst.Id] = 1, [missedSecond.Id] = 1 }, eventsPerOrder);
         Assert.True(orbital.OtterApi.RateLimitsServed >= 1);
     }
+
+    [Fact(Timeout = TestTimeouts.EndToEnd)]
+    public async Task A_cancellation_that_came_before_the_recovery_is_not_undone_by_it()
+    {
+        var cancellationToken = TestContext.Current.CancellationToken;
+        using var orders = orbital.CreateClient(ResourceNames.OrdersService);
+        var store = $"store-recovery-{Guid.NewGuid():N}";
+        var missed = FeedOrder(store, Otter.NewId(), minutesAgo: 20);
+        // The order's webhook was lost; the guest's cancellation, ten minutes later, arrived.
+        var cancel = Otter.Event("orders.cancel_order", new System.Text.Json.Nodes.JsonObject
+        {
+            ["externalIdentifiers"] = new System.Text.Json.Nodes.JsonObject { ["id"] = missed.Id },
+            ["cancellationReason"] = "CUSTOMER_CANCELED",
+        }, eventTime: DateTimeOffset.UtcNow.AddMinutes(-10));
+        cancel["metadata"]!["storeId"] = store;
+        (await orders.SendAsync(cancel, cancellationToken)).Dispose();
+        await orders.WaitForOrderAsync(missed.Id);
+
+        await RunToCompletionAsync(orders, await RunRecoveryAsync(orders));
+
+        var order = await orders.WaitForOrderAsync(missed.Id, version: 2);
+        Assert.Equal("Fries", order.GetProperty("lines")[0].GetProperty("name").GetString());
+        Assert.Equal("CANCELED", order.GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public void A_recovered_order_carries_Otters_order_time_not_the_time_the_feed_was_read()
+    {
+        var windowStart = DateTimeOffset.Parse("2026-11-25T09:00:00Z", System.Globalization.CultureInfo.InvariantCulture);
+        var windowEnd = windowStart.AddHours(3);
+        var placed = Otter.Order("order-1");
+        placed["orderedAt"] = "2026-11-25T10:30:00Z";
+        var undated = Otter.Order("order-2");
+        undated.Remove("orderedAt");
+        var fromTheFuture = Otter.Order("order-3");
+        fromTheFuture["orderedAt"] = "2026-11-26T10:30:00Z";
+
+        Assert.Equal(windowStart.AddMinutes(90), MissedOrderRecoveryJob.RecoveredEventTime(Element(placed), windowStart, windowEnd));
+        Assert.Equal(windowStart, MissedOrderRecoveryJob.RecoveredEventTime(Element(undated), windowStart, windowEnd));
+        Assert.Equal(windowEnd, MissedOrderRecoveryJob.RecoveredEventTime(Element(fromTheFuture), windowStart, windowEnd));
+    }
+
+    private static System.Text.Json.JsonElement Element(System.Text.Json.Nodes.JsonNode node) =>
+        System.Text.Json.JsonSerializer.SerializeToElement(node);
 
     [Fact]
     public async Task Operators_see_the_recovery_schedule()

@@ -37,6 +37,34 @@ public sealed class Logging_in_refreshing_and_logging_out(OrbitalAppFixture orbi
     }
 
     [Fact(Timeout = TestTimeouts.EndToEnd)]
+    public async Task Two_refreshes_racing_with_one_token_give_one_session_and_are_seen_as_a_replay()
+    {
+        var cancellationToken = TestContext.Current.CancellationToken;
+        using var admin = await orbital.SignedInAsync("admin");
+        var (username, password) = await NewUserAsync(admin, "prep_cook");
+        using var first = orbital.Anonymous();
+        using var second = orbital.Anonymous();
+
+        for (var race = 0; race < 12; race++)
+        {
+            var token = (await first.LoginAsync(username, password)).GetProperty("refreshToken").GetString();
+            var answers = await Task.WhenAll(
+                first.PostAsJsonAsync("/auth/refresh", new { refreshToken = token }, cancellationToken),
+                second.PostAsJsonAsync("/auth/refresh", new { refreshToken = token }, cancellationToken));
+
+            Assert.Equal([HttpStatusCode.OK, HttpStatusCode.Unauthorized], answers.Select(a => a.StatusCode).Order());
+            var winner = answers.Single(a => a.StatusCode == HttpStatusCode.OK);
+            var successor = (await winner.Content.ReadFromJsonAsync<JsonElement>(cancellationToken)).GetProperty("refreshToken").GetString();
+            using var afterRace = await first.PostAsJsonAsync("/auth/refresh", new { refreshToken = successor }, cancellationToken);
+            Assert.Equal(HttpStatusCode.Unauthorized, afterRace.StatusCode);
+            foreach (var answer in answers)
+            {
+                answer.Dispose();
+            }
+        }
+    }
+
+    [Fact(Timeout = TestTimeouts.EndToEnd)]
     public async Task Logging_out_revokes_the_refresh_token_and_a_deactivated_user_cannot_refresh()
     {
         var cancellationToken = TestContext.Current.CancellationToken;

@@ -93,6 +93,10 @@ namespace Orbital.Orders.Data.Migrations
                         .HasColumnType("boolean")
                         .HasColumnName("has_lines");
 
+                    b.Property<int>("LinesEventRank")
+                        .HasColumnType("integer")
+                        .HasColumnName("lines_event_rank");
+
                     b.Property<DateTimeOffset?>("LinesEventTime")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("lines_event_time");
@@ -403,6 +407,10 @@ namespace Orbital.Orders.Data.Migrations
                     b.Property<string>("OrderId")
                         .HasColumnType("text")
                         .HasColumnName("order_id");
+
+                    b.Property<byte[]>("OriginalBody")
+                        .HasColumnType("bytea")
+                        .HasColumnName("original_body");
 
                     b.Property<DateTimeOffset>("ProcessedAt")
                         .HasColumnType("timestamp with time zone")
