@@ -35,6 +35,8 @@ public static class MessagingExtensions
         builder.Services.AddSingleton<DeadLetterQueue>();
         builder.Services.AddHostedService<BrokerConnector>();
         builder.Services.AddHealthChecks().AddCheck<RabbitMqHealthCheck>(connectionName, tags: ["ready"]);
+        builder.Services.AddSingleton<ConsumerStatus>();
+        builder.Services.AddHealthChecks().AddCheck<ConsumersHealthCheck>("consumers");
         return builder;
     }
 
@@ -49,6 +51,7 @@ public static class MessagingExtensions
             sp.GetRequiredService<IMessagePublisher>(),
             sp.GetRequiredService<IServiceScopeFactory>(),
             sp.GetRequiredService<IOptions<MessagingOptions>>(),
+            sp.GetRequiredService<ConsumerStatus>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<QueueConsumer<THandler>>>()));
         return builder;

@@ -37,6 +37,9 @@ public sealed class MessagingOptions
     [Range(1, 1000)]
     public int DeliveryLimit { get; set; } = 20;
 
+    /// <summary>How long a consumer may fail to consume while the broker is reachable before its service reports unhealthy.</summary>
+    public TimeSpan ConsumerStallTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>First wait before retrying a failed message; doubles each attempt.</summary>
     public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromMilliseconds(200);
 

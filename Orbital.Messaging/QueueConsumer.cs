@@ -25,6 +25,7 @@ public sealed partial class QueueConsumer<THandler>(
     IMessagePublisher publisher,
     IServiceScopeFactory scopes,
     IOptions<MessagingOptions> options,
+    ConsumerStatus status,
     TimeProvider time,
     ILogger<QueueConsumer<THandler>> logger) : BackgroundService where THandler : IMessageHandler
 {
@@ -44,6 +45,7 @@ public sealed partial class QueueConsumer<THandler>(
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, _stopping.Token);
         var token = linked.Token;
         var settings = options.Value;
+        status.NotConsuming(binding.Queue, "starting");
         if (_handlesBatches)
         {
             // The broker's dispatch only queues a delivery here; these loops do the work, so that deliveries pile up
@@ -81,9 +83,11 @@ public sealed partial class QueueConsumer<THandler>(
                 var consumer = new AsyncEventingBasicConsumer(channel);
                 consumer.ReceivedAsync += (_, delivery) => OnDeliveryAsync(channel, delivery);
                 _consumerTag = await channel.BasicConsumeAsync(binding.Queue, autoAck: false, consumer, token);
+                status.Consuming(binding.Queue);
                 Log.Consuming(logger, binding.Queue, binding.Exchange, settings.Prefetch);
 
                 await channelLost.Task.WaitAsync(token);
+                status.NotConsuming(binding.Queue, "the broker closed the consumer's channel");
                 Log.ChannelLost(logger, binding.Queue);
                 channel.Dispose();
             }
@@ -93,6 +97,7 @@ public sealed partial class QueueConsumer<THandler>(
             }
             catch (Exception ex)
             {
+                status.NotConsuming(binding.Queue, ex.GetBaseException().Message);
                 Log.ConsumerFailed(logger, binding.Queue, ex.GetBaseException().Message);
                 try
                 {

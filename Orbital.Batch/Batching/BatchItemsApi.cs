@@ -56,14 +56,18 @@ public static class BatchItemsApi
         return TypedResults.Ok(stations);
     }
 
-    /// <summary>A screen's first paint: the station's open batch items (from Redis) and its all-day counts.</summary>
+    /// <summary>
+    /// A screen's first paint: the station's open batch items (from Redis), its all-day counts, and the kitchen event the
+    /// board is at least as new as: a screen that follows the events from there misses nothing.
+    /// </summary>
     public static async Task<Ok<StationBoard>> GetBoardAsync(string stationId, StationBoardCache board, CancellationToken cancellationToken)
     {
-        var (items, source) = await board.ReadAsync(stationId, cancellationToken);
+        var (items, source, lastEventId) = await board.ReadAsync(stationId, cancellationToken);
         var allDay = items.GroupBy(i => (i.Sku, i.Name))
-            .Select(g => new AllDayCount(g.Key.Sku, g.Key.Name, g.Sum(i => i.Quantity)))
+            .Select(g => new AllDayCount(g.Key.Sku, g.Key.Name, g.Sum(i => i.Quantity - i.CancelledQuantity)))
+            .Where(c => c.Quantity > 0)
             .OrderByDescending(c => c.Quantity).ThenBy(c => c.Name, StringComparer.Ordinal).ToList();
-        return TypedResults.Ok(new StationBoard(stationId, source, items, allDay));
+        return TypedResults.Ok(new StationBoard(stationId, source, items, allDay, lastEventId));
     }
 
     public static async Task<Results<Ok<List<BatchItemView>>, ProblemHttpResult>> ListAsync(
@@ -99,14 +103,18 @@ public static class BatchItemsApi
         return item is null ? NotFound(id) : TypedResults.Ok(item);
     }
 
-    /// <summary>Toast's "all day": how many of each item are waiting or cooking, per station or everywhere.</summary>
+    /// <summary>Toast's "all day": how many of each item are waiting or cooking and still wanted, per station or everywhere.</summary>
     public static async Task<Ok<List<AllDayCount>>> AllDayAsync(string? station, NpgsqlDataSource dataSource, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand(
             """
-            SELECT sku, min(name), sum(quantity)::int FROM batch.batch_items
-            WHERE status IN ('pending', 'in_progress') AND ($1::text IS NULL OR station_id = $1)
-            GROUP BY sku ORDER BY 3 DESC, 2
+            SELECT bi.sku, min(bi.name), sum(bi.quantity - coalesce(
+                (SELECT sum(l.voided_quantity) FROM batch.batch_item_lines l WHERE l.batch_item_id = bi.id), 0))::int
+            FROM batch.batch_items bi
+            WHERE bi.status IN ('pending', 'in_progress') AND ($1::text IS NULL OR bi.station_id = $1)
+            GROUP BY bi.sku HAVING sum(bi.quantity - coalesce(
+                (SELECT sum(l.voided_quantity) FROM batch.batch_item_lines l WHERE l.batch_item_id = bi.id), 0)) > 0
+            ORDER BY 3 DESC, 2
             """);
         command.Parameters.Add(new NpgsqlParameter { Value = (object?)station ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
         var counts = new List<AllDayCount>();
@@ -167,4 +175,5 @@ public sealed record StationView(string Id, string Name, int DisplayOrder, int O
 
 public sealed record AllDayCount(string Sku, string Name, int Quantity);
 
-public sealed record StationBoard(string StationId, string Source, List<BatchItemView> Items, List<AllDayCount> AllDay);
+/// <param name="LastEventId">Follow <c>/orders/events</c> from this id (<c>lastEventId</c>) to miss nothing after this board.</param>
+public sealed record StationBoard(string StationId, string Source, List<BatchItemView> Items, List<AllDayCount> AllDay, long LastEventId);

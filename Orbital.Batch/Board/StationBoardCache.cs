@@ -8,9 +8,10 @@ namespace Orbital.Batch.Board;
 
 /// <summary>
 /// The open batch items of each station, kept in Redis (a hash per station, item id → view) so that a screen that opens
-/// paints at once without scanning the database. Writes keep the highest version of each item, so instances writing
-/// in any order agree; the whole cache is rebuilt from PostgreSQL at start and every few minutes. When Redis is down or
-/// a station has not been built yet, the board is read from PostgreSQL instead.
+/// paints at once without scanning the database. Every write, the periodic rebuild from PostgreSQL included, keeps the
+/// highest version of each item, so instances writing in any order agree and a rebuild never undoes a newer change.
+/// When Redis is down or a station has not been built yet, the board is read from PostgreSQL instead. Each board comes
+/// with a watermark: a kitchen event id that the board already reflects, from which a screen follows the events.
 /// </summary>
 public sealed partial class StationBoardCache(
     IConnectionMultiplexer redis,
@@ -21,6 +22,13 @@ public sealed partial class StationBoardCache(
     ILogger<StationBoardCache> logger) : BackgroundService
 {
     private static readonly TimeSpan RebuildInterval = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// How long after its commit a change is surely in Redis (the committing instance writes it right after the commit).
+    /// A board read from Redis is given the watermark of the events at least this old, so a screen replays the last
+    /// few seconds rather than miss a change whose Redis write was still on its way.
+    /// </summary>
+    private static readonly TimeSpan RedisWriteAllowance = TimeSpan.FromSeconds(2);
 
     // KEYS: items hash, versions hash. ARGV: item id, version, view JSON or '' when the item left the board.
     private const string KeepNewest = """
@@ -54,18 +62,23 @@ public sealed partial class StationBoardCache(
         }
     }
 
-    /// <summary>The station's open batch items, from Redis when it has them, else from PostgreSQL.</summary>
-    public async Task<(List<BatchItemView> Items, string Source)> ReadAsync(string stationId, CancellationToken cancellationToken)
+    /// <summary>
+    /// The station's open batch items, from Redis when it has them, else from PostgreSQL; and the id of a kitchen event
+    /// the board reflects with everything before it.
+    /// </summary>
+    public async Task<(List<BatchItemView> Items, string Source, long LastEventId)> ReadAsync(string stationId, CancellationToken cancellationToken)
     {
         try
         {
             var database = redis.GetDatabase();
             if (await database.KeyExistsAsync(BuiltKey(stationId)))
             {
+                // Taken before the board is read: every change up to it is in Redis by now.
+                var watermark = await SettledWatermarkAsync(cancellationToken);
                 var entries = await database.HashValuesAsync(ItemsKey(stationId));
                 var items = entries.Select(e => JsonSerializer.Deserialize((byte[])e!, KitchenJson.Default.BatchItemView)!)
                     .Where(IsOpen).OrderBy(i => i.FireAt).ThenBy(i => i.Id).ToList();
-                return (items, "redis");
+                return (items, "redis", watermark);
             }
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
@@ -73,24 +86,40 @@ public sealed partial class StationBoardCache(
             Log.RedisUnavailable(logger, ex.GetBaseException().Message);
         }
 
-        var fromDatabase = await ReadFromDatabaseAsync(stationId, cancellationToken);
-        await TryWriteStationAsync(stationId, fromDatabase);
-        return (fromDatabase, "database");
+        var (fromDatabase, lastEventId) = await ReadFromDatabaseAsync(stationId, cancellationToken);
+        await TryMergeStationAsync(stationId, fromDatabase, cancellationToken);
+        return (fromDatabase, "database", lastEventId);
     }
 
-    public async Task<List<BatchItemView>> ReadFromDatabaseAsync(string? stationId, CancellationToken cancellationToken)
+    /// <summary>Open batch items and the last kitchen event, read in one snapshot, so the one is exactly as new as the other.</summary>
+    public async Task<(List<BatchItemView> Items, long LastEventId)> ReadFromDatabaseAsync(string? stationId, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand(
-            $"SELECT {BatchItemRows.ViewColumns} FROM batch.batch_items bi WHERE bi.status IN ('pending', 'in_progress') AND ($1::text IS NULL OR bi.station_id = $1) ORDER BY bi.fire_at, bi.id");
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)stationId ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellationToken);
         var items = new List<BatchItemView>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
+        await using (var command = new NpgsqlCommand(
+            $"SELECT {BatchItemRows.ViewColumns} FROM batch.batch_items bi WHERE bi.status IN ('pending', 'in_progress') AND ($1::text IS NULL OR bi.station_id = $1) ORDER BY bi.fire_at, bi.id",
+            connection, transaction))
         {
-            items.Add(BatchItemRows.ReadView(reader));
+            command.Parameters.Add(new NpgsqlParameter { Value = (object?)stationId ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                items.Add(BatchItemRows.ReadView(reader));
+            }
         }
 
-        return items;
+        await using var last = new NpgsqlCommand("SELECT coalesce(max(id), 0) FROM batch.kitchen_events", connection, transaction);
+        var lastEventId = (long)(await last.ExecuteScalarAsync(cancellationToken))!;
+        await transaction.CommitAsync(cancellationToken);
+        return (items, lastEventId);
+    }
+
+    private async Task<long> SettledWatermarkAsync(CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("SELECT coalesce(max(id), 0) FROM batch.kitchen_events WHERE created_at < $1");
+        command.Parameters.Add(new NpgsqlParameter { Value = time.GetUtcNow() - RedisWriteAllowance });
+        return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -115,38 +144,49 @@ public sealed partial class StationBoardCache(
 
     private async Task RebuildAsync(CancellationToken cancellationToken)
     {
-        var open = await ReadFromDatabaseAsync(stationId: null, cancellationToken);
+        var (open, _) = await ReadFromDatabaseAsync(stationId: null, cancellationToken);
         var stations = new HashSet<string>(open.Select(i => i.StationId), StringComparer.Ordinal);
         stations.UnionWith(reference.Current.Stations.Select(s => s.Id));
 
         foreach (var stationId in stations)
         {
-            await WriteStationAsync(stationId, [.. open.Where(i => i.StationId == stationId)]);
+            await MergeStationAsync(stationId, [.. open.Where(i => i.StationId == stationId)], cancellationToken);
         }
 
         Log.Rebuilt(logger, stations.Count, open.Count);
     }
 
-    /// <summary>Replaces a station's board with what PostgreSQL holds and marks it complete.</summary>
-    private async Task WriteStationAsync(string stationId, List<BatchItemView> items)
+    /// <summary>
+    /// Brings a station's board up to what PostgreSQL held when <paramref name="open"/> was read, without undoing anything
+    /// newer: each item is written only over an older version, and an item on the board that the snapshot did not hold
+    /// open is looked up again and removed only if it is closed now (it may have been created after the snapshot).
+    /// </summary>
+    private async Task MergeStationAsync(string stationId, List<BatchItemView> open, CancellationToken cancellationToken)
     {
-        var transaction = redis.GetDatabase().CreateTransaction();
-        _ = transaction.KeyDeleteAsync([ItemsKey(stationId), VersionsKey(stationId)]);
-        if (items.Count > 0)
+        var database = redis.GetDatabase();
+        await UpdateAsync(open, cancellationToken);
+        var onBoard = (await database.HashKeysAsync(ItemsKey(stationId))).Select(k => (long)k).ToHashSet();
+        onBoard.ExceptWith(open.Select(i => i.Id));
+        if (onBoard.Count > 0)
         {
-            _ = transaction.HashSetAsync(ItemsKey(stationId), [.. items.Select(i => new HashEntry(i.Id, JsonSerializer.Serialize(i, KitchenJson.Default.BatchItemView)))]);
-            _ = transaction.HashSetAsync(VersionsKey(stationId), [.. items.Select(i => new HashEntry(i.Id, i.Version))]);
+            await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+            var now = await BatchItemRows.ReadViewsAsync(connection, null, [.. onBoard], cancellationToken);
+            var gone = onBoard.Except(now.Select(i => i.Id)).ToArray();
+            await UpdateAsync(now, cancellationToken);
+            if (gone.Length > 0)
+            {
+                await database.HashDeleteAsync(ItemsKey(stationId), [.. gone.Select(id => (RedisValue)id)]);
+            }
         }
 
-        _ = transaction.StringSetAsync(BuiltKey(stationId), time.GetUtcNow().ToString("O"));
-        await transaction.ExecuteAsync();
+        await database.StringSetAsync(BuiltKey(stationId), time.GetUtcNow().ToString("O"));
     }
 
-    private async Task TryWriteStationAsync(string stationId, List<BatchItemView> items)
+    private async Task TryMergeStationAsync(string stationId, List<BatchItemView> items, CancellationToken cancellationToken)
     {
         try
         {
-            await WriteStationAsync(stationId, items);
+            await MergeStationAsync(stationId, items, cancellationToken);
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {

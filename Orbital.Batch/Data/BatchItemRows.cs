@@ -11,7 +11,8 @@ public static class BatchItemRows
     public const string ViewColumns = """
         bi.id, bi.station_id, bi.sku, bi.name, bi.modifiers::text, bi.quantity, bi.fire_at, bi.status, bi.changed, bi.flag,
         (SELECT count(*)::int FROM batch.batch_item_lines l WHERE l.batch_item_id = bi.id AND l.quantity > 0),
-        bi.version, bi.created_at, bi.updated_at, bi.started_at, bi.completed_at
+        bi.version, bi.created_at, bi.updated_at, bi.started_at, bi.completed_at,
+        (SELECT coalesce(sum(l.voided_quantity), 0)::int FROM batch.batch_item_lines l WHERE l.batch_item_id = bi.id)
         """;
 
     public static BatchItemView ReadView(NpgsqlDataReader reader) => new(
@@ -30,7 +31,8 @@ public static class BatchItemRows
         reader.GetFieldValue<DateTimeOffset>(12),
         reader.GetFieldValue<DateTimeOffset>(13),
         reader.IsDBNull(14) ? null : reader.GetFieldValue<DateTimeOffset>(14),
-        reader.IsDBNull(15) ? null : reader.GetFieldValue<DateTimeOffset>(15));
+        reader.IsDBNull(15) ? null : reader.GetFieldValue<DateTimeOffset>(15),
+        reader.GetInt32(16));
 
     public static async Task<List<BatchItemView>> ReadViewsAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, long[] ids, CancellationToken cancellationToken)
     {

@@ -3,7 +3,8 @@ using System.Text.Json.Serialization;
 
 namespace Orbital.Batch.Events;
 
-/// <summary>A batch item as screens show it.</summary>
+/// <summary>A batch item as screens show it. <see cref="CancelledQuantity"/>: portions of <see cref="Quantity"/> whose orders
+/// were cancelled after cooking started (still on the grill, no longer wanted).</summary>
 public sealed record BatchItemView(
     long Id,
     string StationId,
@@ -20,7 +21,8 @@ public sealed record BatchItemView(
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt,
     DateTimeOffset? StartedAt,
-    DateTimeOffset? CompletedAt);
+    DateTimeOffset? CompletedAt,
+    int CancelledQuantity = 0);
 
 /// <summary>One change on the kitchen board. Ids increase and are shared by every Batch instance.</summary>
 public sealed record KitchenEvent(long Id, string Type, string StationId, BatchItemView Item);

@@ -1,5 +1,6 @@
-// Orbital kitchen screen: paints a station's board from /stations/{id}/board, then follows /orders/events.
-// Items are kept by id and an event only replaces an item with a newer version, so replays and races are harmless.
+// Orbital kitchen screen: paints a station's board from /stations/{id}/board, then follows /orders/events from the
+// board's watermark, so nothing that changed after the board was read is missed. Items are kept by id and an event
+// only replaces an item with a newer version, so replays and races are harmless.
 "use strict";
 
 const params = new URLSearchParams(location.search);
@@ -30,18 +31,20 @@ async function loadStations() {
 async function switchStation(station) {
   state.station = station;
   localStorage.setItem("orbital.station", station);
-  state.items.clear();
   state.bumped = [];
-  if (state.source) state.source.close();
-  connect();
-  await loadBoard();
+  await loadBoardAndFollow();
 }
 
-async function loadBoard() {
+/** The board as of its watermark, then every event after it. */
+async function loadBoardAndFollow() {
+  if (state.source) state.source.close();
+  state.items.clear();
   const response = await fetch(`/stations/${encodeURIComponent(state.station)}/board`);
   const board = await response.json();
   for (const item of board.items) apply(item);
+  state.lastEventId = board.lastEventId;
   render();
+  connect();
 }
 
 function connect() {
@@ -51,12 +54,14 @@ function connect() {
   const source = new EventSource(`/orders/events?${query}`);
   state.source = source;
   source.addEventListener("ready", () => setConnection("live", "Live"));
-  source.addEventListener("reset", async () => { state.items.clear(); await loadBoard(); });
+  source.addEventListener("reset", () => loadBoardAndFollow());
   for (const type of ["created", "changed", "started", "completed", "recalled", "voided"]) {
     source.addEventListener(type, (message) => {
       state.lastEventId = message.lastEventId;
       const event = JSON.parse(message.data);
       if (type === "completed") remember(event.item);
+      // Recalled on any screen: it is cooking again, not bumped, on every screen.
+      if (type === "recalled") forget(event.item);
       apply(event.item);
       render();
     });
@@ -81,6 +86,17 @@ function remember(item) {
   state.bumped = [item, ...state.bumped.filter((b) => b.id !== item.id)].slice(0, 5);
 }
 
+function forget(item) {
+  state.bumped = state.bumped.filter((b) => b.id !== item.id);
+}
+
+function notice(text) {
+  const box = el("notice");
+  box.textContent = text;
+  clearTimeout(notice.timer);
+  notice.timer = setTimeout(() => { box.textContent = ""; }, 5000);
+}
+
 async function act(item, action) {
   const response = await fetch(`/batch-items/${item.id}/${action}`, {
     method: "POST",
@@ -93,9 +109,13 @@ async function act(item, action) {
     apply(body);
     if (action === "recall") state.bumped = state.bumped.filter((b) => b.id !== body.id);
   } else if (response.status === 409) {
-    // Someone else acted first: show the item as it is now.
+    // Someone else acted first: say so, and show the item as it is now.
     const current = await fetch(`/batch-items/${item.id}`).then((r) => r.json());
     apply(current);
+    if (current.status !== "done") forget(current);
+    notice(`${item.name}: already ${current.status === "in_progress" ? "cooking" : current.status === "done" ? "bumped" : current.status} on another screen`);
+  } else {
+    notice(body.detail ?? `${action} failed (${response.status})`);
   }
   render();
 }
@@ -111,7 +131,11 @@ function render() {
   for (const [id, cards] of Object.entries(columns)) el(id).replaceChildren(...cards);
 
   const counts = new Map();
-  for (const item of items) counts.set(item.name, (counts.get(item.name) ?? 0) + item.quantity);
+  // All day counts what is still wanted: portions cancelled while cooking are not.
+  for (const item of items) {
+    const wanted = item.quantity - (item.cancelledQuantity ?? 0);
+    if (wanted > 0) counts.set(item.name, (counts.get(item.name) ?? 0) + wanted);
+  }
   el("all-day").replaceChildren(...[...counts].sort((a, b) => b[1] - a[1]).map(([name, quantity]) => {
     const li = document.createElement("li");
     li.innerHTML = `<span></span><strong></strong>`;

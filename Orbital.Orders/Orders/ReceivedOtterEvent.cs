@@ -26,19 +26,19 @@ public sealed record ReceivedOtterEvent(
     public static ReceivedOtterEvent Read(IncomingMessage message)
     {
         var envelope = ParseEnvelope(message);
-        var original = envelope.Body.ToByteArray();
+        var original = envelope.Body.Memory;
         var storable = OtterText.Storable(original);
-        var cleaned = !ReferenceEquals(storable, original);
+        var cleaned = !storable.Equals(original);
         if (cleaned || HasUnstorableText(envelope))
         {
             envelope = envelope.Clone();
             envelope.EventId = OtterText.Clean(envelope.EventId)!;
             envelope.EventType = OtterText.Clean(envelope.EventType)!;
             envelope.StoreId = OtterText.Clean(envelope.StoreId)!;
-            envelope.Body = ByteString.CopyFrom(storable);
+            envelope.Body = ByteString.CopyFrom(storable.Span);
         }
 
-        return new ReceivedOtterEvent(message, envelope, ParseEvent(storable), Encoding.UTF8.GetString(storable), cleaned ? original : null);
+        return new ReceivedOtterEvent(message, envelope, ParseEvent(storable.Span), Encoding.UTF8.GetString(storable.Span), cleaned ? original.ToArray() : null);
     }
 
     private static bool HasUnstorableText(OtterEventEnvelope envelope) =>
@@ -61,7 +61,7 @@ public sealed record ReceivedOtterEvent(
         }
     }
 
-    private static OtterEvent ParseEvent(byte[] body)
+    private static OtterEvent ParseEvent(ReadOnlySpan<byte> body)
     {
         try
         {

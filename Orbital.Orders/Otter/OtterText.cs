@@ -16,10 +16,10 @@ public static class OtterText
 {
     private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, SkipValidation = true };
 
-    /// <summary>The body with every string and property name made storable; the same array when nothing needed it.</summary>
-    public static byte[] Storable(byte[] body)
+    /// <summary>The body with every string and property name made storable; the same memory when nothing needed it.</summary>
+    public static ReadOnlyMemory<byte> Storable(ReadOnlyMemory<byte> body)
     {
-        if (!HasSuspectEscape(body))
+        if (!HasSuspectEscape(body.Span))
         {
             return body;
         }
@@ -29,7 +29,7 @@ public static class OtterText
             var output = new ArrayBufferWriter<byte>(body.Length);
             using (var writer = new Utf8JsonWriter(output, WriterOptions))
             {
-                var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = 256 });
+                var reader = new Utf8JsonReader(body.Span, new JsonReaderOptions { MaxDepth = 256 });
                 while (reader.Read())
                 {
                     switch (reader.TokenType)

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 
@@ -28,25 +29,25 @@ public static partial class OtterTime
     public static (string Field, string Value)? FirstOutOfRange(ReadOnlySpan<byte> body)
     {
         var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = 256 });
-        string? name = null;
+        var timeLike = false;
         try
         {
             while (reader.Read())
             {
                 if (reader.TokenType == JsonTokenType.PropertyName)
                 {
-                    name = reader.GetString();
+                    // Every webhook passes here: names are looked at as bytes, and only a time's value is decoded.
+                    timeLike = reader.ValueSpan.EndsWith("Time"u8) || reader.ValueSpan.EndsWith("At"u8);
                     continue;
                 }
 
-                if (reader.TokenType == JsonTokenType.String && name is not null
-                    && (name.EndsWith("Time", StringComparison.Ordinal) || name.EndsWith("At", StringComparison.Ordinal))
+                if (timeLike && reader.TokenType == JsonTokenType.String
                     && reader.GetString() is { } text && ParseAny(text) is { } time && (time < Earliest || time >= Latest))
                 {
-                    return (name, text);
+                    return (Encoding.UTF8.GetString(NameBefore(body, reader.TokenStartIndex)), text);
                 }
 
-                name = null;
+                timeLike = false;
             }
         }
         catch (Exception ex) when (ex is JsonException or InvalidOperationException)
@@ -55,6 +56,16 @@ public static partial class OtterTime
         }
 
         return null;
+    }
+
+    /// <summary>The property name written just before a value that starts at <paramref name="valueStart"/>.</summary>
+    private static ReadOnlySpan<byte> NameBefore(ReadOnlySpan<byte> body, long valueStart)
+    {
+        var before = body[..(int)valueStart];
+        var colon = before.LastIndexOf((byte)':');
+        var end = before[..colon].LastIndexOf((byte)'"');
+        var start = before[..end].LastIndexOf((byte)'"');
+        return before[(start + 1)..end];
     }
 
     private static DateTimeOffset? ParseAny(string? text)

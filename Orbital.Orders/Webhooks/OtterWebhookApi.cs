@@ -58,7 +58,7 @@ public static partial class OtterWebhookApi
         OtterEvent? otterEvent;
         try
         {
-            otterEvent = JsonSerializer.Deserialize(storable, OtterJson.Default.OtterEvent);
+            otterEvent = JsonSerializer.Deserialize(storable.Span, OtterJson.Default.OtterEvent);
         }
         catch (JsonException ex)
         {
@@ -78,7 +78,7 @@ public static partial class OtterWebhookApi
             return TypedResults.Ok();
         }
 
-        if (OtterTime.FirstOutOfRange(storable) is var (field, value))
+        if (OtterTime.FirstOutOfRange(storable.Span) is var (field, value))
         {
             Log.Rejected(logger, "time", $"{field} = {value}");
             return BadRequest("The Otter event has a time no order can have",

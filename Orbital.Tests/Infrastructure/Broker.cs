@@ -27,6 +27,12 @@ public sealed class Broker : IAsyncDisposable
     /// <summary>A name no other test or run uses.</summary>
     public static string UniqueName(string prefix) => $"test.{prefix}.{Guid.NewGuid():N}";
 
+    /// <summary>A durable classic queue: not what Orbital's consumers declare, so their declaration is refused.</summary>
+    public Task DeclareClassicQueueAsync(string queue) =>
+        _channel.QueueDeclareAsync(queue, durable: true, exclusive: false, autoDelete: false, cancellationToken: TestContext.Current.CancellationToken);
+
+    public Task DeleteQueueAsync(string queue) => _channel.QueueDeleteAsync(queue, cancellationToken: TestContext.Current.CancellationToken);
+
     public Task<uint> MessageCountAsync(string queue) => _channel.MessageCountAsync(queue, TestContext.Current.CancellationToken);
 
     /// <summary>Takes one message off a queue, or null when it is empty.</summary>

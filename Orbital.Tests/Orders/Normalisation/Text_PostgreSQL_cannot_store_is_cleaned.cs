@@ -6,14 +6,14 @@ namespace Orbital.Tests.Orders.Normalisation;
 
 public sealed class Text_PostgreSQL_cannot_store_is_cleaned
 {
-    private static string Cleaned(string json) => Encoding.UTF8.GetString(OtterText.Storable(Encoding.UTF8.GetBytes(json)));
+    private static string Cleaned(string json) => Encoding.UTF8.GetString(OtterText.Storable(Encoding.UTF8.GetBytes(json)).Span);
 
     [Fact]
     public void A_body_without_escaped_NULs_or_surrogates_is_left_as_it_is()
     {
         var body = Encoding.UTF8.GetBytes("""{"eventId":"e1","note":"café 🍔 \u00e9 stays text"}""");
 
-        Assert.Same(body, OtterText.Storable(body));
+        Assert.True(OtterText.Storable(body).Equals((ReadOnlyMemory<byte>)body));
     }
 
     [Theory]
