@@ -29,9 +29,15 @@ void Row(string measure, string result, string target) => table.Add((measure, re
 
 // 5. Start-up: AppHost start to every resource healthy.
 var startClock = Stopwatch.StartNew();
-string[] appHostArgs = options.ConsumerConcurrency is { } parallel
-    ? ["--Orbital:Infrastructure:Ephemeral=true", $"--Messaging:ConsumerConcurrency={parallel}"]
-    : ["--Orbital:Infrastructure:Ephemeral=true"];
+// The development secrets are given outright, so the run does not depend on the AppHost's environment.
+string[] appHostArgs =
+[
+    "--Orbital:Infrastructure:Ephemeral=true",
+    $"--Parameters:otter-webhook-secret={Webhooks.Secret}",
+    "--Parameters:prep-jwt-signing-key=orbital-dev-prep-signing-key-change-me-0123456789",
+    "--Parameters:prep-admin-password=orbital-dev-admin",
+    .. options.ConsumerConcurrency is { } parallel ? [$"--Messaging:ConsumerConcurrency={parallel}"] : Array.Empty<string>(),
+];
 report["consumerConcurrency"] = options.ConsumerConcurrency ?? 1;
 var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Orbital_AppHost>(appHostArgs);
 // The services' own logs stay with the services (and the dashboard); echoing them here would cost the CPU being measured.

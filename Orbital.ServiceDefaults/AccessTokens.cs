@@ -45,7 +45,10 @@ public static class AccessTokenExtensions
     /// </summary>
     public static OptionsBuilder<JwtBearerOptions> AddAccessTokenAuthentication(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOptions<AccessTokenOptions>().BindConfiguration(AccessTokenOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<AccessTokenOptions>().BindConfiguration(AccessTokenOptions.SectionName).ValidateDataAnnotations()
+            .Validate<IHostEnvironment>((options, environment) => DevelopmentSecrets.Allowed(environment, options.SigningKey),
+                "Auth:SigningKey is the development key published in the README; outside the Development environment set a secret key of your own.")
+            .ValidateOnStart();
         builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
         return builder.Services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
             .Configure<IOptions<AccessTokenOptions>>((jwt, tokens) =>

@@ -82,7 +82,7 @@ public static class BatchItemsApi
 
         var take = Math.Clamp(limit ?? 500, 1, 5000);
         await using var command = dataSource.CreateCommand(
-            $"SELECT {BatchItemRows.ViewColumns} FROM batch.batch_items bi WHERE bi.status = ANY($1) AND ($2::text IS NULL OR bi.station_id = $2) ORDER BY bi.fire_at, bi.id LIMIT $3");
+            $"SELECT {BatchItemRows.ViewColumns} FROM {BatchItemRows.ViewSource} WHERE bi.status = ANY($1) AND ($2::text IS NULL OR bi.station_id = $2) ORDER BY bi.fire_at, bi.id LIMIT $3");
         command.Parameters.Add(new NpgsqlParameter { Value = statuses });
         command.Parameters.Add(new NpgsqlParameter { Value = (object?)station ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
         command.Parameters.Add(new NpgsqlParameter { Value = take });

@@ -98,7 +98,7 @@ public sealed partial class StationBoardCache(
         await using var transaction = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellationToken);
         var items = new List<BatchItemView>();
         await using (var command = new NpgsqlCommand(
-            $"SELECT {BatchItemRows.ViewColumns} FROM batch.batch_items bi WHERE bi.status IN ('pending', 'in_progress') AND ($1::text IS NULL OR bi.station_id = $1) ORDER BY bi.fire_at, bi.id",
+            $"SELECT {BatchItemRows.ViewColumns} FROM {BatchItemRows.ViewSource} WHERE bi.status IN ('pending', 'in_progress') AND ($1::text IS NULL OR bi.station_id = $1) ORDER BY bi.fire_at, bi.id",
             connection, transaction))
         {
             command.Parameters.Add(new NpgsqlParameter { Value = (object?)stationId ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });

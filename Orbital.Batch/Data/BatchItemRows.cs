@@ -8,11 +8,17 @@ namespace Orbital.Batch.Data;
 /// <summary>Reading batch items as views and writing kitchen events, inside the caller's transaction.</summary>
 public static class BatchItemRows
 {
+    /// <summary>Columns of a view; select them <c>FROM {ViewSource}</c>.</summary>
     public const string ViewColumns = """
         bi.id, bi.station_id, bi.sku, bi.name, bi.modifiers::text, bi.quantity, bi.fire_at, bi.status, bi.changed, bi.flag,
-        (SELECT count(*)::int FROM batch.batch_item_lines l WHERE l.batch_item_id = bi.id AND l.quantity > 0),
-        bi.version, bi.created_at, bi.updated_at, bi.started_at, bi.completed_at,
-        (SELECT coalesce(sum(l.voided_quantity), 0)::int FROM batch.batch_item_lines l WHERE l.batch_item_id = bi.id)
+        shares.orders, bi.version, bi.created_at, bi.updated_at, bi.started_at, bi.completed_at, shares.cancelled
+        """;
+
+    /// <summary>Batch items (as <c>bi</c>) with their orders' shares counted in one index scan per item.</summary>
+    public const string ViewSource = """
+        batch.batch_items bi CROSS JOIN LATERAL (
+            SELECT count(*) FILTER (WHERE l.quantity > 0)::int AS orders, coalesce(sum(l.voided_quantity), 0)::int AS cancelled
+            FROM batch.batch_item_lines l WHERE l.batch_item_id = bi.id) shares
         """;
 
     public static BatchItemView ReadView(NpgsqlDataReader reader) => new(
@@ -36,7 +42,7 @@ public static class BatchItemRows
 
     public static async Task<List<BatchItemView>> ReadViewsAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, long[] ids, CancellationToken cancellationToken)
     {
-        await using var command = new NpgsqlCommand($"SELECT {ViewColumns} FROM batch.batch_items bi WHERE bi.id = ANY($1) ORDER BY bi.id", connection, transaction);
+        await using var command = new NpgsqlCommand($"SELECT {ViewColumns} FROM {ViewSource} WHERE bi.id = ANY($1) ORDER BY bi.id", connection, transaction);
         command.Parameters.Add(new NpgsqlParameter { Value = ids });
         var views = new List<BatchItemView>(ids.Length);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);

@@ -130,6 +130,20 @@ public sealed class RawEventEntity
     public DateTimeOffset ProcessedAt { get; set; }
 }
 
+/// <summary>
+/// An event that arrived again under an id already processed, with a different body: not applied (the id was), but
+/// kept for the audit trail, so that nobody has to guess what Otter sent the second time.
+/// </summary>
+public sealed class EventConflictEntity
+{
+    public long Id { get; set; }
+    public required string EventId { get; set; }
+    public DateTimeOffset ReceivedAt { get; set; }
+    public required string Body { get; set; }
+    public byte[]? OriginalBody { get; set; }
+    public DateTimeOffset RecordedAt { get; set; }
+}
+
 /// <summary>What happened to a raw event.</summary>
 public static class RawEventStates
 {

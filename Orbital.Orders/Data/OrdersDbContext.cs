@@ -12,6 +12,7 @@ public sealed class OrdersDbContext(DbContextOptions<OrdersDbContext> options) :
     public DbSet<OrderPromotionEntity> OrderPromotions => Set<OrderPromotionEntity>();
     public DbSet<OrderStatusChangeEntity> OrderStatusHistory => Set<OrderStatusChangeEntity>();
     public DbSet<RawEventEntity> RawEvents => Set<RawEventEntity>();
+    public DbSet<EventConflictEntity> EventConflicts => Set<EventConflictEntity>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -68,6 +69,13 @@ public sealed class OrdersDbContext(DbContextOptions<OrdersDbContext> options) :
             raw.Property(r => r.Body).HasColumnType("jsonb");
             raw.HasIndex(r => r.OrderId);
             raw.HasIndex(r => r.ReceivedAt);
+        });
+
+        modelBuilder.Entity<EventConflictEntity>(conflict =>
+        {
+            conflict.ToTable("event_conflicts");
+            conflict.Property(c => c.Body).HasColumnType("jsonb");
+            conflict.HasIndex(c => c.EventId);
         });
     }
 }

@@ -34,6 +34,8 @@ internal static class Extensions
         builder.Services.AddOptions<OtterOptions>()
             .BindConfiguration(OtterOptions.SectionName)
             .ValidateDataAnnotations()
+            .Validate<IHostEnvironment>((options, environment) => DevelopmentSecrets.Allowed(environment, options.WebhookSecret),
+                "Otter:WebhookSecret is the development secret published in the README; outside the Development environment set the secret Otter signs with.")
             .ValidateOnStart();
         builder.Services.AddSingleton<OtterEventIntake>();
 

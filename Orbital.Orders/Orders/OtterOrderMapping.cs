@@ -11,6 +11,9 @@ public static class OtterOrderMapping
     public const int MaxModifiersPerLine = 1000;
     public const int MaxModifierDepth = 8;
 
+    /// <summary>No price, line or order total a restaurant sends is further from zero than this.</summary>
+    public const decimal MaxMoney = 1_000_000m;
+
     /// <summary>What makes an order unusable for a kitchen; empty when it is fine.</summary>
     public static IReadOnlyList<string> Problems(OtterOrder order)
     {
@@ -18,6 +21,19 @@ public static class OtterOrderMapping
         if (string.IsNullOrWhiteSpace(order.ExternalIdentifiers?.Id))
         {
             problems.Add("externalIdentifiers.id is missing");
+        }
+
+        var totals = order.OrderTotal;
+        foreach (var (name, amount) in new (string, decimal?)[]
+        {
+            ("subtotal", totals?.Subtotal), ("discount", totals?.Discount), ("tax", totals?.Tax), ("tip", totals?.Tip),
+            ("deliveryFee", totals?.DeliveryFee), ("total", totals?.Total),
+        })
+        {
+            if (amount is { } value && Math.Abs(value) > MaxMoney)
+            {
+                problems.Add($"orderTotal.{name} {value.ToString(System.Globalization.CultureInfo.InvariantCulture)} is beyond ±{MaxMoney:0}");
+            }
         }
 
         var items = order.Items ?? [];
@@ -45,6 +61,11 @@ public static class OtterOrderMapping
                 problems.Add($"items[{index}] has no name, skuId or id");
             }
 
+            if ((item.Price is { } price && Math.Abs(price) > MaxMoney) || HasPriceBeyond(item.Modifiers, MaxMoney))
+            {
+                problems.Add($"items[{index}] has a price beyond ±{MaxMoney:0}");
+            }
+
             var modifiers = CountModifiers(item.Modifiers, depth: 1, out var tooDeep);
             if (modifiers > MaxModifiersPerLine)
             {
@@ -59,6 +80,10 @@ public static class OtterOrderMapping
 
         return problems;
     }
+
+    private static bool HasPriceBeyond(List<OtterModifier>? modifiers, decimal limit, int depth = 0) =>
+        modifiers is not null && depth <= MaxModifierDepth
+        && modifiers.Any(m => m is not null && ((m.Price is { } price && Math.Abs(price) > limit) || HasPriceBeyond(m.Modifiers, limit, depth + 1)));
 
     private static int CountModifiers(List<OtterModifier>? modifiers, int depth, out bool tooDeep)
     {

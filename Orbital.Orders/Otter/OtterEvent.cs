@@ -101,7 +101,9 @@ public sealed record OtterStatusUpdate(
 
 public sealed record OtterStatusHistoryEntry(string? Status, JsonElement? EventTime);
 
-[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, NumberHandling = JsonNumberHandling.AllowReadingFromString)]
+// Numbers must be numbers: Otter's reference types quantities and money as numbers, and "quantity": "2" is refused
+// (dead-lettered with the reason) rather than guessed at.
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, NumberHandling = JsonNumberHandling.Strict)]
 [JsonSerializable(typeof(OtterEvent))]
 [JsonSerializable(typeof(OtterOrder))]
 [JsonSerializable(typeof(OtterCancellation))]

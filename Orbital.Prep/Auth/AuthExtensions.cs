@@ -15,7 +15,10 @@ public static class AuthExtensions
     /// </summary>
     public static void AddPrepAuthentication(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.SectionName).ValidateDataAnnotations()
+            .Validate<IHostEnvironment>((options, environment) => DevelopmentSecrets.Allowed(environment, options.BootstrapAdmin.Password),
+                "Auth:BootstrapAdmin:Password is the development password published in the README; outside the Development environment set one of your own.")
+            .ValidateOnStart();
         builder.Services.AddSingleton<TokenService>();
         builder.Services.AddSingleton<UserStore>();
         builder.Services.AddSingleton<LoginThrottle>();

@@ -47,6 +47,10 @@ public sealed class OrbitalAppFixture : IAsyncLifetime
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Orbital_AppHost>(
             [
                 "--Orbital:Infrastructure:Ephemeral=true",
+                // The development secrets, given outright so that the tests do not depend on the AppHost's environment.
+                $"--Parameters:otter-webhook-secret={Otter.WebhookSecret}",
+                $"--Parameters:prep-jwt-signing-key={PrepAccess.SigningKey}",
+                $"--Parameters:prep-admin-password={PrepAccess.AdminPassword}",
                 $"--Otter:Api:BaseUrl={_otterApi.BaseUrl}",
                 $"--Otter:Api:ClientId={FakeOtterApi.ClientId}",
                 $"--Otter:Api:ClientSecret={FakeOtterApi.ClientSecret}",

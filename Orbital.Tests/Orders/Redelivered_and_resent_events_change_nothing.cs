@@ -53,4 +53,38 @@ public sealed class Redelivered_and_resent_events_change_nothing(OrbitalAppFixtu
         }, seen => seen.Any(o => o.OrderId == marker), TimeSpan.FromSeconds(30), "the marker's structured order");
         Assert.Single(published, o => o.OrderId == orderId);
     }
+
+    [Fact(Timeout = TestTimeouts.EndToEnd)]
+    public async Task An_event_id_resent_with_another_body_changes_nothing_and_is_kept_for_the_audit_trail()
+    {
+        var cancellationToken = TestContext.Current.CancellationToken;
+        using var orders = orbital.CreateClient(ResourceNames.OrdersService);
+        var orderId = Otter.NewId();
+        var eventId = Otter.NewId();
+        var original = Otter.Event("orders.new_order", Otter.Order(orderId, Otter.Item("l1", "burger", "Burger", 1)), eventId: eventId);
+        var altered = Otter.Event("orders.new_order", Otter.Order(orderId, Otter.Item("l1", "burger", "Burger", 9)), eventId: eventId);
+
+        (await orders.SendAsync(original, cancellationToken)).Dispose();
+        await orders.WaitForOrderAsync(orderId);
+        (await orders.SendAsync(original, cancellationToken)).Dispose();
+        (await orders.SendAsync(altered, cancellationToken)).Dispose();
+        var marker = Otter.NewId();
+        (await orders.SendAsync(Otter.Event("orders.new_order", Otter.Order(marker, Otter.Item("l1", "fries", "Fries", 1))), cancellationToken)).Dispose();
+        await orders.WaitForOrderAsync(marker);
+
+        var stored = await orders.WaitForOrderAsync(orderId);
+        Assert.Equal(1, stored.GetProperty("version").GetInt64());
+        Assert.Equal(1, stored.GetProperty("lines")[0].GetProperty("quantity").GetInt32());
+        await using var database = NpgsqlDataSource.Create(await orbital.ConnectionStringAsync(ResourceNames.OrdersDatabase));
+        await using var command = database.CreateCommand("SELECT body->'metadata'->'payload'->'items'->0->>'quantity' FROM otter.event_conflicts WHERE event_id = $1");
+        command.Parameters.Add(new NpgsqlParameter { Value = eventId });
+        var kept = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            kept.Add(reader.GetString(0));
+        }
+
+        Assert.Equal(["9"], kept);
+    }
 }

@@ -23,6 +23,46 @@ namespace Orbital.Orders.Data.Migrations
 
             NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
 
+            modelBuilder.Entity("Orbital.Orders.Data.EventConflictEntity", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<string>("Body")
+                        .IsRequired()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("body");
+
+                    b.Property<string>("EventId")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("event_id");
+
+                    b.Property<byte[]>("OriginalBody")
+                        .HasColumnType("bytea")
+                        .HasColumnName("original_body");
+
+                    b.Property<DateTimeOffset>("ReceivedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("received_at");
+
+                    b.Property<DateTimeOffset>("RecordedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("recorded_at");
+
+                    b.HasKey("Id")
+                        .HasName("pk_event_conflicts");
+
+                    b.HasIndex("EventId")
+                        .HasDatabaseName("ix_event_conflicts_event_id");
+
+                    b.ToTable("event_conflicts", "otter");
+                });
+
             modelBuilder.Entity("Orbital.Orders.Data.OrderEntity", b =>
                 {
                     b.Property<string>("Id")

@@ -46,6 +46,39 @@ public sealed class Orders_a_kitchen_cannot_use_are_named
         Assert.Contains(OtterOrderMapping.Problems(Order("o1", Item(1, [nested!]))), p => p.Contains("deeper", StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData(-1_000_000_000)]
+    [InlineData(2_000_000)]
+    public void A_price_no_restaurant_charges_is_refused(int price)
+    {
+        var item = Item(1) with { Price = price };
+        var modifier = Item(1, [new OtterModifier(1, "m1", "truffle", price, null, null, null)]);
+
+        Assert.Contains(OtterOrderMapping.Problems(Order("o1", item)), p => p.Contains("price beyond", StringComparison.Ordinal));
+        Assert.Contains(OtterOrderMapping.Problems(Order("o1", modifier)), p => p.Contains("price beyond", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_total_no_restaurant_charges_is_refused()
+    {
+        var order = Order("o1", Item(1)) with { OrderTotal = new OtterOrderTotal(10m, 0m, 1m, 0m, 0m, 1e28m, null) };
+
+        Assert.Contains(OtterOrderMapping.Problems(order), p => p.Contains("orderTotal.total", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Ordinary_prices_discounts_and_totals_are_fine()
+    {
+        var order = Order("o1", Item(1) with { Price = -2.50m }) with { OrderTotal = new OtterOrderTotal(24.50m, -2m, 1.85m, 3m, 2.49m, 29.84m, "WELCOME") };
+
+        Assert.Empty(OtterOrderMapping.Problems(order));
+    }
+
+    [Fact]
+    public void A_number_sent_as_a_string_is_not_read_as_a_number() =>
+        Assert.Throws<System.Text.Json.JsonException>(() =>
+            System.Text.Json.JsonSerializer.Deserialize("""{"items":[{"quantity":"2","name":"Fries"}]}""", OtterJson.Default.OtterOrder));
+
     [Fact]
     public void An_order_with_no_lines_is_kept_for_the_record() => Assert.Empty(OtterOrderMapping.Problems(Order("o1")));
 
