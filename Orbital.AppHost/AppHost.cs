@@ -8,8 +8,10 @@ var servers = builder.AddOrbitalServers();
 
 // Development values in appsettings.json (README); set the parameters anywhere real.
 var otterWebhookSecret = builder.AddParameter("otter-webhook-secret", secret: true);
-// Prep issues staff access tokens with this key; Orders checks them with it on its operator routes.
+// Prep signs staff access tokens with this private key (ECDSA P-256, PEM); only Prep has it. Orders checks the tokens on
+// its operator routes with the public key, so it holds nothing that could mint one.
 var accessTokenKey = builder.AddParameter("prep-jwt-signing-key", secret: true);
+var accessTokenPublicKey = builder.AddParameter("prep-jwt-verification-key");
 var prepAdminPassword = builder.AddParameter("prep-admin-password", secret: true);
 
 var orders = builder.AddProject<Projects.Orbital_Orders>(ResourceNames.OrdersService)
@@ -18,7 +20,7 @@ var orders = builder.AddProject<Projects.Orbital_Orders>(ResourceNames.OrdersSer
     .WithReference(servers.RabbitMq).WaitFor(servers.RabbitMq)
     .WithReference(servers.Redis).WaitFor(servers.Redis)
     .WithEnvironment("Otter__WebhookSecret", otterWebhookSecret)
-    .WithEnvironment("Auth__SigningKey", accessTokenKey)
+    .WithEnvironment("Auth__VerificationKey", accessTokenPublicKey)
     .WithHttpHealthCheck("/health");
 
 // Otter's Public API for missed-order recovery (Otter:Api:BaseUrl, ClientId, ClientSecret; Otter:Recovery:*):

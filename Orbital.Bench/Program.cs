@@ -29,13 +29,11 @@ void Row(string measure, string result, string target) => table.Add((measure, re
 
 // 5. Start-up: AppHost start to every resource healthy.
 var startClock = Stopwatch.StartNew();
-// The development secrets are given outright, so the run does not depend on the AppHost's environment.
+// The AppHost in Development, as ./run.sh runs it: the development secrets come from its appsettings.Development.json.
 string[] appHostArgs =
 [
     "--Orbital:Infrastructure:Ephemeral=true",
-    $"--Parameters:otter-webhook-secret={Webhooks.Secret}",
-    "--Parameters:prep-jwt-signing-key=orbital-dev-prep-signing-key-change-me-0123456789",
-    "--Parameters:prep-admin-password=orbital-dev-admin",
+    "--environment=Development",
     .. options.ConsumerConcurrency is { } parallel ? [$"--Messaging:ConsumerConcurrency={parallel}"] : Array.Empty<string>(),
 ];
 report["consumerConcurrency"] = options.ConsumerConcurrency ?? 1;

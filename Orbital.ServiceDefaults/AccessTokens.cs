@@ -1,5 +1,4 @@
-using System.ComponentModel.DataAnnotations;
-using System.Text;
+using System.Security.Cryptography;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -9,20 +8,55 @@ namespace Microsoft.Extensions.Hosting;
 
 /// <summary>
 /// Section <c>Auth</c>: what every service needs to check Orbital's access tokens. The Prep service issues them (it
-/// holds the users); any service with routes for staff checks them the same way, with the same key.
+/// holds the users) with an ECDSA P-256 private key that only it has (<see cref="SigningKey"/>); every other service
+/// checks them with the public key (<see cref="VerificationKey"/>), so nothing but Prep can mint a token.
 /// </summary>
 public sealed class AccessTokenOptions
 {
     public const string SectionName = "Auth";
 
-    /// <summary>HMAC-SHA256 key for access tokens, at least 32 bytes of UTF-8.</summary>
-    [Required(ErrorMessage = "Auth:SigningKey is not set: access tokens cannot be checked without it.")]
-    [MinLength(32, ErrorMessage = "Auth:SigningKey must be at least 32 characters.")]
-    public string SigningKey { get; set; } = string.Empty;
+    /// <summary>PEM of the ECDSA P-256 private key tokens are signed with: set for the issuing service only.</summary>
+    public string? SigningKey { get; set; }
+
+    /// <summary>PEM of the matching public key: what a service that only checks tokens is given.</summary>
+    public string? VerificationKey { get; set; }
 
     public string Issuer { get; set; } = "orbital-prep";
 
     public string Audience { get; set; } = "orbital-prep";
+
+    /// <summary>What is wrong with the keys, or null: one of them is set and each that is set is a P-256 key.</summary>
+    public string? Problem()
+    {
+        if (string.IsNullOrWhiteSpace(SigningKey) && string.IsNullOrWhiteSpace(VerificationKey))
+        {
+            return "Neither Auth:SigningKey nor Auth:VerificationKey is set: access tokens cannot be checked without a key.";
+        }
+
+        foreach (var (name, pem) in new[] { ("Auth:SigningKey", SigningKey), ("Auth:VerificationKey", VerificationKey) })
+        {
+            if (string.IsNullOrWhiteSpace(pem))
+            {
+                continue;
+            }
+
+            try
+            {
+                using var key = ECDsa.Create();
+                key.ImportFromPem(pem);
+                if (key.KeySize != 256)
+                {
+                    return $"{name} must be an ECDSA P-256 key, not {key.KeySize} bits.";
+                }
+            }
+            catch (Exception ex) when (ex is ArgumentException or CryptographicException)
+            {
+                return $"{name} is not a PEM ECDSA P-256 key: {ex.Message}";
+            }
+        }
+
+        return null;
+    }
 }
 
 /// <summary>Staff roles carried in access tokens.</summary>
@@ -37,17 +71,44 @@ public static class StaffRoles
 
 public static class AccessTokenExtensions
 {
-    public static SymmetricSecurityKey SigningKey(this AccessTokenOptions options) => new(Encoding.UTF8.GetBytes(options.SigningKey));
+    /// <summary>The private key, for the issuer's signatures (ES256).</summary>
+    public static SigningCredentials SigningCredentials(this AccessTokenOptions options)
+    {
+        var key = ECDsa.Create();
+        key.ImportFromPem(options.SigningKey ?? throw new InvalidOperationException("Auth:SigningKey is not set: this service cannot issue tokens."));
+        return new SigningCredentials(new ECDsaSecurityKey(key), SecurityAlgorithms.EcdsaSha256);
+    }
+
+    /// <summary>The public key tokens are checked with: the verification key, or the public half of the signing key.</summary>
+    public static ECDsaSecurityKey VerificationSecurityKey(this AccessTokenOptions options)
+    {
+        var key = ECDsa.Create();
+        if (!string.IsNullOrWhiteSpace(options.VerificationKey))
+        {
+            key.ImportFromPem(options.VerificationKey);
+        }
+        else
+        {
+            using var full = ECDsa.Create();
+            full.ImportFromPem(options.SigningKey);
+            key.ImportParameters(full.ExportParameters(includePrivateParameters: false));
+        }
+
+        return new ECDsaSecurityKey(key);
+    }
 
     /// <summary>
-    /// JWT bearer authentication for Orbital's access tokens: HS256 only (so unsigned <c>alg: none</c> tokens and other
-    /// algorithms are refused), issuer, audience and expiry checked, claims kept under their own names.
+    /// JWT bearer authentication for Orbital's access tokens: ES256 only (so unsigned <c>alg: none</c> tokens, HMAC tokens
+    /// "signed" with the public key and other algorithms are refused), issuer, audience and expiry checked, claims kept
+    /// under their own names.
     /// </summary>
     public static OptionsBuilder<JwtBearerOptions> AddAccessTokenAuthentication(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOptions<AccessTokenOptions>().BindConfiguration(AccessTokenOptions.SectionName).ValidateDataAnnotations()
-            .Validate<IHostEnvironment>((options, environment) => DevelopmentSecrets.Allowed(environment, options.SigningKey),
-                "Auth:SigningKey is the development key published in the README; outside the Development environment set a secret key of your own.")
+        builder.Services.AddOptions<AccessTokenOptions>().BindConfiguration(AccessTokenOptions.SectionName)
+            .Validate(options => options.Problem() is null, "Auth:SigningKey / Auth:VerificationKey: missing or not a PEM ECDSA P-256 key.")
+            .Validate<IHostEnvironment>((options, environment) =>
+                    DevelopmentSecrets.Allowed(environment, options.SigningKey) && DevelopmentSecrets.Allowed(environment, options.VerificationKey),
+                "Auth:SigningKey or Auth:VerificationKey is the development key pair published with Orbital; outside the Development environment set a key pair of your own.")
             .ValidateOnStart();
         builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
         return builder.Services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
@@ -59,8 +120,8 @@ public static class AccessTokenExtensions
                 {
                     ValidIssuer = settings.Issuer,
                     ValidAudience = settings.Audience,
-                    IssuerSigningKey = settings.SigningKey(),
-                    ValidAlgorithms = [SecurityAlgorithms.HmacSha256],
+                    IssuerSigningKey = settings.VerificationSecurityKey(),
+                    ValidAlgorithms = [SecurityAlgorithms.EcdsaSha256],
                     RequireSignedTokens = true,
                     RequireExpirationTime = true,
                     ClockSkew = TimeSpan.FromSeconds(30),

@@ -19,6 +19,8 @@ public static class AuthExtensions
             .Validate<IHostEnvironment>((options, environment) => DevelopmentSecrets.Allowed(environment, options.BootstrapAdmin.Password),
                 "Auth:BootstrapAdmin:Password is the development password published in the README; outside the Development environment set one of your own.")
             .ValidateOnStart();
+        builder.Services.AddOptions<AccessTokenOptions>()
+            .Validate(options => !string.IsNullOrWhiteSpace(options.SigningKey), "Auth:SigningKey is not set: Prep issues the access tokens and signs them with it.");
         builder.Services.AddSingleton<TokenService>();
         builder.Services.AddSingleton<UserStore>();
         builder.Services.AddSingleton<LoginThrottle>();

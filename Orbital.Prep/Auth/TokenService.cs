@@ -11,6 +11,7 @@ namespace Orbital.Prep.Auth;
 public sealed class TokenService(IOptions<AuthOptions> options, IOptions<AccessTokenOptions> tokens, TimeProvider time)
 {
     private readonly JsonWebTokenHandler _handler = new();
+    private readonly SigningCredentials _credentials = tokens.Value.SigningCredentials();
 
     public (string Token, DateTimeOffset ExpiresAt) IssueAccessToken(PrepUser user)
     {
@@ -30,7 +31,7 @@ public sealed class TokenService(IOptions<AuthOptions> options, IOptions<AccessT
                 new Claim(JwtRegisteredClaimNames.Name, user.Username),
                 new Claim("role", user.Role),
             ]),
-            SigningCredentials = new SigningCredentials(signing.SigningKey(), SecurityAlgorithms.HmacSha256),
+            SigningCredentials = _credentials,
         });
         return (token, expires);
     }

@@ -295,7 +295,8 @@ public sealed class Nothing_is_lost_or_doubled_when_servers_and_services_die(Orb
             [$"ConnectionStrings__{ResourceNames.Redis}"] = await orbital.ConnectionStringAsync(ResourceNames.Redis),
             [$"ConnectionStrings__{ResourceNames.WarehouseDatabase}"] = await orbital.ConnectionStringAsync(ResourceNames.WarehouseDatabase),
             ["Otter__WebhookSecret"] = Otter.WebhookSecret,
-            ["Auth__SigningKey"] = PrepAccess.SigningKey,
+            // Prep signs access tokens; the others only check them.
+            [project == "Orbital.Prep" ? "Auth__SigningKey" : "Auth__VerificationKey"] = project == "Orbital.Prep" ? PrepAccess.SigningKey : PrepAccess.VerificationKey,
         });
         if (waitHealthy)
         {

@@ -34,7 +34,8 @@ public sealed class Services_start_while_a_dependency_is_down(OrbitalAppFixture 
             [$"ConnectionStrings__{ResourceNames.Redis}"] = await orbital.ConnectionStringAsync(ResourceNames.Redis),
             [$"ConnectionStrings__{ResourceNames.WarehouseDatabase}"] = await orbital.ConnectionStringAsync(ResourceNames.WarehouseDatabase),
             ["Otter__WebhookSecret"] = Otter.WebhookSecret,
-            ["Auth__SigningKey"] = PrepAccess.SigningKey,
+            // Prep signs access tokens; the others only check them.
+            [project == "Orbital.Prep" ? "Auth__SigningKey" : "Auth__VerificationKey"] = project == "Orbital.Prep" ? PrepAccess.SigningKey : PrepAccess.VerificationKey,
         });
         using var client = service.CreateClient();
 

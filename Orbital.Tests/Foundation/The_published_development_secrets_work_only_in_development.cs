@@ -10,12 +10,12 @@ namespace Orbital.Tests.Foundation;
 [Collection(OrbitalCollection.Name)]
 public sealed class The_published_development_secrets_work_only_in_development(OrbitalAppFixture orbital)
 {
-    private const string OwnKey = "a-production-signing-key-that-nobody-has-published-0001";
+    private static readonly System.Security.Cryptography.ECDsa OwnKey = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256);
 
     public static TheoryData<string, string, string, string> Cases => new()
     {
         { "Orbital.Orders", "Otter__WebhookSecret", Otter.WebhookSecret, "Otter:WebhookSecret" },
-        { "Orbital.Orders", "Auth__SigningKey", PrepAccess.SigningKey, "Auth:SigningKey" },
+        { "Orbital.Orders", "Auth__VerificationKey", PrepAccess.VerificationKey, "Auth:VerificationKey" },
         { "Orbital.Prep", "Auth__SigningKey", PrepAccess.SigningKey, "Auth:SigningKey" },
         { "Orbital.Prep", "Auth__BootstrapAdmin__Password", PrepAccess.AdminPassword, "Auth:BootstrapAdmin:Password" },
     };
@@ -34,7 +34,7 @@ public sealed class The_published_development_secrets_work_only_in_development(O
             [$"ConnectionStrings__{ResourceNames.Redis}"] = await orbital.ConnectionStringAsync(ResourceNames.Redis),
             [$"ConnectionStrings__{ResourceNames.WarehouseDatabase}"] = await orbital.ConnectionStringAsync(ResourceNames.WarehouseDatabase),
             ["Otter__WebhookSecret"] = "a-webhook-secret-of-our-own-0001",
-            ["Auth__SigningKey"] = OwnKey,
+            [project == "Orbital.Prep" ? "Auth__SigningKey" : "Auth__VerificationKey"] = project == "Orbital.Prep" ? OwnKey.ExportPkcs8PrivateKeyPem() : OwnKey.ExportSubjectPublicKeyInfoPem(),
             ["Auth__BootstrapAdmin__Password"] = "an-admin-password-of-our-own",
         };
         environment[variable] = published;

@@ -50,6 +50,7 @@ public sealed class OrbitalAppFixture : IAsyncLifetime
                 // The development secrets, given outright so that the tests do not depend on the AppHost's environment.
                 $"--Parameters:otter-webhook-secret={Otter.WebhookSecret}",
                 $"--Parameters:prep-jwt-signing-key={PrepAccess.SigningKey}",
+                $"--Parameters:prep-jwt-verification-key={PrepAccess.VerificationKey}",
                 $"--Parameters:prep-admin-password={PrepAccess.AdminPassword}",
                 $"--Otter:Api:BaseUrl={_otterApi.BaseUrl}",
                 $"--Otter:Api:ClientId={FakeOtterApi.ClientId}",

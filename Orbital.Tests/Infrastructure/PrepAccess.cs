@@ -12,7 +12,13 @@ public static class PrepAccess
     /// <summary>The development values the AppHost gives the Prep service (README).</summary>
     public const string AdminUsername = "admin";
     public const string AdminPassword = "orbital-dev-admin";
-    public const string SigningKey = "orbital-dev-prep-signing-key-change-me-0123456789";
+    /// <summary>The development key pair: Prep signs with the private key, Orders checks with the public one.</summary>
+    public const string SigningKey = Microsoft.Extensions.Hosting.DevelopmentSecrets.SigningKey;
+
+    public const string VerificationKey = Microsoft.Extensions.Hosting.DevelopmentSecrets.VerificationKey;
+
+    /// <summary>A private key nobody gave Orbital: what a forger would sign with.</summary>
+    public static readonly string OtherKey = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256).ExportPkcs8PrivateKeyPem();
 
     public static HttpClient Anonymous(this OrbitalAppFixture orbital) => orbital.AnonymousClient(ResourceNames.PrepService);
 
@@ -99,8 +105,12 @@ public static class PrepAccess
         return await client.SendAsync(request, cancellationToken);
     }
 
-    /// <summary>A JWT made by hand: any key, claims, times and algorithm, to see what the service refuses.</summary>
-    public static string Token(string? key = SigningKey, string role = "admin", DateTimeOffset? expires = null, string issuer = "orbital-prep", string audience = "orbital-prep", string algorithm = "HS256")
+    /// <summary>
+    /// A JWT made by hand: any key, claims, times and algorithm, to see what the service refuses. ES256 signs with the
+    /// PEM private key; HS256 "signs" with the bytes of <paramref name="key"/> as a shared secret (the classic attempt
+    /// to use a public key as an HMAC key); none leaves the signature empty.
+    /// </summary>
+    public static string Token(string? key = SigningKey, string role = "admin", DateTimeOffset? expires = null, string issuer = "orbital-prep", string audience = "orbital-prep", string algorithm = "ES256")
     {
         var now = DateTimeOffset.UtcNow;
         var header = Base64Url(JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, string> { ["alg"] = algorithm, ["typ"] = "JWT" }));
@@ -115,11 +125,24 @@ public static class PrepAccess
             ["nbf"] = now.AddMinutes(-30).ToUnixTimeSeconds(),
             ["exp"] = (expires ?? now.AddMinutes(10)).ToUnixTimeSeconds(),
         }));
-        var signingInput = $"{header}.{payload}";
-        var signature = key is null || algorithm == "none"
-            ? string.Empty
-            : Base64Url(System.Security.Cryptography.HMACSHA256.HashData(Encoding.UTF8.GetBytes(key), Encoding.ASCII.GetBytes(signingInput)));
-        return $"{signingInput}.{signature}";
+        var signingInput = Encoding.ASCII.GetBytes($"{header}.{payload}");
+        string signature;
+        if (key is null || algorithm == "none")
+        {
+            signature = string.Empty;
+        }
+        else if (algorithm.StartsWith("HS", StringComparison.Ordinal))
+        {
+            signature = Base64Url(System.Security.Cryptography.HMACSHA256.HashData(Encoding.UTF8.GetBytes(key), signingInput));
+        }
+        else
+        {
+            using var ecdsa = System.Security.Cryptography.ECDsa.Create();
+            ecdsa.ImportFromPem(key);
+            signature = Base64Url(ecdsa.SignData(signingInput, System.Security.Cryptography.HashAlgorithmName.SHA256));
+        }
+
+        return $"{header}.{payload}.{signature}";
     }
 
     private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');

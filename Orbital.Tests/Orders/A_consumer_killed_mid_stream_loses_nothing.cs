@@ -25,7 +25,7 @@ public sealed class A_consumer_killed_mid_stream_loses_nothing(OrbitalAppFixture
             [$"ConnectionStrings__{ResourceNames.Redis}"] = await orbital.ConnectionStringAsync(ResourceNames.Redis),
             [$"ConnectionStrings__{ResourceNames.WarehouseDatabase}"] = await orbital.ConnectionStringAsync(ResourceNames.WarehouseDatabase),
             ["Otter__WebhookSecret"] = Otter.WebhookSecret,
-            ["Auth__SigningKey"] = PrepAccess.SigningKey,
+            ["Auth__VerificationKey"] = PrepAccess.VerificationKey,
             // Each applied event is logged at Debug; this test watches for the first one to kill the instance mid-stream.
             ["Logging__LogLevel__Orbital.Orders.Orders.OtterEventProcessor"] = "Debug",
         });

@@ -29,9 +29,10 @@ public sealed class Operator_routes_need_a_managers_token(OrbitalAppFixture orbi
         var tokens = new Dictionary<string, (string? Token, HttpStatusCode Expected)>
         {
             ["none"] = (null, HttpStatusCode.Unauthorized),
-            ["signed with another key"] = (PrepAccess.Token(key: "someone-elses-signing-key-of-enough-length-0123", role: "admin"), HttpStatusCode.Unauthorized),
+            ["signed with another key"] = (PrepAccess.Token(key: PrepAccess.OtherKey, role: "admin"), HttpStatusCode.Unauthorized),
             ["expired"] = (PrepAccess.Token(role: "admin", expires: DateTimeOffset.UtcNow.AddMinutes(-5)), HttpStatusCode.Unauthorized),
             ["alg none"] = (PrepAccess.Token(key: null, role: "admin", algorithm: "none"), HttpStatusCode.Unauthorized),
+            ["HS256 with the public key as its secret"] = (PrepAccess.Token(key: PrepAccess.VerificationKey, role: "admin", algorithm: "HS256"), HttpStatusCode.Unauthorized),
             ["prep cook"] = (PrepAccess.Token(role: "prep_cook"), HttpStatusCode.Forbidden),
         };
 

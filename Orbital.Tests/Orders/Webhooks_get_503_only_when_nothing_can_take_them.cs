@@ -28,7 +28,7 @@ public sealed class Webhooks_get_503_only_when_nothing_can_take_them(OrbitalAppF
             [$"ConnectionStrings__{ResourceNames.Redis}"] = await orbital.ConnectionStringAsync(ResourceNames.Redis),
             [$"ConnectionStrings__{ResourceNames.WarehouseDatabase}"] = await orbital.ConnectionStringAsync(ResourceNames.WarehouseDatabase),
             ["Otter__WebhookSecret"] = Otter.WebhookSecret,
-            ["Auth__SigningKey"] = PrepAccess.SigningKey,
+            ["Auth__VerificationKey"] = PrepAccess.VerificationKey,
             ["Otter__PublishTimeout"] = "00:00:01",
         });
         using var client = service.CreateClient();

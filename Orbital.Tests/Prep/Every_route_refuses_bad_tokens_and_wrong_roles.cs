@@ -49,10 +49,10 @@ public sealed class Every_route_refuses_bad_tokens_and_wrong_roles(OrbitalAppFix
         {
             ["none"] = null,
             ["garbage"] = "not-a-jwt",
-            ["wrong key"] = PrepAccess.Token(key: "someone-elses-signing-key-of-enough-length-0123"),
+            ["wrong key"] = PrepAccess.Token(key: PrepAccess.OtherKey),
             ["expired"] = PrepAccess.Token(expires: DateTimeOffset.UtcNow.AddMinutes(-5)),
             ["alg none"] = PrepAccess.Token(key: null, algorithm: "none"),
-            ["HS512 with the right key"] = PrepAccess.Token(algorithm: "HS512"),
+            ["HS256 with the public key as its secret"] = PrepAccess.Token(key: PrepAccess.VerificationKey, algorithm: "HS256"),
             ["other issuer"] = PrepAccess.Token(issuer: "someone-else"),
             ["other audience"] = PrepAccess.Token(audience: "someone-else"),
         };

@@ -51,7 +51,7 @@ public sealed class The_jobs_dashboard_is_for_admins_only(OrbitalAppFixture orbi
         using var withoutCookie = await browser.GetAsync("/hangfire/recurring", cancellationToken);
         using var forgedBearer = new HttpRequestMessage(HttpMethod.Get, "/hangfire/recurring");
         forgedBearer.Headers.Add("Cookie", sent);
-        forgedBearer.Headers.Authorization = new("Bearer", PrepAccess.Token(key: "someone-elses-signing-key-of-enough-length-0123"));
+        forgedBearer.Headers.Authorization = new("Bearer", PrepAccess.Token(key: PrepAccess.OtherKey));
         using var cookieWithForgedBearer = await browser.SendAsync(forgedBearer, cancellationToken);
 
         Assert.Equal(HttpStatusCode.OK, withCookie.StatusCode);
