@@ -52,7 +52,7 @@ public sealed partial class OtterEventProcessor(
         var processed = (await db.RawEvents.Where(raw => eventIds.Contains(raw.EventId)).Select(raw => raw.EventId).ToListAsync(cancellationToken))
             .ToHashSet(StringComparer.Ordinal);
 
-        await KeepConflictingResendsAsync(events, processed, cancellationToken);
+        await ConflictingResends.KeepAsync(db, events, processed, time.GetUtcNow(), logger, cancellationToken);
         var firstSeen = await FirstSeenOrdersAsync(events.Where(e => !processed.Contains(e.EventId)), cancellationToken);
         var newOrders = new List<OrderEntity>();
         var newRawEvents = new List<RawEventEntity>();
@@ -100,59 +100,6 @@ public sealed partial class OtterEventProcessor(
         {
             Log.Applied(logger, envelope.EventId, envelope.EventType, outcome.OrderId, outcome.State);
         }
-    }
-
-    /// <summary>
-    /// Events whose id was processed before (or comes twice in this batch) but whose body differs: they change nothing,
-    /// and are kept in <c>otter.event_conflicts</c> with a warning. Bodies are compared as <c>jsonb</c>, so spacing and
-    /// key order do not count.
-    /// </summary>
-    private async Task KeepConflictingResendsAsync(List<ReceivedOtterEvent> events, HashSet<string> processed, CancellationToken cancellationToken)
-    {
-        var firstInBatch = new Dictionary<string, ReceivedOtterEvent>(StringComparer.Ordinal);
-        var suspects = new List<ReceivedOtterEvent>();
-        foreach (var received in events)
-        {
-            if (processed.Contains(received.EventId) || !firstInBatch.TryAdd(received.EventId, received))
-            {
-                suspects.Add(received);
-            }
-        }
-
-        if (suspects.Count == 0)
-        {
-            return;
-        }
-
-        // The first of the batch is compared as if it had been stored already.
-        var stored = suspects.Select(s => firstInBatch.TryGetValue(s.EventId, out var first) && !processed.Contains(s.EventId) ? first.Body : null).ToArray();
-        var differing = await db.Database.SqlQueryRaw<int>(
-            """
-            SELECT s.n - 1 AS "Value"
-            FROM unnest(@ids, @bodies, @firsts) WITH ORDINALITY AS s(event_id, body, first_body, n)
-            LEFT JOIN otter.raw_events r ON r.event_id = s.event_id
-            WHERE coalesce(s.first_body::jsonb, r.body) IS DISTINCT FROM s.body::jsonb
-            """,
-            new NpgsqlParameter("ids", suspects.Select(s => s.EventId).ToArray()),
-            new NpgsqlParameter("bodies", suspects.Select(s => s.Body).ToArray()),
-            new NpgsqlParameter("firsts", NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text) { Value = stored })
-            .ToListAsync(cancellationToken);
-        foreach (var index in differing)
-        {
-            var conflict = suspects[index];
-            db.EventConflicts.Add(new EventConflictEntity
-            {
-                EventId = conflict.EventId,
-                ReceivedAt = conflict.Envelope.ReceivedAt.ToDateTimeOffset(),
-                Body = conflict.Body,
-                OriginalBody = conflict.OriginalBody,
-                RecordedAt = time.GetUtcNow(),
-            });
-            Log.Conflict(logger, conflict.EventId, conflict.EventType);
-        }
-
-        await db.SaveChangesAsync(cancellationToken);
-        db.ChangeTracker.Clear();
     }
 
     /// <summary>
@@ -483,9 +430,6 @@ public sealed partial class OtterEventProcessor(
     {
         [LoggerMessage(EventId = 1101, Level = LogLevel.Debug, Message = "Otter event {EventId} ({EventType}) already processed; nothing to do")]
         public static partial void Duplicate(ILogger logger, string eventId, string eventType);
-
-        [LoggerMessage(EventId = 1103, Level = LogLevel.Warning, Message = "Otter event {EventId} ({EventType}) arrived again with a different body; kept in otter.event_conflicts, not applied")]
-        public static partial void Conflict(ILogger logger, string eventId, string eventType);
 
         [LoggerMessage(EventId = 1102, Level = LogLevel.Debug, Message = "Otter event {EventId} ({EventType}) for order {OrderId}: {State}")]
         public static partial void Applied(ILogger logger, string eventId, string eventType, string? orderId, string state);
