@@ -179,7 +179,45 @@ public sealed partial class StationBoardCache(
             }
         }
 
+        await PruneVersionsAsync(database, stationId, cancellationToken);
         await database.StringSetAsync(BuiltKey(stationId), time.GetUtcNow().ToString("O"));
+    }
+
+    /// <summary>
+    /// Forgets the versions of items that left the board a while ago (closed for over a minute, or gone from PostgreSQL),
+    /// so the versions hash does not grow with every item ever cooked. A recent one is kept: it still turns away a late,
+    /// older write that would put a bumped item back on the board.
+    /// </summary>
+    private async Task PruneVersionsAsync(IDatabase database, string stationId, CancellationToken cancellationToken)
+    {
+        var onBoard = (await database.HashKeysAsync(ItemsKey(stationId))).Select(k => (long)k).ToHashSet();
+        var offBoard = (await database.HashKeysAsync(VersionsKey(stationId))).Select(k => (long)k).Where(id => !onBoard.Contains(id)).ToArray();
+        if (offBoard.Length == 0)
+        {
+            return;
+        }
+
+        await using var command = dataSource.CreateCommand(
+            """
+            SELECT wanted.id FROM unnest($1::bigint[]) AS wanted(id)
+            LEFT JOIN batch.batch_items bi ON bi.id = wanted.id
+            WHERE bi.id IS NULL OR (bi.status IN ('done', 'voided') AND bi.updated_at < $2)
+            """);
+        command.Parameters.Add(new NpgsqlParameter { Value = offBoard });
+        command.Parameters.Add(new NpgsqlParameter { Value = time.GetUtcNow() - TimeSpan.FromMinutes(1) });
+        var forget = new List<RedisValue>();
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                forget.Add(reader.GetInt64(0));
+            }
+        }
+
+        if (forget.Count > 0)
+        {
+            await database.HashDeleteAsync(VersionsKey(stationId), [.. forget]);
+        }
     }
 
     private async Task TryMergeStationAsync(string stationId, List<BatchItemView> items, CancellationToken cancellationToken)
