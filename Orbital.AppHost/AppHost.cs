@@ -6,6 +6,9 @@ var builder = DistributedApplication.CreateBuilder(args);
 // PostgreSQL, RabbitMQ and Redis: containers where a container runtime answers, local processes where none does.
 var servers = builder.AddOrbitalServers();
 
+// A server or service that crashes (or is killed) is started again with back-off; one stopped from the dashboard stays stopped.
+CrashRestarts.AddTo(builder);
+
 // Development values in appsettings.json (README); set the parameters anywhere real.
 var otterWebhookSecret = builder.AddParameter("otter-webhook-secret", secret: true);
 // Prep signs staff access tokens with this private key (ECDSA P-256, PEM); only Prep has it. Orders checks the tokens on

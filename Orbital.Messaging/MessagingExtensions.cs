@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orbital.Contracts;
 using Orbital.Messaging.Outbox;
+using StackExchange.Redis;
 
 namespace Orbital.Messaging;
 
@@ -36,6 +37,8 @@ public static class MessagingExtensions
         builder.Services.AddHostedService<BrokerConnector>();
         builder.Services.AddHealthChecks().AddCheck<RabbitMqHealthCheck>(connectionName, tags: ["ready"]);
         builder.Services.AddSingleton<ConsumerStatus>();
+        // Redis where the service registers it (all of Orbital's do); without it, crashes are not counted.
+        builder.Services.AddSingleton(sp => new CrashAccounting(sp.GetService<IConnectionMultiplexer>(), sp.GetRequiredService<ILogger<CrashAccounting>>()));
         builder.Services.AddHealthChecks().AddCheck<ConsumersHealthCheck>("consumers");
         return builder;
     }
@@ -52,6 +55,7 @@ public static class MessagingExtensions
             sp.GetRequiredService<IServiceScopeFactory>(),
             sp.GetRequiredService<IOptions<MessagingOptions>>(),
             sp.GetRequiredService<ConsumerStatus>(),
+            sp.GetRequiredService<CrashAccounting>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<QueueConsumer<THandler>>>()));
         return builder;

@@ -31,8 +31,15 @@ public sealed class MessagingOptions
     public int MaxHandlingAttempts { get; set; } = 3;
 
     /// <summary>
+    /// Times a consumer's process may end (crash, kill) while handling one message alone before that message is
+    /// dead-lettered with the reason. Counted in Redis, where the service has it.
+    /// </summary>
+    [Range(1, 100)]
+    public int CrashLimit { get; set; } = 3;
+
+    /// <summary>
     /// Redeliveries the broker allows (quorum queue <c>x-delivery-limit</c>) before it dead-letters a message
-    /// on its own: this catches a message that crashes the process every time it is handled.
+    /// on its own: the last resort, where <see cref="CrashLimit"/> cannot be counted (no Redis).
     /// </summary>
     [Range(1, 1000)]
     public int DeliveryLimit { get; set; } = 20;

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using System.Threading.Channels;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -18,6 +17,9 @@ public sealed record ConsumerBinding(string Queue, string Exchange);
 /// retries failures with back-off, dead-letters with the reason what cannot be handled, and on shutdown
 /// stops taking deliveries and lets the ones in hand finish. A handler that is also an <see cref="IMessageBatchHandler"/>
 /// gets the deliveries waiting in hand together (up to <see cref="MessagingOptions.BatchSize"/>), in queue order.
+/// A delivery the broker gives out again (its consumer died, or the channel closed, with it in hand) is handled alone,
+/// counted in <see cref="CrashAccounting"/>: one that took the process down <see cref="MessagingOptions.CrashLimit"/> times
+/// is dead-lettered with that reason, and the messages that were in hand with it are not blamed.
 /// </summary>
 public sealed partial class QueueConsumer<THandler>(
     ConsumerBinding binding,
@@ -26,12 +28,16 @@ public sealed partial class QueueConsumer<THandler>(
     IServiceScopeFactory scopes,
     IOptions<MessagingOptions> options,
     ConsumerStatus status,
+    CrashAccounting crashes,
     TimeProvider time,
     ILogger<QueueConsumer<THandler>> logger) : BackgroundService where THandler : IMessageHandler
 {
     private readonly CancellationTokenSource _stopping = new();
     private readonly CancellationTokenSource _abortHandling = new();
     private readonly Lock _inFlightLock = new();
+    private readonly HandlingGate _gate = new();
+    private readonly DeliverySettlement _settlement = new(binding, publisher, time, logger);
+    private readonly HandlingRetries<THandler> _retries = new(binding, scopes, options, time, logger);
     private int _inFlight;
     private TaskCompletionSource _drained = CompletedSource();
     private readonly bool _handlesBatches = typeof(IMessageBatchHandler).IsAssignableFrom(typeof(THandler));
@@ -184,11 +190,42 @@ public sealed partial class QueueConsumer<THandler>(
 
         try
         {
-            await HandleOneAsync(pending);
+            if (pending.Message.Redelivered)
+            {
+                await HandleAloneAsync(pending);
+            }
+            else
+            {
+                using var _ = await _gate.EnterSharedAsync();
+                await HandleOneAsync(pending);
+            }
         }
         finally
         {
             LeaveInFlight();
+        }
+    }
+
+    /// <summary>A redelivered message, with nothing else running beside it, and dead-lettered if it keeps ending the process.</summary>
+    private async Task HandleAloneAsync(PendingDelivery pending)
+    {
+        using var alone = await _gate.EnterAloneAsync();
+        var unfinished = await crashes.BeginAsync(binding.Queue, pending.Message.MessageId);
+        try
+        {
+            if (unfinished >= options.Value.CrashLimit)
+            {
+                var reason = $"The consumer's process ended {unfinished} times while handling this message alone (a crash or a kill), so it is not tried again.";
+                Log.DeadLettering(logger, binding.Queue, pending.Message.MessageId, (int)unfinished, reason);
+                await _settlement.SettleAsync(pending, new Outcome.DeadLetter(reason, (int)unfinished), activity: null);
+                return;
+            }
+
+            await HandleOneAsync(pending);
+        }
+        finally
+        {
+            await crashes.EndAsync(binding.Queue, pending.Message.MessageId);
         }
     }
 
@@ -210,13 +247,21 @@ public sealed partial class QueueConsumer<THandler>(
                     continue;
                 }
 
-                if (batch.Count == 1)
+                // Redelivered messages first and each alone (they were ahead in the queue), then the rest together.
+                foreach (var suspect in batch.Where(p => p.Message.Redelivered))
                 {
-                    await HandleOneAsync(batch[0]);
+                    await HandleAloneAsync(suspect);
                 }
-                else
+
+                var ordinary = batch.Where(p => !p.Message.Redelivered).ToList();
+                using var _ = await _gate.EnterSharedAsync();
+                if (ordinary.Count == 1)
                 {
-                    await HandleBatchAsync(batch);
+                    await HandleOneAsync(ordinary[0]);
+                }
+                else if (ordinary.Count > 1)
+                {
+                    await HandleBatchAsync(ordinary);
                 }
             }
             catch (Exception ex)
@@ -282,7 +327,7 @@ public sealed partial class QueueConsumer<THandler>(
         MessagingTelemetry.BatchSize.Record(batch.Count, queue);
         foreach (var pending in batch)
         {
-            await SettleAsync(pending, Outcome.Handled.Instance, activity: null);
+            await _settlement.SettleAsync(pending, Outcome.Handled.Instance, activity: null);
         }
 
         return true;
@@ -296,122 +341,10 @@ public sealed partial class QueueConsumer<THandler>(
         activity?.SetTag("messaging.message.id", pending.Message.MessageId);
 
         var started = time.GetTimestamp();
-        var outcome = await HandleWithRetriesAsync(pending.Message);
+        var outcome = await _retries.HandleAsync(pending.Message, _abortHandling.Token, _stopping.Token);
         MessagingTelemetry.HandlingDuration.Record(time.GetElapsedTime(started).TotalSeconds,
             new KeyValuePair<string, object?>("queue", binding.Queue));
-        await SettleAsync(pending, outcome, activity);
-    }
-
-    private async Task SettleAsync(PendingDelivery pending, Outcome outcome, Activity? activity)
-    {
-        try
-        {
-            switch (outcome)
-            {
-                case Outcome.Handled:
-                    await pending.Channel.BasicAckAsync(pending.DeliveryTag, multiple: false, CancellationToken.None);
-                    MessagingTelemetry.Handled.Add(1, new KeyValuePair<string, object?>("queue", binding.Queue));
-                    break;
-                case Outcome.DeadLetter deadLetter:
-                    activity?.SetStatus(ActivityStatusCode.Error, deadLetter.Reason);
-                    await DeadLetterAsync(pending.Message, deadLetter);
-                    await pending.Channel.BasicAckAsync(pending.DeliveryTag, multiple: false, CancellationToken.None);
-                    break;
-                case Outcome.Requeue:
-                    await pending.Channel.BasicNackAsync(pending.DeliveryTag, multiple: false, requeue: true, CancellationToken.None);
-                    break;
-            }
-        }
-        catch (Exception ex)
-        {
-            // The broker is gone or the channel closed: the delivery was not acknowledged and comes back.
-            Log.AckFailed(logger, binding.Queue, pending.Message.MessageId, ex.GetBaseException().Message);
-        }
-    }
-
-    private async Task<Outcome> HandleWithRetriesAsync(IncomingMessage message)
-    {
-        var settings = options.Value;
-        var attempt = 0;
-        var failedAttempts = 0;
-        while (true)
-        {
-            attempt++;
-            try
-            {
-                await using var scope = scopes.CreateAsyncScope();
-                var handler = scope.ServiceProvider.GetRequiredService<THandler>();
-                await handler.HandleAsync(message, _abortHandling.Token);
-                return Outcome.Handled.Instance;
-            }
-            catch (OperationCanceledException) when (_abortHandling.IsCancellationRequested)
-            {
-                return Outcome.Requeue.Instance;
-            }
-            catch (Exception ex)
-            {
-                var kind = FailureClassifier.Classify(ex);
-                var reason = $"{ex.GetType().Name}: {ex.GetBaseException().Message}";
-                if (kind == FailureKind.Poison)
-                {
-                    Log.DeadLettering(logger, binding.Queue, message.MessageId, attempt, reason);
-                    return new Outcome.DeadLetter(reason, attempt);
-                }
-
-                if (kind == FailureKind.Failed && ++failedAttempts >= settings.MaxHandlingAttempts)
-                {
-                    Log.DeadLettering(logger, binding.Queue, message.MessageId, attempt, reason);
-                    return new Outcome.DeadLetter(reason, attempt);
-                }
-
-                MessagingTelemetry.Retried.Add(1, new KeyValuePair<string, object?>("queue", binding.Queue));
-                var delay = Backoff(settings, attempt);
-                Log.Retrying(logger, binding.Queue, message.MessageId, attempt, delay.TotalMilliseconds, reason);
-                try
-                {
-                    await Task.Delay(delay, time, _stopping.Token);
-                }
-                catch (OperationCanceledException)
-                {
-                    return Outcome.Requeue.Instance;
-                }
-            }
-        }
-    }
-
-    private static TimeSpan Backoff(MessagingOptions settings, int attempt)
-    {
-        var exponential = settings.RetryBaseDelay.TotalMilliseconds * Math.Pow(2, Math.Min(attempt - 1, 16));
-        var capped = Math.Min(exponential, settings.RetryMaxDelay.TotalMilliseconds);
-        // Jitter keeps many consumers from hammering a recovering server in step.
-        return TimeSpan.FromMilliseconds(capped * (0.8 + (Random.Shared.NextDouble() * 0.4)));
-    }
-
-    private async Task DeadLetterAsync(IncomingMessage original, Outcome.DeadLetter deadLetter)
-    {
-        var headers = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var (key, value) in original.Headers)
-        {
-            if (MessagingTelemetry.HeaderText(value) is { } text)
-            {
-                headers[key] = text;
-            }
-        }
-
-        headers[MessageHeaders.DeadLetterReason] = deadLetter.Reason;
-        headers[MessageHeaders.DeadLetterAttempts] = deadLetter.Attempts.ToString(CultureInfo.InvariantCulture);
-        headers[MessageHeaders.DeadLetteredAt] = time.GetUtcNow().ToString("O", CultureInfo.InvariantCulture);
-        headers[MessageHeaders.SourceQueue] = binding.Queue;
-        headers[MessageHeaders.SourceExchange] = binding.Exchange;
-
-        var message = new OutgoingMessage(
-            original.Body.ToArray(),
-            original.MessageId ?? Guid.NewGuid().ToString("N"),
-            original.Type ?? string.Empty,
-            original.ContentType ?? string.Empty,
-            headers);
-        await publisher.PublishAsync(Topology.DeadLetterExchangeFor(binding.Queue), message, CancellationToken.None);
-        MessagingTelemetry.DeadLettered.Add(1, new KeyValuePair<string, object?>("queue", binding.Queue));
+        await _settlement.SettleAsync(pending, outcome, activity);
     }
 
     private void EnterInFlight()
@@ -455,25 +388,7 @@ public sealed partial class QueueConsumer<THandler>(
         base.Dispose();
     }
 
-    /// <summary>A delivery taken from the broker and not yet settled.</summary>
-    private sealed record PendingDelivery(IChannel Channel, ulong DeliveryTag, IncomingMessage Message);
-
-    private abstract record Outcome
-    {
-        public sealed record Handled : Outcome
-        {
-            public static readonly Handled Instance = new();
-        }
-
-        public sealed record Requeue : Outcome
-        {
-            public static readonly Requeue Instance = new();
-        }
-
-        public sealed record DeadLetter(string Reason, int Attempts) : Outcome;
-    }
-
-    private static partial class Log
+    internal static partial class Log
     {
         [LoggerMessage(EventId = 3101, Level = LogLevel.Information, Message = "Consuming {Queue} (bound to {Exchange}) with prefetch {Prefetch}")]
         public static partial void Consuming(ILogger logger, string queue, string exchange, ushort prefetch);
@@ -484,14 +399,10 @@ public sealed partial class QueueConsumer<THandler>(
         [LoggerMessage(EventId = 3103, Level = LogLevel.Warning, Message = "Consumer of {Queue} failed to start: {Reason}; trying again")]
         public static partial void ConsumerFailed(ILogger logger, string queue, string reason);
 
-        [LoggerMessage(EventId = 3104, Level = LogLevel.Warning, Message = "Message {MessageId} from {Queue} failed (attempt {Attempt}); retrying in {DelayMs} ms: {Reason}")]
-        public static partial void Retrying(ILogger logger, string queue, string? messageId, int attempt, double delayMs, string reason);
 
         [LoggerMessage(EventId = 3105, Level = LogLevel.Error, Message = "Message {MessageId} from {Queue} dead-lettered after {Attempts} attempt(s): {Reason}")]
-        public static partial void DeadLettering(ILogger logger, string queue, string? messageId, int attempts, string reason);
+        internal static partial void DeadLettering(ILogger logger, string queue, string? messageId, int attempts, string reason);
 
-        [LoggerMessage(EventId = 3106, Level = LogLevel.Warning, Message = "Could not settle message {MessageId} from {Queue}; the broker will redeliver it: {Reason}")]
-        public static partial void AckFailed(ILogger logger, string queue, string? messageId, string reason);
 
         [LoggerMessage(EventId = 3107, Level = LogLevel.Debug, Message = "Cancelling the consumer of {Queue} failed: {Reason}")]
         public static partial void CancelFailed(ILogger logger, string queue, string reason);

@@ -13,10 +13,11 @@ using Orbital.Tests.Infrastructure;
 namespace Orbital.Tests.Faults;
 
 /// <summary>
-/// A stream of signed orders while RabbitMQ is killed (SIGKILL) and restarted twice, PostgreSQL is restarted, and a
-/// second Orders consumer and a second Batch instance are killed and come back. Afterwards: every accepted order is
-/// stored once with all its lines, every line sits in batch items exactly once, every kitchen event reached the screen
-/// or can be replayed with Last-Event-ID, and no dead-letter queue holds anything.
+/// A stream of signed orders while RabbitMQ (twice), PostgreSQL, and the AppHost's own Orders and Batch are killed with
+/// SIGKILL and come back by themselves, and a second Orders consumer and a second Batch instance are killed and started
+/// again. Afterwards: every accepted order is stored once with all its lines, every line sits in batch items exactly
+/// once, every kitchen event reached the screen or can be replayed with Last-Event-ID, and no dead-letter queue holds
+/// anything.
 /// </summary>
 [Collection(FaultCollection.Name)]
 public sealed class Nothing_is_lost_or_doubled_when_servers_and_services_die(OrbitalAppFixture orbital)
@@ -39,21 +40,23 @@ public sealed class Nothing_is_lost_or_doubled_when_servers_and_services_die(Orb
             var stopwatch = Stopwatch.StartNew();
             var sending = SendStreamAsync(store, station, accepted, cancellationToken);
 
-            await At(stopwatch, 5, () => KillRabbitMqAsync(accepted));
+            await At(stopwatch, 5, () => KillAndAwaitBackAsync(ResourceNames.RabbitMq));
+            await At(stopwatch, 9, () => KillAndAwaitBackAsync(ResourceNames.OrdersService));
             await At(stopwatch, 12, async () =>
             {
                 await ordersInstance.KillAsync();
                 await ordersInstance.DisposeAsync();
                 ordersInstance = await StartAsync("Orbital.Orders", ResourceNames.OrdersDatabase, waitHealthy: false);
             });
-            await At(stopwatch, 18, () => orbital.ExecuteCommandAsync(ResourceNames.Postgres, KnownResourceCommands.RestartCommand));
-            await At(stopwatch, 26, () => KillRabbitMqAsync(accepted));
+            await At(stopwatch, 18, () => KillAndAwaitBackAsync(ResourceNames.Postgres));
+            await At(stopwatch, 26, () => KillAndAwaitBackAsync(ResourceNames.RabbitMq));
             await At(stopwatch, 33, async () =>
             {
                 await batchInstance.KillAsync();
                 await batchInstance.DisposeAsync();
                 batchInstance = await StartAsync("Orbital.Batch", ResourceNames.BatchDatabase, waitHealthy: false);
             });
+            await At(stopwatch, 38, () => KillAndAwaitBackAsync(ResourceNames.BatchService));
 
             await sending;
             TestContext.Current.SendDiagnosticMessage($"{accepted.Count} orders accepted during the faults");
@@ -247,43 +250,12 @@ public sealed class Nothing_is_lost_or_doubled_when_servers_and_services_die(Orb
         }
     }
 
-    /// <summary>
-    /// SIGKILL to the broker's Erlang VM; it stays down until a second's worth of orders has been accepted without it
-    /// (the webhook's outbox takes them), then a start through the AppHost, as an operator would after a crash.
-    /// </summary>
-    private async Task KillRabbitMqAsync(ConcurrentDictionary<string, int> accepted)
+    /// <summary>SIGKILL to a server or service the AppHost runs; nobody starts it again but the AppHost itself.</summary>
+    private async Task KillAndAwaitBackAsync(string resource)
     {
-        var rabbit = orbital.App.Services.GetRequiredService<DistributedApplicationModel>().Resources.OfType<LocalRabbitMqResource>().Single();
-        var killed = 0;
-        foreach (var directory in Directory.EnumerateDirectories("/proc").Where(d => int.TryParse(Path.GetFileName(d), out _)))
-        {
-            try
-            {
-                var commandLine = File.ReadAllText(Path.Combine(directory, "cmdline")).Replace('\0', ' ');
-                if (commandLine.Contains("beam", StringComparison.Ordinal) && commandLine.Contains(rabbit.NodeName.Split('@')[0], StringComparison.Ordinal))
-                {
-                    Process.GetProcessById(int.Parse(Path.GetFileName(directory), System.Globalization.CultureInfo.InvariantCulture)).Kill();
-                    killed++;
-                }
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or InvalidOperationException)
-            {
-                // The process ended while we looked.
-            }
-        }
-
-        Assert.True(killed > 0, $"no Erlang VM found for node {rabbit.NodeName}");
-        using (var noticed = new CancellationTokenSource(TimeSpan.FromSeconds(60)))
-        {
-            await orbital.App.ResourceNotifications.WaitForResourceAsync(ResourceNames.RabbitMq,
-                e => e.Snapshot.State?.Text is { } state && state != KnownResourceStates.Running && state != KnownResourceStates.Starting, noticed.Token);
-        }
-
-        var acceptedBefore = accepted.Count;
-        await Poll.UntilAsync(_ => Task.FromResult(accepted.Count), count => count >= acceptedBefore + OrdersPerSecond,
-            TimeSpan.FromSeconds(30), "a second's worth of orders to be accepted while RabbitMQ is down");
-        await orbital.ExecuteCommandAsync(ResourceNames.RabbitMq, KnownResourceCommands.StartCommand);
-        await orbital.WaitForHealthyAsync(ResourceNames.RabbitMq);
+        await orbital.KillAsync(resource);
+        await orbital.WaitForStateAsync(resource, KnownResourceStates.Running);
+        await orbital.WaitForHealthyAsync(resource);
     }
 
     private async Task<ServiceProcess> StartAsync(string project, string database, bool waitHealthy = true)

@@ -66,6 +66,10 @@ public sealed class Broker : IAsyncDisposable
         return queue;
     }
 
+    /// <summary>A consumer's queue (quorum, with its dead-letter queue), declared as its consumer declares it.</summary>
+    public Task DeclareConsumerQueueAsync(string queue, string exchange, int deliveryLimit) =>
+        Topology.DeclareConsumerQueueAsync(_channel, queue, exchange, deliveryLimit, TestContext.Current.CancellationToken);
+
     /// <summary>Publishes a persistent message to an exchange, as another service would.</summary>
     public async Task PublishAsync(string exchange, byte[] body, string? messageId = null)
     {

@@ -123,6 +123,25 @@ public sealed class OrbitalAppFixture : IAsyncLifetime
         Assert.True(result.Success, $"{command} on {resource} failed: {result.Message}");
     }
 
+    /// <summary>
+    /// Kills a server's or service's process and its children with SIGKILL, as a crash or the out-of-memory killer would,
+    /// and waits until the AppHost has seen it end.
+    /// </summary>
+    public async Task KillAsync(string resource)
+    {
+        Assert.True(App.ResourceNotifications.TryGetCurrentState(resource, out var current), $"{resource} is not known to the AppHost");
+        var pid = current.Snapshot.Properties.SingleOrDefault(p => p.Name == "executable.pid")?.Value;
+        Assert.True(pid is not null, $"{resource} has no process id (state {current.Snapshot.State?.Text})");
+        using (var process = System.Diagnostics.Process.GetProcessById(Convert.ToInt32(pid, System.Globalization.CultureInfo.InvariantCulture)))
+        {
+            process.Kill(entireProcessTree: true);
+        }
+
+        using var timeout = new CancellationTokenSource(WaitTimeout);
+        await App.ResourceNotifications.WaitForResourceAsync(resource,
+            e => e.Snapshot.State?.Text is { } state && state != KnownResourceStates.Running && state != KnownResourceStates.Starting, timeout.Token);
+    }
+
     public async Task WaitForStateAsync(string resource, string state)
     {
         using var timeout = new CancellationTokenSource(WaitTimeout);

@@ -53,6 +53,8 @@ public sealed class ServiceProcess : IAsyncDisposable
         return service;
     }
 
+    public bool HasExited => _process.HasExited;
+
     public HttpClient CreateClient() => new() { BaseAddress = Address, Timeout = TimeSpan.FromSeconds(30) };
 
     private void Append(string? line)
