@@ -37,10 +37,8 @@ public sealed partial class CrashRestarts(
     TimeProvider time,
     ILogger<CrashRestarts> logger) : BackgroundService
 {
-    private static readonly string[] StoppedByRequest = ["Terminated", "Stopping"];
-    private static readonly string[] Crashed = [KnownResourceStates.Finished, KnownResourceStates.Exited, KnownResourceStates.FailedToStart];
 
-    private readonly ConcurrentDictionary<string, Supervision> _resources = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, RestartSchedule> _resources = new(StringComparer.Ordinal);
 
     public static void AddTo(IDistributedApplicationBuilder builder)
     {
@@ -65,92 +63,86 @@ public sealed partial class CrashRestarts(
                 continue;
             }
 
-            var supervision = _resources.GetOrAdd(update.ResourceId, _ => new Supervision());
+            var supervision = _resources.GetOrAdd(update.ResourceId, _ => new RestartSchedule());
             var state = update.Snapshot.State?.Text;
-            if (state == supervision.LastState)
+            TimeSpan? restartIn;
+            lock (supervision.Lock)
             {
-                continue;
+                restartIn = supervision.Observe(state, time.GetUtcNow(), options.Value);
             }
 
-            var previous = supervision.LastState;
-            supervision.LastState = state;
-            if (state == KnownResourceStates.Running)
+            if (restartIn is { } delay)
             {
-                supervision.StartedAt = time.GetUtcNow();
-            }
-            else if (state is not null && Crashed.Contains(state) && previous is not null && !Crashed.Contains(previous)
-                && !StoppedByRequest.Contains(previous) && !supervision.RestartPending)
-            {
-                supervision.RestartPending = true;
-                var delay = supervision.NextDelay(time.GetUtcNow(), options.Value);
                 var exitCode = update.Snapshot.ExitCode?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none";
                 // In the AppHost's log and in the resource's own console log on the dashboard.
-                LogCrashed(logger, update.ResourceId, state, exitCode, delay.TotalSeconds);
-                LogCrashed(resourceLogs.GetLogger(update.ResourceId), update.ResourceId, state, exitCode, delay.TotalSeconds);
-                _ = RestartAfterAsync(update.ResourceId, delay, stoppingToken);
+                LogCrashed(logger, update.ResourceId, state ?? "none", exitCode, delay.TotalSeconds);
+                LogCrashed(resourceLogs.GetLogger(update.ResourceId), update.ResourceId, state ?? "none", exitCode, delay.TotalSeconds);
+                _ = RestartAsync(update.ResourceId, supervision, delay, stoppingToken);
             }
         }
     }
 
-    private async Task RestartAfterAsync(string resourceId, TimeSpan delay, CancellationToken stoppingToken)
+    /// <summary>
+    /// Starts the resource after the delay; while it keeps ending before it runs (or cannot start), starts it again
+    /// after longer waits, until it runs or someone stops it.
+    /// </summary>
+    private async Task RestartAsync(string resourceId, RestartSchedule supervision, TimeSpan delay, CancellationToken stoppingToken)
     {
+        var startDue = true;
         try
         {
-            var supervision = _resources[resourceId];
             while (true)
             {
                 await Task.Delay(delay, time, stoppingToken);
-                if (supervision.LastState is null || !Crashed.Contains(supervision.LastState))
+                bool crashed;
+                lock (supervision.Lock)
                 {
-                    supervision.RestartPending = false;
-                    return; // Someone started it meanwhile.
+                    if (supervision.RestartSettled())
+                    {
+                        return;
+                    }
+
+                    crashed = supervision.HasCrashed;
+                    if (crashed && !startDue)
+                    {
+                        // It ended again before running: the next start waits longer.
+                        delay = supervision.NextDelay(time.GetUtcNow(), options.Value);
+                    }
                 }
 
-                var result = await commands.ExecuteCommandAsync(resourceId, KnownResourceCommands.StartCommand, stoppingToken);
-                if (result.Success)
+                if (!crashed)
                 {
-                    // Started; if it ends again (or cannot start because what it waits for is down), the next crash
-                    // schedules the next attempt with a longer wait.
-                    supervision.RestartPending = false;
-                    return;
+                    delay = options.Value.FirstDelay; // Starting, or waiting for what it depends on: look again shortly.
+                    continue;
                 }
 
-                delay = supervision.NextDelay(time.GetUtcNow(), options.Value);
-                LogRestartFailed(logger, resourceId, result.Message ?? "no reason given", delay.TotalSeconds);
+                if (!startDue)
+                {
+                    LogRestartFailed(logger, resourceId, "it ended again before it ran", delay.TotalSeconds);
+                    startDue = true;
+                    continue;
+                }
+
+                try
+                {
+                    var result = await commands.ExecuteCommandAsync(resourceId, KnownResourceCommands.StartCommand, stoppingToken);
+                    if (!result.Success)
+                    {
+                        LogRestartFailed(logger, resourceId, result.Message ?? "no reason given", options.Value.FirstDelay.TotalSeconds);
+                    }
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException and not OutOfMemoryException)
+                {
+                    LogRestartFailed(logger, resourceId, ex.GetBaseException().Message, options.Value.FirstDelay.TotalSeconds);
+                }
+
+                startDue = false;
+                delay = options.Value.FirstDelay;
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
             // The AppHost is stopping: nothing is to be restarted.
-        }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
-        {
-            LogRestartError(logger, resourceId, ex);
-        }
-    }
-
-    private sealed class Supervision
-    {
-        private int _crashesInARow;
-
-        public string? LastState { get; set; }
-
-        /// <summary>When it last reached Running; cleared by a crash, so that attempts that never run keep backing off.</summary>
-        public DateTimeOffset? StartedAt { get; set; }
-
-        public bool RestartPending { get; set; }
-
-        public TimeSpan NextDelay(DateTimeOffset now, RestartOptions options)
-        {
-            if (StartedAt is { } started && now - started >= options.StableAfter)
-            {
-                _crashesInARow = 0;
-            }
-
-            StartedAt = null;
-            _crashesInARow++;
-            var delay = options.FirstDelay * Math.Pow(2, Math.Min(_crashesInARow - 1, 16));
-            return delay < options.MaxDelay ? delay : options.MaxDelay;
         }
     }
 
@@ -159,7 +151,4 @@ public sealed partial class CrashRestarts(
 
     [LoggerMessage(EventId = 9002, Level = LogLevel.Error, Message = "Could not start {Resource} again: {Reason}; trying again in {Delay} s")]
     private static partial void LogRestartFailed(ILogger logger, string resource, string reason, double delay);
-
-    [LoggerMessage(EventId = 9003, Level = LogLevel.Error, Message = "Could not start {Resource} again")]
-    private static partial void LogRestartError(ILogger logger, string resource, Exception exception);
 }
