@@ -41,13 +41,13 @@ internal sealed partial class HandlingRetries<THandler>(
                 var reason = $"{ex.GetType().Name}: {ex.GetBaseException().Message}";
                 if (kind == FailureKind.Poison)
                 {
-                    QueueConsumer<THandler>.Log.DeadLettering(logger, binding.Queue, message.MessageId, attempt, reason);
+                    MessagingLog.DeadLettering(logger, binding.Queue, message.MessageId, attempt, reason);
                     return new Outcome.DeadLetter(reason, attempt);
                 }
 
                 if (kind == FailureKind.Failed && ++failedAttempts >= settings.MaxHandlingAttempts)
                 {
-                    QueueConsumer<THandler>.Log.DeadLettering(logger, binding.Queue, message.MessageId, attempt, reason);
+                    MessagingLog.DeadLettering(logger, binding.Queue, message.MessageId, attempt, reason);
                     return new Outcome.DeadLetter(reason, attempt);
                 }
 

@@ -15,4 +15,10 @@ internal static partial class MessagingLog
 
     [LoggerMessage(EventId = 3004, Level = LogLevel.Debug, Message = "Closing a channel failed: {Reason}")]
     public static partial void CloseFailed(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 3105, Level = LogLevel.Error, Message = "Message {MessageId} from {Queue} dead-lettered after {Attempts} attempt(s): {Reason}")]
+    public static partial void DeadLettering(ILogger logger, string queue, string? messageId, int attempts, string reason);
+
+    [LoggerMessage(EventId = 3108, Level = LogLevel.Warning, Message = "A batch of {Count} messages from {Queue} failed ({Reason}); handling them one by one")]
+    public static partial void BatchFailed(ILogger logger, string queue, int count, string reason);
 }

@@ -34,10 +34,8 @@ public sealed partial class QueueConsumer<THandler>(
 {
     private readonly CancellationTokenSource _stopping = new();
     private readonly CancellationTokenSource _abortHandling = new();
+    private DeliveryHandling<THandler>? _handling;
     private readonly Lock _inFlightLock = new();
-    private readonly HandlingGate _gate = new();
-    private readonly DeliverySettlement _settlement = new(binding, publisher, time, logger);
-    private readonly HandlingRetries<THandler> _retries = new(binding, scopes, options, time, logger);
     private int _inFlight;
     private TaskCompletionSource _drained = CompletedSource();
     private readonly bool _handlesBatches = typeof(IMessageBatchHandler).IsAssignableFrom(typeof(THandler));
@@ -46,11 +44,16 @@ public sealed partial class QueueConsumer<THandler>(
     private IChannel? _channel;
     private string? _consumerTag;
 
+    /// <summary>Made when the consumer starts (it needs the consumer's own cancellation), before any delivery can arrive.</summary>
+    private DeliveryHandling<THandler> Handling =>
+        _handling ?? throw new InvalidOperationException("Deliveries arrive only once the consumer has started.");
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, _stopping.Token);
         var token = linked.Token;
         var settings = options.Value;
+        _handling = new(binding, scopes, publisher, options, crashes, time, logger, _abortHandling.Token, _stopping.Token);
         status.NotConsuming(binding.Queue, "starting");
         if (_handlesBatches)
         {
@@ -190,42 +193,11 @@ public sealed partial class QueueConsumer<THandler>(
 
         try
         {
-            if (pending.Message.Redelivered)
-            {
-                await HandleAloneAsync(pending);
-            }
-            else
-            {
-                using var _ = await _gate.EnterSharedAsync();
-                await HandleOneAsync(pending);
-            }
+            await Handling.HandleAsync([pending]);
         }
         finally
         {
             LeaveInFlight();
-        }
-    }
-
-    /// <summary>A redelivered message, with nothing else running beside it, and dead-lettered if it keeps ending the process.</summary>
-    private async Task HandleAloneAsync(PendingDelivery pending)
-    {
-        using var alone = await _gate.EnterAloneAsync();
-        var unfinished = await crashes.BeginAsync(binding.Queue, pending.Message.MessageId);
-        try
-        {
-            if (unfinished >= options.Value.CrashLimit)
-            {
-                var reason = $"The consumer's process ended {unfinished} times while handling this message alone (a crash or a kill), so it is not tried again.";
-                Log.DeadLettering(logger, binding.Queue, pending.Message.MessageId, (int)unfinished, reason);
-                await _settlement.SettleAsync(pending, new Outcome.DeadLetter(reason, (int)unfinished), activity: null);
-                return;
-            }
-
-            await HandleOneAsync(pending);
-        }
-        finally
-        {
-            await crashes.EndAsync(binding.Queue, pending.Message.MessageId);
         }
     }
 
@@ -247,22 +219,7 @@ public sealed partial class QueueConsumer<THandler>(
                     continue;
                 }
 
-                // Redelivered messages first and each alone (they were ahead in the queue), then the rest together.
-                foreach (var suspect in batch.Where(p => p.Message.Redelivered))
-                {
-                    await HandleAloneAsync(suspect);
-                }
-
-                var ordinary = batch.Where(p => !p.Message.Redelivered).ToList();
-                using var _ = await _gate.EnterSharedAsync();
-                if (ordinary.Count == 1)
-                {
-                    await HandleOneAsync(ordinary[0]);
-                }
-                else if (ordinary.Count > 1)
-                {
-                    await HandleBatchAsync(ordinary);
-                }
+                await Handling.HandleAsync(batch);
             }
             catch (Exception ex)
             {
@@ -276,75 +233,6 @@ public sealed partial class QueueConsumer<THandler>(
                 }
             }
         }
-    }
-
-    private async Task HandleBatchAsync(List<PendingDelivery> batch)
-    {
-        if (await TryHandleTogetherAsync(batch))
-        {
-            return;
-        }
-
-        // One message that cannot be handled must not hold back the others: each is handled on its own,
-        // with its own retries and dead-lettering.
-        foreach (var pending in batch)
-        {
-            await HandleOneAsync(pending);
-        }
-    }
-
-    /// <summary>The whole batch through the handler at once; false if it failed and nothing of it was settled.</summary>
-    private async Task<bool> TryHandleTogetherAsync(List<PendingDelivery> batch)
-    {
-        using var activity = MessagingTelemetry.Source.StartActivity(
-            ActivityKind.Consumer, parentContext: default, name: $"process {binding.Queue}", links: [.. batch.Select(p => new ActivityLink(p.Message.TraceParent))]);
-        activity?.SetTag("messaging.system", "rabbitmq");
-        activity?.SetTag("messaging.destination.name", binding.Queue);
-        activity?.SetTag("messaging.batch.message_count", batch.Count);
-
-        var started = time.GetTimestamp();
-        try
-        {
-            await using var scope = scopes.CreateAsyncScope();
-            var handler = (IMessageBatchHandler)scope.ServiceProvider.GetRequiredService<THandler>();
-            await handler.HandleBatchAsync([.. batch.Select(p => p.Message)], _abortHandling.Token);
-        }
-        catch (OperationCanceledException) when (_abortHandling.IsCancellationRequested)
-        {
-            // The host's shutdown deadline: left unacknowledged, the batch comes back from the broker.
-            return true;
-        }
-        catch (Exception ex)
-        {
-            activity?.SetStatus(ActivityStatusCode.Error, ex.GetBaseException().Message);
-            Log.BatchFailed(logger, binding.Queue, batch.Count, ex.GetBaseException().Message);
-            return false;
-        }
-
-        // Measured once per batch: recording the batch's time for each of its deliveries would read as slow deliveries.
-        var queue = new KeyValuePair<string, object?>("queue", binding.Queue);
-        MessagingTelemetry.BatchDuration.Record(time.GetElapsedTime(started).TotalSeconds, queue);
-        MessagingTelemetry.BatchSize.Record(batch.Count, queue);
-        foreach (var pending in batch)
-        {
-            await _settlement.SettleAsync(pending, Outcome.Handled.Instance, activity: null);
-        }
-
-        return true;
-    }
-
-    private async Task HandleOneAsync(PendingDelivery pending)
-    {
-        using var activity = MessagingTelemetry.Source.StartActivity($"process {binding.Queue}", ActivityKind.Consumer, pending.Message.TraceParent);
-        activity?.SetTag("messaging.system", "rabbitmq");
-        activity?.SetTag("messaging.destination.name", binding.Queue);
-        activity?.SetTag("messaging.message.id", pending.Message.MessageId);
-
-        var started = time.GetTimestamp();
-        var outcome = await _retries.HandleAsync(pending.Message, _abortHandling.Token, _stopping.Token);
-        MessagingTelemetry.HandlingDuration.Record(time.GetElapsedTime(started).TotalSeconds,
-            new KeyValuePair<string, object?>("queue", binding.Queue));
-        await _settlement.SettleAsync(pending, outcome, activity);
     }
 
     private void EnterInFlight()
@@ -388,7 +276,7 @@ public sealed partial class QueueConsumer<THandler>(
         base.Dispose();
     }
 
-    internal static partial class Log
+    private static partial class Log
     {
         [LoggerMessage(EventId = 3101, Level = LogLevel.Information, Message = "Consuming {Queue} (bound to {Exchange}) with prefetch {Prefetch}")]
         public static partial void Consuming(ILogger logger, string queue, string exchange, ushort prefetch);
@@ -399,16 +287,8 @@ public sealed partial class QueueConsumer<THandler>(
         [LoggerMessage(EventId = 3103, Level = LogLevel.Warning, Message = "Consumer of {Queue} failed to start: {Reason}; trying again")]
         public static partial void ConsumerFailed(ILogger logger, string queue, string reason);
 
-
-        [LoggerMessage(EventId = 3105, Level = LogLevel.Error, Message = "Message {MessageId} from {Queue} dead-lettered after {Attempts} attempt(s): {Reason}")]
-        internal static partial void DeadLettering(ILogger logger, string queue, string? messageId, int attempts, string reason);
-
-
         [LoggerMessage(EventId = 3107, Level = LogLevel.Debug, Message = "Cancelling the consumer of {Queue} failed: {Reason}")]
         public static partial void CancelFailed(ILogger logger, string queue, string reason);
-
-        [LoggerMessage(EventId = 3108, Level = LogLevel.Warning, Message = "A batch of {Count} messages from {Queue} failed ({Reason}); handling them one by one")]
-        public static partial void BatchFailed(ILogger logger, string queue, int count, string reason);
 
         [LoggerMessage(EventId = 3109, Level = LogLevel.Error, Message = "Handling a batch from {Queue} stopped unexpectedly: {Reason}; its messages come back from the broker")]
         public static partial void BatchLoopFailed(ILogger logger, string queue, string reason);

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text.Json;
 using Google.Protobuf;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
@@ -29,7 +28,7 @@ public sealed partial class OtterEventProcessor(
     IOptions<OtterOptions> options,
     ILogger<OtterEventProcessor> logger) : IMessageBatchHandler
 {
-    private readonly TimeSpan _deliveryTravelTime = options.Value.DeliveryTravelTime;
+    private readonly OrderEventApplier _applier = new(db, time, options.Value.DeliveryTravelTime);
 
     public Task HandleAsync(IncomingMessage message, CancellationToken cancellationToken) =>
         HandleBatchAsync([message], cancellationToken);
@@ -57,7 +56,7 @@ public sealed partial class OtterEventProcessor(
         var newOrders = new List<OrderEntity>();
         var newRawEvents = new List<RawEventEntity>();
         var outgoing = new List<(string, OutgoingMessage, Dictionary<string, string>)>();
-        var applied = new List<(OtterEventEnvelope Envelope, Outcome Outcome)>();
+        var applied = new List<(OtterEventEnvelope Envelope, EventOutcome Outcome)>();
         foreach (var received in events)
         {
             var envelope = received.Envelope;
@@ -70,17 +69,17 @@ public sealed partial class OtterEventProcessor(
             // Each event continues the trace of the webhook that brought it, through to the structured order it publishes.
             using var activity = MessagingTelemetry.Source.StartActivity("apply otter event", ActivityKind.Internal, received.Message.TraceParent);
             activity?.SetTag("otter.event_type", envelope.EventType);
-            Outcome outcome;
+            EventOutcome outcome;
             if (firstSeen.TryGetValue(envelope.EventId, out var payload))
             {
-                var eventTime = EventTime(envelope, received.Event);
-                (var order, outcome) = CreateFromFullOrder(envelope, payload, eventTime);
+                var eventTime = OrderEventApplier.EventTime(envelope, received.Event);
+                (var order, outcome) = _applier.CreateFromFullOrder(envelope, payload, eventTime);
                 newOrders.Add(order);
-                newRawEvents.Add(RawEvent(received, eventTime, outcome));
+                newRawEvents.Add(_applier.RawEvent(received, eventTime, outcome));
             }
             else
             {
-                outcome = await ApplyAsync(received, cancellationToken);
+                outcome = await _applier.ApplyAsync(received, cancellationToken);
             }
 
             applied.Add((envelope, outcome));
@@ -114,14 +113,14 @@ public sealed partial class OtterEventProcessor(
         foreach (var (_, envelope, otterEvent, _, _) in events)
         {
             if (envelope.EventType is OtterEventTypes.NewOrder or OtterEventTypes.Update
-                && TryPayload(otterEvent, OtterJson.Default.OtterOrder) is { } payload
+                && OtterPayload.TryRead(otterEvent, OtterJson.Default.OtterOrder) is { } payload
                 && OtterOrderMapping.Problems(payload).Count == 0)
             {
                 fullOrders.Add((envelope.EventId, payload.ExternalIdentifiers!.Id!, payload));
                 continue;
             }
 
-            foreach (var named in new[] { NamedOrder(otterEvent), NullIfEmpty(otterEvent.Metadata?.ResourceId) })
+            foreach (var named in new[] { OtterPayload.NamedOrder(otterEvent), OtterPayload.NullIfEmpty(otterEvent.Metadata?.ResourceId) })
             {
                 if (named is not null)
                 {
@@ -143,288 +142,6 @@ public sealed partial class OtterEventProcessor(
         var stored = (await db.Orders.Where(o => ids.Contains(o.Id)).Select(o => o.Id).ToListAsync(cancellationToken)).ToHashSet(StringComparer.Ordinal);
         return candidates.Where(c => !stored.Contains(c.OrderId)).ToDictionary(c => c.EventId, c => c.Payload, StringComparer.Ordinal);
     }
-
-    /// <summary>The order id an event that is not a full order names, as far as its payload says.</summary>
-    private static string? NamedOrder(OtterEvent otterEvent)
-    {
-        if (otterEvent.Metadata?.Payload is not { ValueKind: JsonValueKind.Object } payload)
-        {
-            return null;
-        }
-
-        if (payload.TryGetProperty("orderId", out var orderId) && orderId.ValueKind == JsonValueKind.String)
-        {
-            return NullIfEmpty(orderId.GetString());
-        }
-
-        return payload.TryGetProperty("externalIdentifiers", out var ids) && ids.ValueKind == JsonValueKind.Object
-            && ids.TryGetProperty("id", out var id) && id.ValueKind == JsonValueKind.String
-            ? NullIfEmpty(id.GetString())
-            : null;
-    }
-
-    private static DateTimeOffset EventTime(OtterEventEnvelope envelope, OtterEvent otterEvent) =>
-        OtterOrderMapping.Utc(OtterTime.Parse(otterEvent.EventTime)) ?? envelope.ReceivedAt.ToDateTimeOffset();
-
-    private RawEventEntity RawEvent(ReceivedOtterEvent received, DateTimeOffset eventTime, Outcome outcome) => new()
-    {
-        EventId = received.EventId,
-        EventType = received.EventType,
-        StoreId = NullIfEmpty(received.Envelope.StoreId),
-        OrderId = outcome.OrderId,
-        EventTime = eventTime,
-        ReceivedAt = received.Envelope.ReceivedAt.ToDateTimeOffset(),
-        Body = received.Body,
-        OriginalBody = received.OriginalBody,
-        State = outcome.State,
-        Detail = outcome.Detail,
-        ProcessedAt = time.GetUtcNow(),
-    };
-
-    private async Task<Outcome> ApplyAsync(ReceivedOtterEvent received, CancellationToken cancellationToken)
-    {
-        var (envelope, otterEvent) = (received.Envelope, received.Event);
-        var eventTime = EventTime(envelope, otterEvent);
-        var outcome = envelope.EventType switch
-        {
-            OtterEventTypes.NewOrder or OtterEventTypes.Update => await ApplyFullOrderAsync(envelope, otterEvent, eventTime, cancellationToken),
-            OtterEventTypes.CancelOrder => await ApplyCancellationAsync(envelope, otterEvent, eventTime, cancellationToken),
-            OtterEventTypes.Confirm => await ApplyStatusEventAsync(envelope, otterEvent, eventTime, "CONFIRMED", cancellationToken),
-            OtterEventTypes.OrderReady => await ApplyStatusEventAsync(envelope, otterEvent, eventTime, "PREPARED", cancellationToken),
-            OtterEventTypes.OrderFulfilled => await ApplyStatusEventAsync(envelope, otterEvent, eventTime, "FULFILLED", cancellationToken),
-            OtterEventTypes.OrderHandedOff => await ApplyStatusEventAsync(envelope, otterEvent, eventTime, "PICKED_UP", cancellationToken),
-            OtterEventTypes.OrderStatusUpdate => await ApplyStatusHistoryAsync(envelope, otterEvent, cancellationToken),
-            _ => new Outcome(RawEventStates.Ignored, OrderId: null, $"event type {envelope.EventType} is not acted on", Publish: null),
-        };
-
-        db.RawEvents.Add(RawEvent(received, eventTime, outcome));
-        await db.SaveChangesAsync(cancellationToken);
-        // The next event of the batch reads the order afresh (locked, from the database), as it would on its own.
-        db.ChangeTracker.Clear();
-        return outcome;
-    }
-
-    private async Task<Outcome> ApplyFullOrderAsync(OtterEventEnvelope envelope, OtterEvent otterEvent, DateTimeOffset eventTime, CancellationToken cancellationToken)
-    {
-        var payload = Payload(otterEvent, OtterJson.Default.OtterOrder)
-            ?? throw new PoisonMessageException($"{envelope.EventType} {envelope.EventId} has no order in metadata.payload");
-        var problems = OtterOrderMapping.Problems(payload);
-        if (problems.Count > 0)
-        {
-            throw new PoisonMessageException($"{envelope.EventType} {envelope.EventId} is not a usable order: {string.Join("; ", problems)}");
-        }
-
-        var orderId = payload.ExternalIdentifiers!.Id!;
-        var order = await LockOrderAsync(orderId, includeLines: false, cancellationToken);
-        if (order is null)
-        {
-            (order, var created) = CreateFromFullOrder(envelope, payload, eventTime);
-            db.Orders.Add(order);
-            return created;
-        }
-
-        var linesRank = EventPrecedence.LinesRank(envelope.EventType);
-        var linesChanged = !order.HasLines || EventPrecedence.Supersedes(eventTime, linesRank, order.LinesEventTime, order.LinesEventRank);
-        if (linesChanged)
-        {
-            OtterOrderMapping.ApplyHeader(order, payload);
-            await db.OrderItems.Where(item => item.OrderId == orderId).ExecuteDeleteAsync(cancellationToken);
-            await db.OrderPromotions.Where(promotion => promotion.OrderId == orderId).ExecuteDeleteAsync(cancellationToken);
-
-            order.Items = OtterOrderMapping.Lines(orderId, payload);
-            order.Promotions = OtterOrderMapping.Promotions(orderId, payload);
-            order.HasLines = true;
-            order.LinesEventTime = eventTime;
-            order.LinesEventRank = linesRank;
-        }
-
-        var statusChanged = ApplyStatus(order, OtterOrderMapping.Status(payload.Status), eventTime, envelope);
-        if (!linesChanged && !statusChanged)
-        {
-            return new Outcome(RawEventStates.Stale, orderId, "older than the order's last applied event", Publish: null);
-        }
-
-        if (!linesChanged)
-        {
-            await LoadLinesAsync(order, cancellationToken);
-        }
-
-        order.Version++;
-        order.UpdatedAt = time.GetUtcNow();
-        var kind = order.Status == "CANCELED" ? OrderEventKind.Canceled
-            : envelope.EventType == OtterEventTypes.NewOrder && order.Version == 1 ? OrderEventKind.New
-            : OrderEventKind.Updated;
-        return new Outcome(RawEventStates.Applied, orderId, null, StructuredOrderMapping.ToStructuredOrder(order, kind, envelope.EventId, _deliveryTravelTime));
-    }
-
-    /// <summary>An order the database does not hold yet, from a full order event: version 1, in memory only.</summary>
-    private (OrderEntity Order, Outcome Outcome) CreateFromFullOrder(OtterEventEnvelope envelope, OtterOrder payload, DateTimeOffset eventTime)
-    {
-        var orderId = payload.ExternalIdentifiers!.Id!;
-        var order = CreateOrder(orderId, envelope);
-        OtterOrderMapping.ApplyHeader(order, payload);
-        order.Items = OtterOrderMapping.Lines(orderId, payload);
-        order.Promotions = OtterOrderMapping.Promotions(orderId, payload);
-        order.HasLines = true;
-        order.LinesEventTime = eventTime;
-        order.LinesEventRank = EventPrecedence.LinesRank(envelope.EventType);
-        ApplyStatus(order, OtterOrderMapping.Status(payload.Status), eventTime, envelope);
-        order.Version = 1;
-        var kind = order.Status == "CANCELED" ? OrderEventKind.Canceled : OrderEventKind.New;
-        return (order, new Outcome(RawEventStates.Applied, orderId, null, StructuredOrderMapping.ToStructuredOrder(order, kind, envelope.EventId, _deliveryTravelTime)));
-    }
-
-    private async Task<Outcome> ApplyCancellationAsync(OtterEventEnvelope envelope, OtterEvent otterEvent, DateTimeOffset eventTime, CancellationToken cancellationToken)
-    {
-        var payload = Payload(otterEvent, OtterJson.Default.OtterCancellation);
-        var orderId = payload?.ExternalIdentifiers?.Id ?? NullIfEmpty(otterEvent.Metadata?.ResourceId)
-            ?? throw new PoisonMessageException($"{envelope.EventType} {envelope.EventId} does not say which order (externalIdentifiers.id)");
-
-        var order = await LockOrderAsync(orderId, includeLines: true, cancellationToken) ?? NewOrder(orderId, envelope);
-        if (!ApplyStatus(order, "CANCELED", eventTime, envelope))
-        {
-            return new Outcome(RawEventStates.Stale, orderId, "older than the order's last status", Publish: null);
-        }
-
-        order.CancellationReason = payload?.CancellationReason;
-        order.Version++;
-        order.UpdatedAt = time.GetUtcNow();
-        return new Outcome(RawEventStates.Applied, orderId, null,
-            order.HasLines ? StructuredOrderMapping.ToStructuredOrder(order, OrderEventKind.Canceled, envelope.EventId, _deliveryTravelTime) : null);
-    }
-
-    private async Task<Outcome> ApplyStatusEventAsync(OtterEventEnvelope envelope, OtterEvent otterEvent, DateTimeOffset eventTime, string status, CancellationToken cancellationToken)
-    {
-        var payload = Payload(otterEvent, OtterJson.Default.OtterOrderReference);
-        var orderId = OrderIdOf(payload?.OrderId, payload?.ExternalIdentifiers, otterEvent, envelope);
-        var order = await LockOrderAsync(orderId, includeLines: false, cancellationToken) ?? NewOrder(orderId, envelope);
-        return ApplyStatus(order, status, eventTime, envelope)
-            ? Touched(order, orderId)
-            : new Outcome(RawEventStates.Stale, orderId, "older than the order's last status", Publish: null);
-    }
-
-    private async Task<Outcome> ApplyStatusHistoryAsync(OtterEventEnvelope envelope, OtterEvent otterEvent, CancellationToken cancellationToken)
-    {
-        var payload = Payload(otterEvent, OtterJson.Default.OtterStatusUpdate);
-        var orderId = OrderIdOf(payload?.OrderId, payload?.ExternalIdentifiers, otterEvent, envelope);
-        var order = await LockOrderAsync(orderId, includeLines: false, cancellationToken) ?? NewOrder(orderId, envelope);
-        var changed = false;
-        foreach (var entry in (payload?.OrderStatusHistory ?? []).Where(e => e is not null))
-        {
-            var at = OtterOrderMapping.Utc(OtterTime.Parse(entry.EventTime)) ?? envelope.ReceivedAt.ToDateTimeOffset();
-            changed |= ApplyStatus(order, OtterOrderMapping.Status(entry.Status), at, envelope);
-        }
-
-        return changed ? Touched(order, orderId) : new Outcome(RawEventStates.Stale, orderId, "no status newer than the order's", Publish: null);
-    }
-
-    private Outcome Touched(OrderEntity order, string orderId)
-    {
-        order.Version++;
-        order.UpdatedAt = time.GetUtcNow();
-        return new Outcome(RawEventStates.Applied, orderId, null, Publish: null);
-    }
-
-    /// <summary>Records the status in the history, and makes it current unless a newer one is already.</summary>
-    private bool ApplyStatus(OrderEntity order, string status, DateTimeOffset eventTime, OtterEventEnvelope envelope)
-    {
-        order.StatusHistory.Add(new OrderStatusChangeEntity
-        {
-            OrderId = order.Id,
-            Status = status,
-            EventTime = eventTime,
-            EventId = envelope.EventId,
-            EventType = envelope.EventType,
-            RecordedAt = time.GetUtcNow(),
-        });
-
-        if (!EventPrecedence.Supersedes(eventTime, EventPrecedence.StatusRank(status), order.StatusEventTime, EventPrecedence.StatusRank(order.Status)))
-        {
-            return false;
-        }
-
-        var changed = order.Status != status || order.StatusEventTime is null;
-        order.Status = status;
-        order.StatusEventTime = eventTime;
-        return changed;
-    }
-
-    /// <summary>Loads the order with a row lock, so two consumers never apply events to it at once.</summary>
-    private async Task<OrderEntity?> LockOrderAsync(string orderId, bool includeLines, CancellationToken cancellationToken)
-    {
-        await db.Database.ExecuteSqlAsync($"SELECT 1 FROM otter.orders WHERE id = {orderId} FOR UPDATE", cancellationToken);
-        var order = await db.Orders.FirstOrDefaultAsync(o => o.Id == orderId, cancellationToken);
-        if (order is not null && includeLines)
-        {
-            await LoadLinesAsync(order, cancellationToken);
-        }
-
-        return order;
-    }
-
-    private async Task LoadLinesAsync(OrderEntity order, CancellationToken cancellationToken) =>
-        order.Items = await db.OrderItems
-            .Where(item => item.OrderId == order.Id)
-            .Include(item => item.Modifiers)
-            .OrderBy(item => item.Position)
-            .ToListAsync(cancellationToken);
-
-    private OrderEntity NewOrder(string orderId, OtterEventEnvelope envelope)
-    {
-        var order = CreateOrder(orderId, envelope);
-        db.Orders.Add(order);
-        return order;
-    }
-
-    private OrderEntity CreateOrder(string orderId, OtterEventEnvelope envelope)
-    {
-        var now = time.GetUtcNow();
-        return new OrderEntity
-        {
-            Id = orderId,
-            StoreId = envelope.StoreId,
-            Status = "UNKNOWN",
-            CreatedAt = now,
-            UpdatedAt = now,
-        };
-    }
-
-    private static string OrderIdOf(string? orderId, OtterExternalIdentifiers? ids, OtterEvent otterEvent, OtterEventEnvelope envelope) =>
-        NullIfEmpty(orderId) ?? NullIfEmpty(ids?.Id) ?? NullIfEmpty(otterEvent.Metadata?.ResourceId)
-        ?? throw new PoisonMessageException($"{envelope.EventType} {envelope.EventId} does not say which order (orderId)");
-
-    private static T? TryPayload<T>(OtterEvent otterEvent, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type)
-    {
-        try
-        {
-            return Payload(otterEvent, type);
-        }
-        catch (PoisonMessageException)
-        {
-            return default;
-        }
-    }
-
-    private static T? Payload<T>(OtterEvent otterEvent, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type)
-    {
-        if (otterEvent.Metadata?.Payload is not { ValueKind: JsonValueKind.Object } payload)
-        {
-            return default;
-        }
-
-        try
-        {
-            return payload.Deserialize(type);
-        }
-        catch (JsonException ex)
-        {
-            throw new PoisonMessageException($"metadata.payload is not a valid {typeof(T).Name}: {ex.Message}", ex);
-        }
-    }
-
-    private static string? NullIfEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
-
-    private sealed record Outcome(string State, string? OrderId, string? Detail, StructuredOrder? Publish);
 
     private static partial class Log
     {
