@@ -11,8 +11,8 @@ CrashRestarts.AddTo(builder);
 
 // Development values in appsettings.json (README); set the parameters anywhere real.
 var otterWebhookSecret = builder.AddParameter("otter-webhook-secret", secret: true);
-// Prep signs staff access tokens with this private key (ECDSA P-256, PEM); only Prep has it. Orders checks the tokens on
-// its operator routes with the public key, so it holds nothing that could mint one.
+// Prep signs staff access tokens with this private key (ECDSA P-256, PEM); only Prep has it. Orders and Batch check the
+// tokens on their operator routes with the public key, so they hold nothing that could mint one.
 var accessTokenKey = builder.AddParameter("prep-jwt-signing-key", secret: true);
 var accessTokenPublicKey = builder.AddParameter("prep-jwt-verification-key");
 var prepAdminPassword = builder.AddParameter("prep-admin-password", secret: true);
@@ -38,6 +38,8 @@ builder.AddProject<Projects.Orbital_Batch>(ResourceNames.BatchService)
     .WithReference(servers.RabbitMq).WaitFor(servers.RabbitMq)
     .WithReference(servers.Redis).WaitFor(servers.Redis)
     .WithConfigurationSection(builder.Configuration, "Messaging")
+    // The setup of kitchens and menus is changed by admins: Batch checks their tokens with the public key.
+    .WithEnvironment("Auth__VerificationKey", accessTokenPublicKey)
     .WithHttpHealthCheck("/health");
 
 builder.AddProject<Projects.Orbital_Prep>(ResourceNames.PrepService)

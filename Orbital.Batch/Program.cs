@@ -1,6 +1,9 @@
 using Orbital.Batch.Batching;
+using Orbital.Batch.Data;
 using Orbital.Batch.Events;
 using Orbital.Batch.Extensions;
+using Orbital.Batch.Kitchens;
+using Orbital.Migrations;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -16,7 +19,11 @@ app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseDefaultFiles();
 app.UseStaticFiles();
+app.UseServiceSchemaGate<BatchSchema>();
+app.UseAuthentication();
+app.UseAuthorization();
 app.MapDefaultEndpoints();
+app.MapKitchensApi();
 app.MapBatchItemsApi();
 app.MapKitchenEventsApi();
 

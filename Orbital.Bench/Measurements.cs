@@ -85,7 +85,7 @@ public static class EndToEnd
         var byWindow = Enumerable.Range(0, (int)Math.Ceiling(duration / Window) + 1).Select(_ => new Latencies()).ToArray();
         var seen = new ConcurrentDictionary<string, byte>();
         var start = Stopwatch.GetTimestamp();
-        await using var screen = await Screen.ConnectAsync(batch, station, (_, kitchenEvent, _) =>
+        await using var screen = await Screen.ConnectAsync(batch, Demo.Kitchen, station, (_, kitchenEvent, _) =>
         {
             var sku = kitchenEvent.GetProperty("item").GetProperty("sku").GetString()!;
             if (kitchenEvent.GetProperty("type").GetString() == "created" && sent.TryGetValue(sku, out var at) && seen.TryAdd(sku, 0))
@@ -104,7 +104,7 @@ public static class EndToEnd
         for (var i = 0; clock.Elapsed < duration; i++)
         {
             var sku = $"e2e-{i}";
-            var body = Webhooks.NewOrder(Guid.NewGuid().ToString(), "bench-e2e", station, [(sku, 1)]);
+            var body = Webhooks.NewOrder(Guid.NewGuid().ToString(), Demo.Store, station, [(sku, 1)]);
             sent[sku] = Stopwatch.GetTimestamp();
             inFlight.Add(SendAsync(orders, body));
             var wait = interval * (i + 1) - clock.Elapsed;
@@ -240,7 +240,7 @@ public static class FanOut
         {
             foreach (var chunk in Enumerable.Range(0, screens).Chunk(100))
             {
-                clients.AddRange(await Task.WhenAll(chunk.Select(_ => Screen.ConnectAsync(batch, station, (_, kitchenEvent, received) =>
+                clients.AddRange(await Task.WhenAll(chunk.Select(_ => Screen.ConnectAsync(batch, Demo.Kitchen, station, (_, kitchenEvent, received) =>
                 {
                     if (kitchenEvent.GetProperty("type").GetString() == "created")
                     {
@@ -264,7 +264,7 @@ public static class FanOut
                 {
                     OrderId = Guid.NewGuid().ToString(),
                     FriendlyId = "FANOUT",
-                    StoreId = "bench-fanout",
+                    StoreId = Demo.Store,
                     Status = OrderStatus.New,
                     EventKind = OrderEventKind.New,
                     Version = 1,
@@ -409,4 +409,11 @@ public sealed class CpuUse
 
         return seconds;
     }
+}
+
+/// <summary>A store and its kitchen of the demo setup (README): the screens measured follow that kitchen's stream.</summary>
+public static class Demo
+{
+    public const string Store = "smash-club-london";
+    public const string Kitchen = "london";
 }

@@ -5,7 +5,7 @@ using System.Text.Json;
 namespace Orbital.Bench;
 
 /// <summary>
-/// Kitchen screens as cheap as they can be: one socket each, reading <c>/orders/events</c> and noting when each event
+/// Kitchen screens as cheap as they can be: one socket each, reading <c>/orders/events?kitchen=</c> and noting when each event
 /// arrives. Thousands fit in one process.
 /// </summary>
 public sealed class Screen : IAsyncDisposable
@@ -24,11 +24,11 @@ public sealed class Screen : IAsyncDisposable
 
     public TaskCompletionSource Ready { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public static async Task<Screen> ConnectAsync(Uri batch, string station, Action<Screen, JsonElement, DateTimeOffset> onEvent)
+    public static async Task<Screen> ConnectAsync(Uri batch, string kitchen, string station, Action<Screen, JsonElement, DateTimeOffset> onEvent)
     {
         var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         await socket.ConnectAsync(batch.Host == "localhost" ? "127.0.0.1" : batch.Host, batch.Port);
-        await socket.SendAsync(Encoding.ASCII.GetBytes($"GET /orders/events?station={station} HTTP/1.1\r\nHost: {batch.Authority}\r\nAccept: text/event-stream\r\n\r\n"));
+        await socket.SendAsync(Encoding.ASCII.GetBytes($"GET /orders/events?kitchen={kitchen}&station={station} HTTP/1.1\r\nHost: {batch.Authority}\r\nAccept: text/event-stream\r\n\r\n"));
         return new Screen(socket, onEvent);
     }
 

@@ -1,11 +1,13 @@
 using Orbital.Prep.Auth;
 using Orbital.Prep.Catalog;
+using Orbital.Prep.Data;
 using Orbital.Prep.Extensions;
 using Orbital.Prep.Inventory;
 using Orbital.Prep.Pars;
 using Orbital.Prep.Reports;
 using Orbital.Prep.Scanning;
 using Orbital.Prep.TransferUnits;
+using Orbital.Migrations;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -19,6 +21,7 @@ var app = builder.Build();
 
 app.UseExceptionHandler();
 app.UseStatusCodePages();
+app.UseServiceSchemaGate<PrepSchema>();
 app.UseAuthentication();
 app.UseAuthorization();
 app.UseJobsDashboard();

@@ -3,7 +3,7 @@ using NpgsqlTypes;
 using Orbital.Batch.Board;
 using Orbital.Batch.Data;
 using Orbital.Batch.Events;
-using Orbital.Batch.ReferenceData;
+using Orbital.Places;
 using Microsoft.Extensions.Options;
 
 namespace Orbital.Batch.Batching;
@@ -32,7 +32,7 @@ public sealed class BatchItemActions(
     NpgsqlDataSource dataSource,
     KitchenEventBus bus,
     StationBoardCache board,
-    ReferenceDataCache reference,
+    PlacesCache places,
     IOptions<BatchingOptions> options,
     TimeProvider time)
 {
@@ -57,14 +57,14 @@ public sealed class BatchItemActions(
                    started_at = CASE WHEN $3 = 'in_progress' THEN $4 ELSE started_at END,
                    completed_at = CASE WHEN $3 = 'done' THEN $4 ELSE NULL END
             WHERE id = $1 AND status = ANY($2) AND ($5::bigint IS NULL OR version = $5)
-            RETURNING station_id, sku, quantity
+            RETURNING kitchen_id, station_id, sku, quantity
             """, connection, transaction);
         update.Parameters.Add(new NpgsqlParameter { Value = id });
         update.Parameters.Add(new NpgsqlParameter { Value = from });
         update.Parameters.Add(new NpgsqlParameter { Value = to });
         update.Parameters.Add(new NpgsqlParameter { Value = now });
         update.Parameters.Add(new NpgsqlParameter { Value = (object?)expectedVersion ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bigint });
-        string stationId, sku;
+        string kitchenId, stationId, sku;
         int quantity;
         await using (var reader = await update.ExecuteReaderAsync(cancellationToken))
         {
@@ -75,10 +75,10 @@ public sealed class BatchItemActions(
                 return (current is null ? ActionResult.NotFound : ActionResult.Conflict, current);
             }
 
-            (stationId, sku, quantity) = (reader.GetString(0), reader.GetString(1), reader.GetInt32(2));
+            (kitchenId, stationId, sku, quantity) = (reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetInt32(3));
         }
 
-        await RecordSessionAsync(connection, transaction, id, action, stationId, sku, quantity, by, now, cancellationToken);
+        await RecordSessionAsync(connection, transaction, id, action, kitchenId, stationId, sku, quantity, by, now, cancellationToken);
         var view = (await BatchItemRows.ReadViewsAsync(connection, transaction, [id], cancellationToken)).Single();
         var events = await BatchItemRows.AppendEventsAsync(connection, transaction, [(eventType, view)], now, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
@@ -89,7 +89,7 @@ public sealed class BatchItemActions(
     }
 
     private async Task RecordSessionAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, long id, KitchenAction action, string stationId, string sku, int quantity,
+        NpgsqlConnection connection, NpgsqlTransaction transaction, long id, KitchenAction action, string kitchenId, string stationId, string sku, int quantity,
         string? by, DateTimeOffset now, CancellationToken cancellationToken)
     {
         if (action == KitchenAction.Complete)
@@ -110,12 +110,13 @@ public sealed class BatchItemActions(
         }
 
         // A start or a recall opens a session; a bump without a start records one that started and ended at once.
-        var planned = reference.Current.ItemsBySku.TryGetValue(sku, out var item) ? item.PrepSeconds : (int)options.Value.DefaultPrepTime.TotalSeconds;
+        // Brands at one kitchen share batch items: the kitchen's first brand that sells the SKU gives the planned time.
+        var planned = places.Current.MenuItem(kitchenId, brandId: null, sku)?.PrepSeconds ?? (int)options.Value.DefaultPrepTime.TotalSeconds;
         await using var open = new NpgsqlCommand(
             """
             INSERT INTO batch.batch_item_sessions (batch_item_id, station_id, sku, quantity, planned_prep_seconds, started_at, started_by,
-                                                   completed_at, completed_by, completed_quantity, updated_at)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $6)
+                                                   completed_at, completed_by, completed_quantity, updated_at, kitchen_id)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $6, $11)
             """, connection, transaction);
         var completed = action == KitchenAction.Complete;
         open.Parameters.Add(new NpgsqlParameter { Value = id });
@@ -128,6 +129,7 @@ public sealed class BatchItemActions(
         open.Parameters.Add(new NpgsqlParameter { Value = completed ? now : DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz });
         open.Parameters.Add(new NpgsqlParameter { Value = completed ? (object?)by ?? DBNull.Value : DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
         open.Parameters.Add(new NpgsqlParameter { Value = completed ? quantity : DBNull.Value, NpgsqlDbType = NpgsqlDbType.Integer });
+        open.Parameters.Add(new NpgsqlParameter { Value = kitchenId });
         await open.ExecuteNonQueryAsync(cancellationToken);
     }
 }

@@ -31,10 +31,10 @@ public static class BatchItemStatuses
     public static bool IsOpen(this BatchItemStatus status) => status is BatchItemStatus.Pending or BatchItemStatus.InProgress;
 }
 
-/// <summary>What makes two order lines the same thing to cook: station, SKU and modifiers.</summary>
-public sealed record BatchKey(string StationId, string Sku, string ModifierSignature)
+/// <summary>What makes two order lines the same thing to cook: kitchen, station, SKU and modifiers (brands at one kitchen share it).</summary>
+public sealed record BatchKey(string KitchenId, string StationId, string Sku, string ModifierSignature)
 {
-    public override string ToString() => $"{StationId}\u001f{Sku}\u001f{ModifierSignature}";
+    public override string ToString() => $"{KitchenId}\u001f{StationId}\u001f{Sku}\u001f{ModifierSignature}";
 }
 
 /// <summary>One order line as the kitchen sees it: what, where, how many, and when it must be fired.</summary>
@@ -45,6 +45,7 @@ public sealed record KitchenLine(
     IReadOnlyList<string> Modifiers,
     int Quantity,
     DateTimeOffset FireAt,
+    DateOnly BusinessDay,
     bool Batchable,
     int MaxBatchSize);
 
@@ -67,6 +68,8 @@ public sealed class BatchItemDraft
     public required IReadOnlyList<string> Modifiers { get; init; }
     public required bool Batchable { get; init; }
     public required int MaxBatchSize { get; init; }
+    /// <summary>The kitchen's business day the item is cooked for: lines of another day never join it.</summary>
+    public required DateOnly BusinessDay { get; init; }
     public int Quantity { get; set; }
     /// <summary>Earliest fire-at of the lines it holds: when the cook should start it.</summary>
     public DateTimeOffset FireAt { get; set; }

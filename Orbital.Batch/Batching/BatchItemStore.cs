@@ -5,7 +5,6 @@ using Npgsql;
 using NpgsqlTypes;
 using Orbital.Batch.Data;
 using Orbital.Batch.Events;
-using Orbital.Batch.ReferenceData;
 using Orbital.Contracts.Orders;
 
 namespace Orbital.Batch.Batching;
@@ -27,9 +26,9 @@ internal static class BatchItemStore
         await using var batch = new NpgsqlBatch(connection, transaction);
         var insert = new NpgsqlBatchCommand(
             """
-            INSERT INTO batch.orders (order_id, store_id, friendly_id, version, status, ready_by, updated_at)
-            SELECT order_id, store_id, friendly_id, 0, status, ready_by, $6 FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[])
-                AS u(order_id, store_id, friendly_id, status, ready_by)
+            INSERT INTO batch.orders (order_id, store_id, friendly_id, version, status, ready_by, updated_at, kitchen_id)
+            SELECT order_id, store_id, friendly_id, 0, status, ready_by, $6, kitchen_id
+            FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $7::text[]) AS u(order_id, store_id, friendly_id, status, ready_by, kitchen_id)
             ON CONFLICT (order_id) DO NOTHING
             """);
         insert.Parameters.Add(new NpgsqlParameter { Value = orders.Select(o => o.OrderId).ToArray() });
@@ -38,12 +37,15 @@ internal static class BatchItemStore
         insert.Parameters.Add(new NpgsqlParameter { Value = orders.Select(o => o.Status.ToString()).ToArray() });
         insert.Parameters.Add(new NpgsqlParameter { Value = orders.Select(ReadyBy).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz });
         insert.Parameters.Add(new NpgsqlParameter { Value = now });
+        insert.Parameters.Add(new NpgsqlParameter { Value = segment.Select(w => w.KitchenId).ToArray() });
         batch.BatchCommands.Add(insert);
 
         var claim = new NpgsqlBatchCommand(
             """
-            UPDATE batch.orders o SET version = u.version, status = u.status, ready_by = u.ready_by, friendly_id = u.friendly_id, updated_at = $6
-            FROM unnest($1::text[], $2::bigint[], $3::text[], $4::timestamptz[], $5::text[]) AS u(order_id, version, status, ready_by, friendly_id)
+            UPDATE batch.orders o SET version = u.version, status = u.status, ready_by = u.ready_by, friendly_id = u.friendly_id, updated_at = $6,
+                   store_id = u.store_id, kitchen_id = u.kitchen_id
+            FROM unnest($1::text[], $2::bigint[], $3::text[], $4::timestamptz[], $5::text[], $7::text[], $8::text[])
+                AS u(order_id, version, status, ready_by, friendly_id, store_id, kitchen_id)
             WHERE o.order_id = u.order_id AND o.version < u.version
             RETURNING o.order_id
             """);
@@ -53,6 +55,8 @@ internal static class BatchItemStore
         claim.Parameters.Add(new NpgsqlParameter { Value = orders.Select(ReadyBy).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz });
         claim.Parameters.Add(new NpgsqlParameter { Value = orders.Select(o => o.FriendlyId).ToArray() });
         claim.Parameters.Add(new NpgsqlParameter { Value = now });
+        claim.Parameters.Add(new NpgsqlParameter { Value = orders.Select(o => o.StoreId).ToArray() });
+        claim.Parameters.Add(new NpgsqlParameter { Value = segment.Select(w => w.KitchenId).ToArray() });
         batch.BatchCommands.Add(claim);
 
         var claimed = new HashSet<string>(StringComparer.Ordinal);
@@ -73,7 +77,7 @@ internal static class BatchItemStore
     {
         await using var command = new NpgsqlCommand(
             """
-            SELECT DISTINCT bi.station_id, bi.sku, bi.modifier_signature FROM batch.batch_item_lines l
+            SELECT DISTINCT bi.kitchen_id, bi.station_id, bi.sku, bi.modifier_signature FROM batch.batch_item_lines l
             JOIN batch.batch_items bi ON bi.id = l.batch_item_id WHERE l.order_id = ANY($1)
             """, connection, transaction);
         command.Parameters.Add(new NpgsqlParameter { Value = orderIds });
@@ -81,7 +85,7 @@ internal static class BatchItemStore
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            keys.Add(new BatchKey(reader.GetString(0), reader.GetString(1), reader.GetString(2)));
+            keys.Add(new BatchKey(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3)));
         }
 
         return keys;
@@ -118,16 +122,16 @@ internal static class BatchItemStore
         await using var batch = new NpgsqlBatch(connection, transaction);
         var items = new NpgsqlBatchCommand(
             $"""
-            SELECT bi.id, bi.station_id, bi.sku, bi.modifier_signature, bi.name, bi.modifiers::text, bi.batchable, bi.max_batch_size,
-                   bi.quantity, bi.fire_at, bi.latest_fire_at, bi.status, bi.flag, bi.version
+            SELECT bi.id, bi.kitchen_id, bi.station_id, bi.sku, bi.modifier_signature, bi.name, bi.modifiers::text, bi.batchable, bi.max_batch_size,
+                   bi.quantity, bi.fire_at, bi.latest_fire_at, bi.status, bi.flag, bi.version, bi.business_day
             FROM batch.batch_items bi
             WHERE bi.id IN (
                 SELECT batch_item_id FROM batch.batch_item_lines WHERE order_id = ANY($1)
                 UNION
-                SELECT candidate.id FROM unnest($2::text[], $3::text[], $4::text[]) AS k(station_id, sku, modifier_signature)
+                SELECT candidate.id FROM unnest($7::text[], $2::text[], $3::text[], $4::text[]) AS k(kitchen_id, station_id, sku, modifier_signature)
                 CROSS JOIN LATERAL (
                     SELECT c.id FROM batch.batch_items c
-                    WHERE c.station_id = k.station_id AND c.sku = k.sku AND c.modifier_signature = k.modifier_signature
+                    WHERE c.kitchen_id = k.kitchen_id AND c.station_id = k.station_id AND c.sku = k.sku AND c.modifier_signature = k.modifier_signature
                       AND c.status = 'pending' AND c.batchable AND c.quantity < c.max_batch_size AND c.fire_at BETWEEN $5 AND $6
                     ORDER BY c.fire_at LIMIT {CandidatesPerKey}) candidate)
             ORDER BY bi.id
@@ -139,6 +143,7 @@ internal static class BatchItemStore
         items.Parameters.Add(new NpgsqlParameter { Value = keys.Select(k => k.ModifierSignature).ToArray() });
         items.Parameters.Add(new NpgsqlParameter { Value = from });
         items.Parameters.Add(new NpgsqlParameter { Value = to });
+        items.Parameters.Add(new NpgsqlParameter { Value = keys.Select(k => k.KitchenId).ToArray() });
         batch.BatchCommands.Add(items);
 
         var shares = new NpgsqlBatchCommand("SELECT batch_item_id, order_id, line_id, quantity, voided_quantity FROM batch.batch_item_lines WHERE order_id = ANY($1)");
@@ -152,17 +157,18 @@ internal static class BatchItemStore
             var draft = new BatchItemDraft
             {
                 Id = reader.GetInt64(0),
-                Key = new BatchKey(reader.GetString(1), reader.GetString(2), reader.GetString(3)),
-                Name = reader.GetString(4),
-                Modifiers = JsonSerializer.Deserialize(reader.GetString(5), KitchenJson.Default.ListString) ?? [],
-                Batchable = reader.GetBoolean(6),
-                MaxBatchSize = reader.GetInt32(7),
-                Quantity = reader.GetInt32(8),
-                FireAt = reader.GetFieldValue<DateTimeOffset>(9),
-                LatestFireAt = reader.GetFieldValue<DateTimeOffset>(10),
-                Status = BatchItemStatuses.Parse(reader.GetString(11)),
-                Flag = reader.IsDBNull(12) ? null : reader.GetString(12),
-                Version = reader.GetInt64(13),
+                Key = new BatchKey(reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4)),
+                Name = reader.GetString(5),
+                Modifiers = JsonSerializer.Deserialize(reader.GetString(6), KitchenJson.Default.ListString) ?? [],
+                Batchable = reader.GetBoolean(7),
+                MaxBatchSize = reader.GetInt32(8),
+                Quantity = reader.GetInt32(9),
+                FireAt = reader.GetFieldValue<DateTimeOffset>(10),
+                LatestFireAt = reader.GetFieldValue<DateTimeOffset>(11),
+                Status = BatchItemStatuses.Parse(reader.GetString(12)),
+                Flag = reader.IsDBNull(13) ? null : reader.GetString(13),
+                Version = reader.GetInt64(14),
+                BusinessDay = reader.GetFieldValue<DateOnly>(15),
             };
             drafts[draft.Id] = draft;
         }
@@ -207,12 +213,14 @@ internal static class BatchItemStore
         {
             var insert = new NpgsqlBatchCommand(
                 """
-                INSERT INTO batch.batch_items (id, station_id, sku, name, modifier_signature, modifiers, quantity, fire_at, latest_fire_at, status,
-                                               batchable, max_batch_size, created_at, updated_at)
+                INSERT INTO batch.batch_items (id, kitchen_id, station_id, sku, name, modifier_signature, modifiers, quantity, fire_at, latest_fire_at, status,
+                                               batchable, max_batch_size, created_at, updated_at, business_day)
                 OVERRIDING SYSTEM VALUE
-                SELECT id, station_id, sku, name, modifier_signature, modifiers, quantity, fire_at, latest_fire_at, 'pending', batchable, max_batch_size, $11, $11
-                FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::int[], $8::timestamptz[], $9::timestamptz[], $10::bool[], $12::int[])
-                    AS u(id, station_id, sku, name, modifier_signature, modifiers, quantity, fire_at, latest_fire_at, batchable, max_batch_size)
+                SELECT id, kitchen_id, station_id, sku, name, modifier_signature, modifiers, quantity, fire_at, latest_fire_at, 'pending', batchable, max_batch_size,
+                       $11, $11, business_day
+                FROM unnest($1::bigint[], $13::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::int[], $8::timestamptz[], $9::timestamptz[],
+                            $10::bool[], $12::int[], $14::date[])
+                    AS u(id, kitchen_id, station_id, sku, name, modifier_signature, modifiers, quantity, fire_at, latest_fire_at, batchable, max_batch_size, business_day)
                 """);
             insert.Parameters.Add(new NpgsqlParameter { Value = inserted.Select(d => d.Id).ToArray() });
             insert.Parameters.Add(new NpgsqlParameter { Value = inserted.Select(d => d.Key.StationId).ToArray() });
@@ -230,6 +238,8 @@ internal static class BatchItemStore
             insert.Parameters.Add(new NpgsqlParameter { Value = inserted.Select(d => d.Batchable).ToArray() });
             insert.Parameters.Add(new NpgsqlParameter { Value = now });
             insert.Parameters.Add(new NpgsqlParameter { Value = inserted.Select(d => d.MaxBatchSize).ToArray() });
+            insert.Parameters.Add(new NpgsqlParameter { Value = inserted.Select(d => d.Key.KitchenId).ToArray() });
+            insert.Parameters.Add(new NpgsqlParameter { Value = inserted.Select(d => d.BusinessDay).ToArray() });
             batch.BatchCommands.Add(insert);
         }
 
@@ -280,5 +290,4 @@ internal static class BatchItemStore
         await batch.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    /// <summary>One order of the batch: what it wants cooked, and whether its version was taken.</summary>
 }

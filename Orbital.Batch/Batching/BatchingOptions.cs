@@ -11,13 +11,10 @@ public sealed class BatchingOptions
     [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
     public TimeSpan Window { get; set; } = TimeSpan.FromMinutes(2);
 
-    /// <summary>Prep time of a SKU the reference data does not know.</summary>
+    /// <summary>Prep time of a SKU no menu of the setup has.</summary>
     public TimeSpan DefaultPrepTime { get; set; } = TimeSpan.FromMinutes(5);
 
-    /// <summary>Largest batch of a SKU the reference data does not know.</summary>
+    /// <summary>Largest batch of a SKU no menu of the setup has.</summary>
     [Range(1, 1000)]
     public int DefaultMaxBatchSize { get; set; } = 10;
-
-    /// <summary>How often stations, items and brands are reloaded.</summary>
-    public TimeSpan ReferenceRefreshInterval { get; set; } = TimeSpan.FromMinutes(5);
 }

@@ -2,7 +2,7 @@ namespace Orbital.Batch.Batching;
 
 /// <summary>
 /// How order lines become batch items. A line joins an open batch item that has not been started, for the same
-/// station, SKU and modifiers, when every line of that item would still fire within <c>window</c> of each other and
+/// kitchen, station, SKU and modifiers and the same business day, when every line of that item would still fire within <c>window</c> of each other and
 /// the item has room (its maximum batch size); what does not fit starts a new batch item. A later version of an order
 /// is applied as a difference: added or increased lines are placed as above; removed or reduced lines come out of
 /// pending batch items (voiding an item that drops to zero), and what is already being cooked or done is flagged,
@@ -97,7 +97,7 @@ public static class BatchingRule
         if (line.Batchable)
         {
             foreach (var item in items
-                .Where(i => i.Status == BatchItemStatus.Pending && i.Batchable && i.Key == line.Key && i.Quantity > 0 && i.Quantity < i.MaxBatchSize)
+                .Where(i => i.Status == BatchItemStatus.Pending && i.Batchable && i.Key == line.Key && i.BusinessDay == line.BusinessDay && i.Quantity > 0 && i.Quantity < i.MaxBatchSize)
                 .Where(i => Fits(i, line.FireAt, window))
                 .OrderBy(i => i.FireAt)
                 .ThenBy(i => i.Id <= 0 ? long.MaxValue : i.Id))
@@ -125,6 +125,7 @@ public static class BatchingRule
                 Modifiers = line.Modifiers,
                 Batchable = line.Batchable,
                 MaxBatchSize = line.Batchable ? Math.Max(line.MaxBatchSize, 1) : quantity,
+                BusinessDay = line.BusinessDay,
                 FireAt = line.FireAt,
                 LatestFireAt = line.FireAt,
                 Status = BatchItemStatus.Pending,

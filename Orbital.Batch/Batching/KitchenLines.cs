@@ -1,17 +1,21 @@
 using System.Text;
-using Orbital.Batch.ReferenceData;
 using Orbital.Contracts;
 using Orbital.Contracts.Orders;
+using Orbital.Places;
 
 namespace Orbital.Batch.Batching;
 
-/// <summary>Turns a structured order's lines into kitchen lines: station, prep time and fire-at from the reference data.</summary>
+/// <summary>
+/// Turns a structured order's lines into kitchen lines: the kitchen and brand from the order's store, then each line's
+/// station, prep time and fire-at from that brand's menu as that kitchen cooks it, and the kitchen's business day.
+/// </summary>
 public static class KitchenLines
 {
     /// <param name="receivedAt">When Batch took the order: its ready-by when the order gives no time at all.</param>
-    public static List<KitchenLine> From(StructuredOrder order, KitchenReferenceData reference, BatchingOptions options, DateTimeOffset receivedAt)
+    public static List<KitchenLine> From(StructuredOrder order, KitchenMap places, BatchingOptions options, DateTimeOffset receivedAt)
     {
         var readyBy = order.ReadyBy?.ToDateTimeOffset() ?? order.OrderedAt?.ToDateTimeOffset() ?? receivedAt;
+        var (kitchen, brandId) = places.StoreLocation(order.StoreId);
         var lines = new List<KitchenLine>(order.Lines.Count);
         // Orders sends unique line ids; any other producer's repeated ids must not merge two portions into one.
         var lineIds = LineIds.MakeUnique(order.Lines.Select(l => l.LineId));
@@ -24,17 +28,21 @@ public static class KitchenLines
             }
 
             var sku = string.IsNullOrEmpty(line.Sku) ? $"name:{line.Name}" : line.Sku;
-            reference.ItemsBySku.TryGetValue(sku, out var item);
+            var item = places.MenuItem(kitchen.Id, brandId, sku);
+            // Not on the menu: Otter's station (mapped to the kitchen's own when the setup says which it is), else unassigned.
             var station = item?.StationId
-                ?? (string.IsNullOrWhiteSpace(line.StationId) ? KitchenReferenceData.UnassignedStationId : line.StationId);
+                ?? (string.IsNullOrWhiteSpace(line.StationId) ? KitchenMap.UnassignedStationId : places.OtterStation(kitchen.Id, line.StationId) ?? line.StationId);
             var prep = item is null ? options.DefaultPrepTime : TimeSpan.FromSeconds(item.PrepSeconds);
+            var fireAt = readyBy - prep;
             lines.Add(new KitchenLine(
                 lineIds[index],
-                new BatchKey(station, sku, Signature(line.Modifiers)),
+                new BatchKey(kitchen.Id, station, sku, Signature(line.Modifiers)),
                 item?.Name ?? line.Name,
                 Display(line.Modifiers),
                 line.Quantity,
-                readyBy - prep,
+                fireAt,
+                // The day it is cooked in: when it is due, but never before the kitchen has it (a late order is today's work).
+                places.BusinessDay(kitchen.Id, fireAt > receivedAt ? fireAt : receivedAt),
                 item?.Batchable ?? true,
                 item?.MaxBatchSize ?? options.DefaultMaxBatchSize));
         }

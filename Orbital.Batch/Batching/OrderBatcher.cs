@@ -2,8 +2,8 @@ using Microsoft.Extensions.Options;
 using Npgsql;
 using Orbital.Batch.Data;
 using Orbital.Batch.Events;
-using Orbital.Batch.ReferenceData;
 using Orbital.Contracts.Orders;
+using Orbital.Places;
 
 namespace Orbital.Batch.Batching;
 
@@ -26,7 +26,7 @@ public enum OrderApplyResult
 /// </remarks>
 public sealed class OrderBatcher(
     NpgsqlDataSource dataSource,
-    ReferenceDataCache reference,
+    PlacesCache places,
     IOptions<BatchingOptions> options,
     TimeProvider time)
 {
@@ -38,13 +38,14 @@ public sealed class OrderBatcher(
     public async Task<(List<(StructuredOrder Order, OrderApplyResult Result)> Orders, List<KitchenEvent> Events)> ApplyAsync(
         IReadOnlyList<StructuredOrder> orders, CancellationToken cancellationToken)
     {
-        await reference.EnsureLoadedAsync(cancellationToken);
+        await places.EnsureLoadedAsync(cancellationToken);
+        var map = places.Current;
         var settings = options.Value;
         var now = time.GetUtcNow();
         var work = orders.Select(order =>
         {
             var canceled = order.Status is OrderStatus.Canceled or OrderStatus.Rejected || order.EventKind == OrderEventKind.Canceled;
-            return new OrderWork(order, canceled ? [] : KitchenLines.From(order, reference.Current, settings, now));
+            return new OrderWork(order, map.StoreLocation(order.StoreId).Kitchen.Id, canceled ? [] : KitchenLines.From(order, map, settings, now));
         }).ToList();
 
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
@@ -140,10 +141,11 @@ public sealed class OrderBatcher(
         $"Order {(string.IsNullOrEmpty(order.FriendlyId) ? order.OrderId : order.FriendlyId)}";
 }
 
-/// <summary>One order of a batch: the kitchen lines it wants now, and whether its version was claimed (newer than the one applied).</summary>
-internal sealed class OrderWork(StructuredOrder order, List<KitchenLine> wanted)
+/// <summary>One order of a batch: its kitchen, the kitchen lines it wants now, and whether its version was claimed (newer than the one applied).</summary>
+internal sealed class OrderWork(StructuredOrder order, string kitchenId, List<KitchenLine> wanted)
 {
     public StructuredOrder Order { get; } = order;
+    public string KitchenId { get; } = kitchenId;
     public List<KitchenLine> Wanted { get; } = wanted;
     public bool Claimed { get; set; }
 }

@@ -2,22 +2,23 @@ using System.Text.Json;
 using Npgsql;
 using Orbital.Batch.Data;
 using Orbital.Batch.Events;
+using Orbital.Places;
 using StackExchange.Redis;
 
 namespace Orbital.Batch.Board;
 
 /// <summary>
-/// The open batch items of each station, kept in Redis (a hash per station, item id → view) so that a screen that opens
+/// The open batch items of each station of each kitchen, kept in Redis (a hash per kitchen station, item id → view) so that a screen that opens
 /// paints at once without scanning the database. Every write, the periodic rebuild from PostgreSQL included, keeps the
 /// highest version of each item, so instances writing in any order agree and a rebuild never undoes a newer change.
 /// When Redis is down or a station has not been built yet, the board is read from PostgreSQL instead. Each board comes
-/// with a watermark: a kitchen event id that the board already reflects, from which a screen follows the events.
+/// with a watermark: an event id of its kitchen that the board already reflects, from which a screen follows the events.
 /// </summary>
 public sealed partial class StationBoardCache(
     IConnectionMultiplexer redis,
     NpgsqlDataSource dataSource,
     BatchSchema schema,
-    Orbital.Batch.ReferenceData.ReferenceDataCache reference,
+    PlacesCache places,
     TimeProvider time,
     ILogger<StationBoardCache> logger) : BackgroundService
 {
@@ -39,11 +40,14 @@ public sealed partial class StationBoardCache(
         return 1
         """;
 
-    public static string ItemsKey(string stationId) => $"orbital:batch:board:{stationId}:items";
+    // Ids are free text (Otter's station ids): the kitchen's is length-prefixed so no pair of ids can name another's keys.
+    private static string Board(string kitchenId, string stationId) => $"orbital:batch:board:{kitchenId.Length}:{kitchenId}:{stationId}";
 
-    public static string VersionsKey(string stationId) => $"orbital:batch:board:{stationId}:versions";
+    public static string ItemsKey(string kitchenId, string stationId) => $"{Board(kitchenId, stationId)}:items";
 
-    public static string BuiltKey(string stationId) => $"orbital:batch:board:{stationId}:built";
+    public static string VersionsKey(string kitchenId, string stationId) => $"{Board(kitchenId, stationId)}:versions";
+
+    public static string BuiltKey(string kitchenId, string stationId) => $"{Board(kitchenId, stationId)}:built";
 
     public async Task UpdateAsync(IEnumerable<BatchItemView> items, CancellationToken cancellationToken)
     {
@@ -52,7 +56,7 @@ public sealed partial class StationBoardCache(
             var database = redis.GetDatabase();
             var writes = items.Select(item => database.ScriptEvaluateAsync(
                 KeepNewest,
-                [ItemsKey(item.StationId), VersionsKey(item.StationId)],
+                [ItemsKey(item.KitchenId, item.StationId), VersionsKey(item.KitchenId, item.StationId)],
                 [item.Id, item.Version, IsOpen(item) ? JsonSerializer.Serialize(item, KitchenJson.Default.BatchItemView) : string.Empty]));
             await Task.WhenAll(writes).WaitAsync(cancellationToken);
         }
@@ -63,19 +67,19 @@ public sealed partial class StationBoardCache(
     }
 
     /// <summary>
-    /// The station's open batch items, from Redis when it has them, else from PostgreSQL; and the id of a kitchen event
-    /// the board reflects with everything before it.
+    /// The station's open batch items, from Redis when it has them, else from PostgreSQL; and the id of an event of the
+    /// kitchen that the board reflects with everything before it.
     /// </summary>
-    public async Task<(List<BatchItemView> Items, string Source, long LastEventId)> ReadAsync(string stationId, CancellationToken cancellationToken)
+    public async Task<(List<BatchItemView> Items, string Source, long LastEventId)> ReadAsync(string kitchenId, string stationId, CancellationToken cancellationToken)
     {
         try
         {
             var database = redis.GetDatabase();
-            if (await database.KeyExistsAsync(BuiltKey(stationId)))
+            if (await database.KeyExistsAsync(BuiltKey(kitchenId, stationId)))
             {
                 // Taken before the board is read: every change up to it is in Redis by now.
-                var watermark = await SettledWatermarkAsync(cancellationToken);
-                var entries = await database.HashValuesAsync(ItemsKey(stationId));
+                var watermark = await SettledWatermarkAsync(kitchenId, cancellationToken);
+                var entries = await database.HashValuesAsync(ItemsKey(kitchenId, stationId));
                 var items = entries.Select(e => JsonSerializer.Deserialize((byte[])e!, KitchenJson.Default.BatchItemView)!)
                     .Where(IsOpen).OrderBy(i => i.FireAt).ThenBy(i => i.Id).ToList();
                 return (items, "redis", watermark);
@@ -86,22 +90,25 @@ public sealed partial class StationBoardCache(
             Log.RedisUnavailable(logger, ex.GetBaseException().Message);
         }
 
-        var (fromDatabase, lastEventId) = await ReadFromDatabaseAsync(stationId, cancellationToken);
-        await TryMergeStationAsync(stationId, fromDatabase, cancellationToken);
+        var (fromDatabase, lastEventIds) = await ReadFromDatabaseAsync(kitchenId, stationId, cancellationToken);
+        await TryMergeStationAsync(kitchenId, stationId, fromDatabase, cancellationToken);
+        var lastEventId = lastEventIds.GetValueOrDefault(kitchenId);
         return (fromDatabase, "database", lastEventId);
     }
 
-    /// <summary>Open batch items and the last kitchen event, read in one snapshot, so the one is exactly as new as the other.</summary>
-    public async Task<(List<BatchItemView> Items, long LastEventId)> ReadFromDatabaseAsync(string? stationId, CancellationToken cancellationToken)
+    /// <summary>Open batch items and each kitchen's last event, read in one snapshot, so the one is exactly as new as the other.</summary>
+    public async Task<(List<BatchItemView> Items, Dictionary<string, long> LastEventIds)> ReadFromDatabaseAsync(
+        string? kitchenId, string? stationId, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellationToken);
         var items = new List<BatchItemView>();
         await using (var command = new NpgsqlCommand(
-            $"SELECT {BatchItemRows.ViewColumns} FROM {BatchItemRows.ViewSource} WHERE bi.status IN ('pending', 'in_progress') AND ($1::text IS NULL OR bi.station_id = $1) ORDER BY bi.fire_at, bi.id",
+            $"SELECT {BatchItemRows.ViewColumns} FROM {BatchItemRows.ViewSource} WHERE bi.status IN ('pending', 'in_progress') AND ($1::text IS NULL OR bi.station_id = $1) AND ($2::text IS NULL OR bi.kitchen_id = $2) ORDER BY bi.fire_at, bi.id",
             connection, transaction))
         {
             command.Parameters.Add(new NpgsqlParameter { Value = (object?)stationId ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+            command.Parameters.Add(new NpgsqlParameter { Value = (object?)kitchenId ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
             {
@@ -109,16 +116,25 @@ public sealed partial class StationBoardCache(
             }
         }
 
-        await using var last = new NpgsqlCommand("SELECT coalesce(max(id), 0) FROM batch.kitchen_events", connection, transaction);
-        var lastEventId = (long)(await last.ExecuteScalarAsync(cancellationToken))!;
+        var lastEventIds = new Dictionary<string, long>(StringComparer.Ordinal);
+        await using (var last = new NpgsqlCommand("SELECT kitchen_id, last_id FROM batch.kitchen_event_counters", connection, transaction))
+        await using (var reader = await last.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                lastEventIds[reader.GetString(0)] = reader.GetInt64(1);
+            }
+        }
+
         await transaction.CommitAsync(cancellationToken);
-        return (items, lastEventId);
+        return (items, lastEventIds);
     }
 
-    private async Task<long> SettledWatermarkAsync(CancellationToken cancellationToken)
+    private async Task<long> SettledWatermarkAsync(string kitchenId, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand("SELECT coalesce(max(id), 0) FROM batch.kitchen_events WHERE created_at < $1");
+        await using var command = dataSource.CreateCommand("SELECT coalesce(max(id), 0) FROM batch.kitchen_events WHERE kitchen_id = $2 AND created_at < $1");
         command.Parameters.Add(new NpgsqlParameter { Value = time.GetUtcNow() - RedisWriteAllowance });
+        command.Parameters.Add(new NpgsqlParameter { Value = kitchenId });
         return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 
@@ -144,13 +160,13 @@ public sealed partial class StationBoardCache(
 
     private async Task RebuildAsync(CancellationToken cancellationToken)
     {
-        var (open, _) = await ReadFromDatabaseAsync(stationId: null, cancellationToken);
-        var stations = new HashSet<string>(open.Select(i => i.StationId), StringComparer.Ordinal);
-        stations.UnionWith(reference.Current.Stations.Select(s => s.Id));
+        var (open, _) = await ReadFromDatabaseAsync(kitchenId: null, stationId: null, cancellationToken);
+        var stations = new HashSet<(string Kitchen, string Station)>(open.Select(i => (i.KitchenId, i.StationId)));
+        stations.UnionWith(places.Current.Setup.Stations.Select(s => (s.KitchenId, s.Id)));
 
-        foreach (var stationId in stations)
+        foreach (var (kitchenId, stationId) in stations)
         {
-            await MergeStationAsync(stationId, [.. open.Where(i => i.StationId == stationId)], cancellationToken);
+            await MergeStationAsync(kitchenId, stationId, [.. open.Where(i => i.KitchenId == kitchenId && i.StationId == stationId)], cancellationToken);
         }
 
         Log.Rebuilt(logger, stations.Count, open.Count);
@@ -161,11 +177,11 @@ public sealed partial class StationBoardCache(
     /// newer: each item is written only over an older version, and an item on the board that the snapshot did not hold
     /// open is looked up again and removed only if it is closed now (it may have been created after the snapshot).
     /// </summary>
-    private async Task MergeStationAsync(string stationId, List<BatchItemView> open, CancellationToken cancellationToken)
+    private async Task MergeStationAsync(string kitchenId, string stationId, List<BatchItemView> open, CancellationToken cancellationToken)
     {
         var database = redis.GetDatabase();
         await UpdateAsync(open, cancellationToken);
-        var onBoard = (await database.HashKeysAsync(ItemsKey(stationId))).Select(k => (long)k).ToHashSet();
+        var onBoard = (await database.HashKeysAsync(ItemsKey(kitchenId, stationId))).Select(k => (long)k).ToHashSet();
         onBoard.ExceptWith(open.Select(i => i.Id));
         if (onBoard.Count > 0)
         {
@@ -175,12 +191,12 @@ public sealed partial class StationBoardCache(
             await UpdateAsync(now, cancellationToken);
             if (gone.Length > 0)
             {
-                await database.HashDeleteAsync(ItemsKey(stationId), [.. gone.Select(id => (RedisValue)id)]);
+                await database.HashDeleteAsync(ItemsKey(kitchenId, stationId), [.. gone.Select(id => (RedisValue)id)]);
             }
         }
 
-        await PruneVersionsAsync(database, stationId, cancellationToken);
-        await database.StringSetAsync(BuiltKey(stationId), time.GetUtcNow().ToString("O"));
+        await PruneVersionsAsync(database, kitchenId, stationId, cancellationToken);
+        await database.StringSetAsync(BuiltKey(kitchenId, stationId), time.GetUtcNow().ToString("O"));
     }
 
     /// <summary>
@@ -188,10 +204,10 @@ public sealed partial class StationBoardCache(
     /// so the versions hash does not grow with every item ever cooked. A recent one is kept: it still turns away a late,
     /// older write that would put a bumped item back on the board.
     /// </summary>
-    private async Task PruneVersionsAsync(IDatabase database, string stationId, CancellationToken cancellationToken)
+    private async Task PruneVersionsAsync(IDatabase database, string kitchenId, string stationId, CancellationToken cancellationToken)
     {
-        var onBoard = (await database.HashKeysAsync(ItemsKey(stationId))).Select(k => (long)k).ToHashSet();
-        var offBoard = (await database.HashKeysAsync(VersionsKey(stationId))).Select(k => (long)k).Where(id => !onBoard.Contains(id)).ToArray();
+        var onBoard = (await database.HashKeysAsync(ItemsKey(kitchenId, stationId))).Select(k => (long)k).ToHashSet();
+        var offBoard = (await database.HashKeysAsync(VersionsKey(kitchenId, stationId))).Select(k => (long)k).Where(id => !onBoard.Contains(id)).ToArray();
         if (offBoard.Length == 0)
         {
             return;
@@ -216,15 +232,15 @@ public sealed partial class StationBoardCache(
 
         if (forget.Count > 0)
         {
-            await database.HashDeleteAsync(VersionsKey(stationId), [.. forget]);
+            await database.HashDeleteAsync(VersionsKey(kitchenId, stationId), [.. forget]);
         }
     }
 
-    private async Task TryMergeStationAsync(string stationId, List<BatchItemView> items, CancellationToken cancellationToken)
+    private async Task TryMergeStationAsync(string kitchenId, string stationId, List<BatchItemView> items, CancellationToken cancellationToken)
     {
         try
         {
-            await MergeStationAsync(stationId, items, cancellationToken);
+            await MergeStationAsync(kitchenId, stationId, items, cancellationToken);
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {

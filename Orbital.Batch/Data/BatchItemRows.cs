@@ -11,7 +11,7 @@ public static class BatchItemRows
     /// <summary>Columns of a view; select them <c>FROM {ViewSource}</c>.</summary>
     public const string ViewColumns = """
         bi.id, bi.station_id, bi.sku, bi.name, bi.modifiers::text, bi.quantity, bi.fire_at, bi.status, bi.changed, bi.flag,
-        shares.orders, bi.version, bi.created_at, bi.updated_at, bi.started_at, bi.completed_at, shares.cancelled
+        shares.orders, bi.version, bi.created_at, bi.updated_at, bi.started_at, bi.completed_at, shares.cancelled, bi.kitchen_id, bi.business_day
         """;
 
     /// <summary>Batch items (as <c>bi</c>) with their orders' shares counted in one index scan per item.</summary>
@@ -23,12 +23,14 @@ public static class BatchItemRows
 
     public static BatchItemView ReadView(NpgsqlDataReader reader) => new(
         reader.GetInt64(0),
+        reader.GetString(17),
         reader.GetString(1),
         reader.GetString(2),
         reader.GetString(3),
         JsonSerializer.Deserialize(reader.GetString(4), KitchenJson.Default.ListString) ?? [],
         reader.GetInt32(5),
         reader.GetFieldValue<DateTimeOffset>(6),
+        reader.GetFieldValue<DateOnly>(18),
         reader.GetString(7),
         reader.GetBoolean(8),
         reader.IsDBNull(9) ? null : reader.GetString(9),
@@ -55,8 +57,9 @@ public static class BatchItemRows
     }
 
     /// <summary>
-    /// Appends events to the log. The ids come from the counter row, which stays locked until the transaction ends,
-    /// so events become visible in id order. Call it last, just before commit, to keep that lock short.
+    /// Appends events to the log, numbered per kitchen. Each kitchen's counter row stays locked until the transaction
+    /// ends, so a kitchen's events become visible in id order; rows are taken in kitchen order, so two writers never
+    /// deadlock. Call it last, just before commit, to keep those locks short.
     /// </summary>
     public static async Task<List<KitchenEvent>> AppendEventsAsync(
         NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<(string Type, BatchItemView Item)> changes,
@@ -67,18 +70,32 @@ public static class BatchItemRows
             return [];
         }
 
-        long lastId;
-        await using (var counter = new NpgsqlCommand("UPDATE batch.event_counter SET last_id = last_id + $1 RETURNING last_id", connection, transaction))
+        var byKitchen = changes.GroupBy(c => c.Item.KitchenId, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal).ToList();
+        var lastIds = new Dictionary<string, long>(StringComparer.Ordinal);
+        await using (var counter = new NpgsqlCommand(
+            """
+            INSERT INTO batch.kitchen_event_counters AS c (kitchen_id, last_id)
+            SELECT kitchen_id, taken FROM unnest($1::text[], $2::bigint[]) WITH ORDINALITY AS u(kitchen_id, taken, n) ORDER BY n
+            ON CONFLICT (kitchen_id) DO UPDATE SET last_id = c.last_id + EXCLUDED.last_id
+            RETURNING kitchen_id, last_id
+            """, connection, transaction))
         {
-            counter.Parameters.Add(new NpgsqlParameter { Value = (long)changes.Count });
-            lastId = (long)(await counter.ExecuteScalarAsync(cancellationToken))!;
+            counter.Parameters.Add(new NpgsqlParameter { Value = byKitchen.Select(g => g.Key).ToArray() });
+            counter.Parameters.Add(new NpgsqlParameter { Value = byKitchen.Select(g => (long)g.Count()).ToArray() });
+            await using var reader = await counter.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                lastIds[reader.GetString(0)] = reader.GetInt64(1);
+            }
         }
 
-        var events = changes.Select((change, index) => new KitchenEvent(lastId - changes.Count + 1 + index, change.Type, change.Item.StationId, change.Item)).ToList();
+        var events = byKitchen.SelectMany(kitchen => kitchen.Select((change, index) => new KitchenEvent(
+            lastIds[kitchen.Key] - kitchen.Count() + 1 + index, change.Type, kitchen.Key, change.Item.StationId, change.Item))).ToList();
         await using var insert = new NpgsqlCommand(
             """
-            INSERT INTO batch.kitchen_events (id, station_id, type, batch_item_id, payload, created_at)
-            SELECT id, station, type, item, payload, $6 FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bigint[], $5::jsonb[]) AS e(id, station, type, item, payload)
+            INSERT INTO batch.kitchen_events (kitchen_id, id, station_id, type, batch_item_id, payload, created_at)
+            SELECT kitchen, id, station, type, item, payload, $6
+            FROM unnest($7::text[], $1::bigint[], $2::text[], $3::text[], $4::bigint[], $5::jsonb[]) AS e(kitchen, id, station, type, item, payload)
             """, connection, transaction);
         insert.Parameters.Add(new NpgsqlParameter { Value = events.Select(e => e.Id).ToArray() });
         insert.Parameters.Add(new NpgsqlParameter { Value = events.Select(e => e.StationId).ToArray() });
@@ -90,17 +107,21 @@ public static class BatchItemRows
             Value = events.Select(e => JsonSerializer.Serialize(e, KitchenJson.Default.KitchenEvent)).ToArray(),
         });
         insert.Parameters.Add(new NpgsqlParameter { Value = now });
+        insert.Parameters.Add(new NpgsqlParameter { Value = events.Select(e => e.KitchenId).ToArray() });
         await insert.ExecuteNonQueryAsync(cancellationToken);
         return events;
     }
 
-    public static async Task<List<KitchenEvent>> ReadEventsAfterAsync(NpgsqlDataSource dataSource, long afterId, string? stationId, int limit, CancellationToken cancellationToken)
+    /// <summary>A kitchen's events after <paramref name="afterId"/>, of one station or all, in id order.</summary>
+    public static async Task<List<KitchenEvent>> ReadEventsAfterAsync(
+        NpgsqlDataSource dataSource, string kitchenId, long afterId, string? stationId, int limit, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand(
-            "SELECT payload::text FROM batch.kitchen_events WHERE id > $1 AND ($2::text IS NULL OR station_id = $2) ORDER BY id LIMIT $3");
+            "SELECT payload::text FROM batch.kitchen_events WHERE kitchen_id = $4 AND id > $1 AND ($2::text IS NULL OR station_id = $2) ORDER BY id LIMIT $3");
         command.Parameters.Add(new NpgsqlParameter { Value = afterId });
         command.Parameters.Add(new NpgsqlParameter { Value = (object?)stationId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
         command.Parameters.Add(new NpgsqlParameter { Value = limit });
+        command.Parameters.Add(new NpgsqlParameter { Value = kitchenId });
         var events = new List<KitchenEvent>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
@@ -109,5 +130,19 @@ public static class BatchItemRows
         }
 
         return events;
+    }
+
+    /// <summary>Every kitchen's last event id.</summary>
+    public static async Task<Dictionary<string, long>> LastEventIdsAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("SELECT kitchen_id, last_id FROM batch.kitchen_event_counters");
+        var last = new Dictionary<string, long>(StringComparer.Ordinal);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            last[reader.GetString(0)] = reader.GetInt64(1);
+        }
+
+        return last;
     }
 }

@@ -7,12 +7,14 @@ namespace Orbital.Batch.Events;
 /// were cancelled after cooking started (still on the grill, no longer wanted).</summary>
 public sealed record BatchItemView(
     long Id,
+    string KitchenId,
     string StationId,
     string Sku,
     string Name,
     IReadOnlyList<string> Modifiers,
     int Quantity,
     DateTimeOffset FireAt,
+    DateOnly BusinessDay,
     string Status,
     bool Changed,
     string? Flag,
@@ -24,8 +26,8 @@ public sealed record BatchItemView(
     DateTimeOffset? CompletedAt,
     int CancelledQuantity = 0);
 
-/// <summary>One change on the kitchen board. Ids increase and are shared by every Batch instance.</summary>
-public sealed record KitchenEvent(long Id, string Type, string StationId, BatchItemView Item);
+/// <summary>One change on a kitchen's boards. Ids increase within each kitchen (each kitchen is its own stream) and are shared by every Batch instance.</summary>
+public sealed record KitchenEvent(long Id, string Type, string KitchenId, string StationId, BatchItemView Item);
 
 public static class KitchenEventTypes
 {

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Text;
 using System.Text.Json;
 using System.Threading.Channels;
@@ -10,8 +11,8 @@ namespace Orbital.Batch.Events;
 /// <summary>
 /// Delivers every kitchen event, from whichever Batch instance committed it, to the screens connected to this one.
 /// The committing instance hands its events over directly and publishes them on a Redis channel for the others;
-/// every instance delivers strictly in id order, and fills any gap (a lost Redis message, Redis down, an instance
-/// that died between commit and publish) from the event log in PostgreSQL, which it also polls every second.
+/// every instance delivers each kitchen's events strictly in id order, and fills any gap (a lost Redis message, Redis
+/// down, an instance that died between commit and publish) from the event log in PostgreSQL, which it also polls every second.
 /// </summary>
 public sealed partial class KitchenEventBus(
     NpgsqlDataSource dataSource,
@@ -29,10 +30,11 @@ public sealed partial class KitchenEventBus(
     private readonly Lock _subscribersLock = new();
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private ScreenSubscription[] _subscribers = [];
-    private long _lastDelivered = -1;
+    // Written by the delivery loop only; read by the screens' streams.
+    private readonly ConcurrentDictionary<string, long> _lastDelivered = new(StringComparer.Ordinal);
 
-    /// <summary>The id of the last event delivered to this instance's screens (-1 before the log has been read).</summary>
-    public long LastDeliveredId => Interlocked.Read(ref _lastDelivered);
+    /// <summary>The id of the last event of the kitchen delivered to this instance's screens (0 before its first event).</summary>
+    public long LastDeliveredId(string kitchenId) => _lastDelivered.GetValueOrDefault(kitchenId);
 
     public int SubscriberCount => Volatile.Read(ref _subscribers).Length;
 
@@ -59,10 +61,10 @@ public sealed partial class KitchenEventBus(
         }
     }
 
-    /// <summary>A screen's live feed; events of other stations are left out when <paramref name="stationId"/> is set.</summary>
-    public ScreenSubscription Subscribe(string? stationId, int capacity)
+    /// <summary>A screen's live feed of one kitchen; events of other stations are left out when <paramref name="stationId"/> is set.</summary>
+    public ScreenSubscription Subscribe(string kitchenId, string? stationId, int capacity)
     {
-        var subscription = new ScreenSubscription(this, stationId, capacity);
+        var subscription = new ScreenSubscription(this, kitchenId, stationId, capacity);
         lock (_subscribersLock)
         {
             _subscribers = [.. _subscribers, subscription];
@@ -106,17 +108,27 @@ public sealed partial class KitchenEventBus(
 
                 if (received is null)
                 {
-                    await CatchUpAsync(long.MaxValue, stoppingToken);
+                    foreach (var (kitchenId, lastId) in await BatchItemRows.LastEventIdsAsync(dataSource, stoppingToken))
+                    {
+                        if (lastId > LastDeliveredId(kitchenId))
+                        {
+                            await CatchUpAsync(kitchenId, lastId, stoppingToken);
+                        }
+                    }
                 }
                 else
                 {
-                    var first = received.Where(e => e.Id > LastDeliveredId).Select(e => e.Id).DefaultIfEmpty(long.MaxValue).Min();
-                    if (first != long.MaxValue && first > LastDeliveredId + 1)
+                    foreach (var kitchen in received.GroupBy(e => e.KitchenId, StringComparer.Ordinal))
                     {
-                        await CatchUpAsync(first - 1, stoppingToken);
-                    }
+                        var delivered = LastDeliveredId(kitchen.Key);
+                        var first = kitchen.Where(e => e.Id > delivered).Select(e => e.Id).DefaultIfEmpty(long.MaxValue).Min();
+                        if (first != long.MaxValue && first > delivered + 1)
+                        {
+                            await CatchUpAsync(kitchen.Key, first - 1, stoppingToken);
+                        }
 
-                    Deliver(received);
+                        Deliver(kitchen.Key, kitchen);
+                    }
                 }
 
                 if (time.GetUtcNow() - lastPrune > PruneInterval)
@@ -145,8 +157,11 @@ public sealed partial class KitchenEventBus(
         {
             try
             {
-                await using var command = dataSource.CreateCommand("SELECT last_id FROM batch.event_counter");
-                Interlocked.Exchange(ref _lastDelivered, (long)(await command.ExecuteScalarAsync(stoppingToken))!);
+                foreach (var (kitchenId, lastId) in await BatchItemRows.LastEventIdsAsync(dataSource, stoppingToken))
+                {
+                    _lastDelivered[kitchenId] = lastId;
+                }
+
                 _ready.TrySetResult();
                 return;
             }
@@ -179,28 +194,28 @@ public sealed partial class KitchenEventBus(
         }
     }
 
-    /// <summary>Delivers what the log holds after the last delivered event, up to <paramref name="upTo"/>.</summary>
-    private async Task CatchUpAsync(long upTo, CancellationToken cancellationToken)
+    /// <summary>Delivers what the log holds of a kitchen after its last delivered event, up to <paramref name="upTo"/>.</summary>
+    private async Task CatchUpAsync(string kitchenId, long upTo, CancellationToken cancellationToken)
     {
-        while (LastDeliveredId < upTo)
+        while (LastDeliveredId(kitchenId) < upTo)
         {
-            var events = await BatchItemRows.ReadEventsAfterAsync(dataSource, LastDeliveredId, stationId: null, limit: 1000, cancellationToken);
+            var events = await BatchItemRows.ReadEventsAfterAsync(dataSource, kitchenId, LastDeliveredId(kitchenId), stationId: null, limit: 1000, cancellationToken);
             events.RemoveAll(e => e.Id > upTo);
             if (events.Count == 0)
             {
                 return;
             }
 
-            Deliver(events);
+            Deliver(kitchenId, events);
         }
     }
 
-    private void Deliver(IEnumerable<KitchenEvent> events)
+    private void Deliver(string kitchenId, IEnumerable<KitchenEvent> events)
     {
         var subscribers = Volatile.Read(ref _subscribers);
         foreach (var kitchenEvent in events.OrderBy(e => e.Id))
         {
-            if (kitchenEvent.Id != LastDeliveredId + 1)
+            if (kitchenEvent.Id != LastDeliveredId(kitchenId) + 1)
             {
                 continue;
             }
@@ -211,7 +226,7 @@ public sealed partial class KitchenEventBus(
                 subscriber.Offer(frame);
             }
 
-            Interlocked.Exchange(ref _lastDelivered, kitchenEvent.Id);
+            _lastDelivered[kitchenId] = kitchenEvent.Id;
         }
     }
 
@@ -239,63 +254,5 @@ public sealed partial class KitchenEventBus(
 
         [LoggerMessage(EventId = 2204, Level = LogLevel.Information, Message = "Pruned {Count} kitchen events older than the retention")]
         public static partial void Pruned(ILogger logger, int count);
-    }
-}
-
-/// <summary>An event with its SSE frame, encoded once however many screens receive it.</summary>
-public sealed class KitchenEventFrame(KitchenEvent kitchenEvent)
-{
-    private byte[]? _bytes;
-
-    public KitchenEvent Event { get; } = kitchenEvent;
-
-    public byte[] Bytes => _bytes ??= Encode(Event);
-
-    public static byte[] Encode(KitchenEvent kitchenEvent) => Encoding.UTF8.GetBytes(
-        $"id: {kitchenEvent.Id}\nevent: {kitchenEvent.Type}\ndata: {JsonSerializer.Serialize(kitchenEvent, KitchenJson.Default.KitchenEvent)}\n\n");
-}
-
-/// <summary>
-/// One screen's queue of live events. A screen that falls behind by more than the queue holds is disconnected
-/// rather than allowed to slow the others; its browser reconnects with <c>Last-Event-ID</c> and replays from the log.
-/// </summary>
-public sealed class ScreenSubscription : IDisposable
-{
-    private readonly KitchenEventBus _bus;
-    private readonly Channel<KitchenEventFrame> _queue;
-
-    internal ScreenSubscription(KitchenEventBus bus, string? stationId, int capacity)
-    {
-        _bus = bus;
-        StationId = stationId;
-        _queue = Channel.CreateBounded<KitchenEventFrame>(new BoundedChannelOptions(capacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
-    }
-
-    public string? StationId { get; }
-
-    public bool Overflowed { get; private set; }
-
-    public ChannelReader<KitchenEventFrame> Events => _queue.Reader;
-
-    internal void Offer(KitchenEventFrame frame)
-    {
-        if (StationId is not null && frame.Event.StationId != StationId)
-        {
-            return;
-        }
-
-        if (!_queue.Writer.TryWrite(frame) && !Overflowed)
-        {
-            Overflowed = true;
-            _queue.Writer.TryComplete();
-        }
-    }
-
-    internal void Close() => _queue.Writer.TryComplete();
-
-    public void Dispose()
-    {
-        _bus.Unsubscribe(this);
-        _queue.Writer.TryComplete();
     }
 }

@@ -3,14 +3,16 @@ using System.Text;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Orbital.Batch.Data;
+using Orbital.Batch.Kitchens;
+using Orbital.Places;
 
 namespace Orbital.Batch.Events;
 
 /// <summary>
-/// <c>GET /orders/events[?station=]</c>: Server-Sent Events for kitchen screens. A screen that reconnects with
-/// <c>Last-Event-ID</c> (header, or <c>lastEventId</c> in the query for a first connection) first receives what it
-/// missed from the log, then live events; if what it missed is no longer in the log it gets a <c>reset</c> event and
-/// reloads the board.
+/// <c>GET /orders/events?kitchen=K[&amp;station=S]</c>: Server-Sent Events for kitchen screens, one stream per kitchen
+/// (event ids count within it). A screen that reconnects with <c>Last-Event-ID</c> (header, or <c>lastEventId</c> in
+/// the query for a first connection) first receives what it missed from the log, then live events; if what it missed
+/// is no longer in the log it gets a <c>reset</c> event and reloads the board.
 /// </summary>
 public static partial class KitchenEventsApi
 {
@@ -22,16 +24,24 @@ public static partial class KitchenEventsApi
 
     public static async Task StreamAsync(
         HttpContext context,
+        string? kitchen,
         string? station,
         string? lastEventId,
         KitchenEventBus bus,
         NpgsqlDataSource dataSource,
+        PlacesCache places,
         IOptions<KitchenEventsOptions> options,
         ILoggerFactory loggers)
     {
+        if (await KitchenQuery.FindAsync(kitchen, required: true, places, dataSource, context.RequestAborted) is { Problem: { } problem })
+        {
+            await problem.ExecuteAsync(context);
+            return;
+        }
+
         try
         {
-            await StreamUntilClosedAsync(context, station, lastEventId, bus, dataSource, options, loggers);
+            await StreamUntilClosedAsync(context, kitchen!, station, lastEventId, bus, dataSource, options, loggers);
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
@@ -41,6 +51,7 @@ public static partial class KitchenEventsApi
 
     private static async Task StreamUntilClosedAsync(
         HttpContext context,
+        string kitchenId,
         string? station,
         string? lastEventId,
         KitchenEventBus bus,
@@ -58,18 +69,20 @@ public static partial class KitchenEventsApi
         response.Headers.CacheControl = "no-cache";
         response.Headers["X-Accel-Buffering"] = "no";
 
-        using var subscription = bus.Subscribe(stationId, settings.ScreenQueueCapacity);
+        using var subscription = bus.Subscribe(kitchenId, stationId, settings.ScreenQueueCapacity);
         await bus.WaitUntilReadyAsync(cancellationToken);
-        var cursor = bus.LastDeliveredId;
+        var cursor = bus.LastDeliveredId(kitchenId);
 
         // Headers go out with the first bytes: send them now so the browser sees the stream open.
         await WriteAsync(response, $"retry: {(int)settings.ReconnectDelay.TotalMilliseconds}\n: connected\n\n", cancellationToken);
-        await WriteAsync(response, $"event: ready\ndata: {{\"lastEventId\":{cursor},\"station\":{(stationId is null ? "null" : $"\"{Json(stationId)}\"")}}}\n\n", cancellationToken);
+        await WriteAsync(response,
+            $"event: ready\ndata: {{\"lastEventId\":{cursor},\"kitchen\":\"{Json(kitchenId)}\",\"station\":{(stationId is null ? "null" : $"\"{Json(stationId)}\"")}}}\n\n",
+            cancellationToken);
 
         long delivered = resumeFrom ?? cursor;
         if (resumeFrom is { } from && from < cursor)
         {
-            delivered = await ReplayAsync(response, dataSource, from, cursor, stationId, cancellationToken);
+            delivered = await ReplayAsync(response, dataSource, kitchenId, from, cursor, stationId, cancellationToken);
         }
 
         var heartbeat = Encoding.UTF8.GetBytes(": heartbeat\n\n");
@@ -91,7 +104,7 @@ public static partial class KitchenEventsApi
             {
                 if (subscription.Overflowed)
                 {
-                    Log.SlowScreen(loggers.CreateLogger(typeof(KitchenEventsApi)), stationId ?? "all", delivered);
+                    Log.SlowScreen(loggers.CreateLogger(typeof(KitchenEventsApi)), kitchenId, stationId ?? "all", delivered);
                 }
 
                 return;
@@ -112,10 +125,12 @@ public static partial class KitchenEventsApi
         }
     }
 
-    private static async Task<long> ReplayAsync(HttpResponse response, NpgsqlDataSource dataSource, long from, long upTo, string? stationId, CancellationToken cancellationToken)
+    private static async Task<long> ReplayAsync(
+        HttpResponse response, NpgsqlDataSource dataSource, string kitchenId, long from, long upTo, string? stationId, CancellationToken cancellationToken)
     {
-        await using (var oldest = dataSource.CreateCommand("SELECT min(id) FROM batch.kitchen_events"))
+        await using (var oldest = dataSource.CreateCommand("SELECT min(id) FROM batch.kitchen_events WHERE kitchen_id = $1"))
         {
+            oldest.Parameters.Add(new NpgsqlParameter { Value = kitchenId });
             if (await oldest.ExecuteScalarAsync(cancellationToken) is long first && first > from + 1)
             {
                 await WriteAsync(response, $"event: reset\ndata: {{\"reason\":\"events after {from} are no longer kept; reload the board\"}}\n\n", cancellationToken);
@@ -126,7 +141,7 @@ public static partial class KitchenEventsApi
         var delivered = from;
         while (delivered < upTo)
         {
-            var events = await BatchItemRows.ReadEventsAfterAsync(dataSource, delivered, stationId, limit: 500, cancellationToken);
+            var events = await BatchItemRows.ReadEventsAfterAsync(dataSource, kitchenId, delivered, stationId, limit: 500, cancellationToken);
             events.RemoveAll(e => e.Id > upTo);
             if (events.Count == 0)
             {
@@ -159,7 +174,7 @@ public static partial class KitchenEventsApi
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 2301, Level = LogLevel.Warning, Message = "Disconnected a kitchen screen ({Station}) that fell behind at event {EventId}; it will reconnect and replay")]
-        public static partial void SlowScreen(ILogger logger, string station, long eventId);
+        [LoggerMessage(EventId = 2301, Level = LogLevel.Warning, Message = "Disconnected a kitchen screen ({Kitchen}/{Station}) that fell behind at event {EventId}; it will reconnect and replay")]
+        public static partial void SlowScreen(ILogger logger, string kitchen, string station, long eventId);
     }
 }

@@ -1,11 +1,13 @@
+using Orbital.Migrations;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Orbital.Batch.Batching;
 using Orbital.Batch.Board;
 using Orbital.Batch.Data;
 using Orbital.Batch.Events;
-using Orbital.Batch.ReferenceData;
+using Orbital.Batch.Kitchens;
 using Orbital.Contracts;
 using Orbital.Messaging;
+using Orbital.Places;
 using Orbital.Scheduling;
 using Orbital.Warehouse;
 using Orbital.Batch.Warehouse;
@@ -22,20 +24,16 @@ internal static class Extensions
         builder.AddRabbitMqMessaging();
     }
 
-    /// <summary>Structured orders in, batch items out: the schema, the reference data, the rule and the consumer.</summary>
+    /// <summary>Structured orders in, batch items out: the schema, the places and menus, who may set them up, the rule and the consumer.</summary>
     public static void AddKitchenBatching(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<BatchingOptions>().BindConfiguration(BatchingOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
 
-        builder.Services.AddSingleton<BatchSchema>();
-        builder.Services.AddHostedService(services => services.GetRequiredService<BatchSchema>());
-        builder.Services.AddHealthChecks().AddCheck<BatchSchemaHealthCheck>("batch-schema", HealthStatus.Degraded);
+        builder.AddServiceSchema<BatchSchema>();
 
         builder.AddWarehouse();
-        builder.Services.AddSingleton<SeedMenu>();
-        builder.Services.AddSingleton<ReferenceDataCache>();
-        builder.Services.AddHostedService(services => services.GetRequiredService<ReferenceDataCache>());
-        builder.Services.AddHostedService<ReferenceDataSeeder>();
+        builder.AddPlaces();
+        builder.AddKitchenAccess();
 
         builder.Services.AddSingleton<OrderBatcher>();
         builder.Services.AddSingleton<BatchItemActions>();

@@ -1,6 +1,7 @@
-// Orbital kitchen screen: paints a station's board from /stations/{id}/board, then follows /orders/events from the
-// board's watermark, so nothing that changed after the board was read is missed. Items are kept by id and an event
-// only replaces an item with a newer version, so replays and races are harmless.
+// Orbital kitchen screen, opened as /?kitchen=K&station=S: paints a station's board from /stations/{id}/board?kitchen=K,
+// then follows the kitchen's /orders/events from the board's watermark, so nothing that changed after the board was read
+// is missed. Items are kept by id and an event only replaces an item with a newer version, so replays and races are
+// harmless. Open items of an earlier business day are shown apart and left out of the all-day counts.
 "use strict";
 
 const params = new URLSearchParams(location.search);
@@ -10,27 +11,47 @@ const thresholds = {
 };
 const screenName = params.get("screen") ?? "screen";
 
-const state = { station: null, items: new Map(), bumped: [], source: null, lastEventId: null };
+const state = { kitchen: null, station: null, businessDay: null, items: new Map(), bumped: [], source: null, lastEventId: null };
 const el = (id) => document.getElementById(id);
 
-async function loadStations() {
-  const response = await fetch("/stations");
-  const stations = await response.json();
-  const select = el("station");
-  select.replaceChildren(...stations.map((s) => new Option(`${s.name}${s.openItems ? ` (${s.openItems})` : ""}`, s.id)));
-  const wanted = params.get("station") ?? localStorage.getItem("orbital.station") ?? stations[0]?.id;
+/** Picks the option named, adding it when the list does not have it (a station Otter named but the setup does not). */
+function choose(select, wanted) {
   select.value = wanted;
   if (select.value !== wanted && wanted) {
     select.add(new Option(wanted, wanted));
     select.value = wanted;
   }
-  select.onchange = () => switchStation(select.value);
+}
+
+async function loadKitchens() {
+  const { kitchens } = await fetch("/kitchens").then((r) => r.json());
+  const select = el("kitchen");
+  const cooking = kitchens.filter((k) => k.kind === "kitchen");
+  select.replaceChildren(...cooking.map((k) => new Option(k.name, k.id)));
+  choose(select, params.get("kitchen") ?? localStorage.getItem("orbital.kitchen") ?? cooking[0]?.id);
+  select.onchange = () => switchKitchen(select.value, null);
+  el("station").onchange = () => switchStation(el("station").value);
+  await switchKitchen(select.value, params.get("station") ?? localStorage.getItem("orbital.station"));
+}
+
+async function switchKitchen(kitchen, wantedStation) {
+  state.kitchen = kitchen;
+  localStorage.setItem("orbital.kitchen", kitchen);
+  const stations = await fetch(`/stations?${new URLSearchParams({ kitchen })}`).then((r) => r.json());
+  const select = el("station");
+  select.replaceChildren(...stations.map((s) => new Option(`${s.name}${s.openItems ? ` (${s.openItems})` : ""}`, s.id)));
+  choose(select, wantedStation && (stations.some((s) => s.id === wantedStation) || params.get("station") === wantedStation) ? wantedStation : stations[0]?.id);
   await switchStation(select.value);
 }
 
 async function switchStation(station) {
   state.station = station;
   localStorage.setItem("orbital.station", station);
+  // The address names the screen: bookmark it, or open it on the station's tablet.
+  const address = new URLSearchParams(location.search);
+  address.set("kitchen", state.kitchen);
+  address.set("station", station);
+  history.replaceState(null, "", `?${address}`);
   state.bumped = [];
   await loadBoardAndFollow();
 }
@@ -39,17 +60,18 @@ async function switchStation(station) {
 async function loadBoardAndFollow() {
   if (state.source) state.source.close();
   state.items.clear();
-  const response = await fetch(`/stations/${encodeURIComponent(state.station)}/board`);
+  const response = await fetch(`/stations/${encodeURIComponent(state.station)}/board?${new URLSearchParams({ kitchen: state.kitchen })}`);
   const board = await response.json();
   for (const item of board.items) apply(item);
   state.lastEventId = board.lastEventId;
+  state.businessDay = board.businessDay;
   render();
   connect();
 }
 
 function connect() {
   setConnection("connecting", "Connecting…");
-  const query = new URLSearchParams({ station: state.station });
+  const query = new URLSearchParams({ kitchen: state.kitchen, station: state.station });
   if (state.lastEventId !== null) query.set("lastEventId", state.lastEventId);
   const source = new EventSource(`/orders/events?${query}`);
   state.source = source;
@@ -122,17 +144,19 @@ async function act(item, action) {
 
 function render() {
   const now = Date.now();
-  const columns = { "fire-now": [], cooking: [], later: [] };
+  const columns = { "fire-now": [], cooking: [], later: [], earlier: [] };
   const items = [...state.items.values()].sort((a, b) => new Date(a.fireAt) - new Date(b.fireAt) || a.id - b.id);
+  const earlierDay = (item) => state.businessDay && item.businessDay < state.businessDay;
   for (const item of items) {
-    const column = item.status === "in_progress" ? "cooking" : new Date(item.fireAt).getTime() > now ? "later" : "fire-now";
+    const column = earlierDay(item) ? "earlier" : item.status === "in_progress" ? "cooking" : new Date(item.fireAt).getTime() > now ? "later" : "fire-now";
     columns[column].push(card(item, now));
   }
   for (const [id, cards] of Object.entries(columns)) el(id).replaceChildren(...cards);
+  el("earlier-section").hidden = columns.earlier.length === 0;
 
   const counts = new Map();
-  // All day counts what is still wanted: portions cancelled while cooking are not.
-  for (const item of items) {
+  // All day counts what is still wanted today: portions cancelled while cooking are not, nor another day's leftovers.
+  for (const item of items.filter((i) => i.businessDay === state.businessDay)) {
     const wanted = item.quantity - (item.cancelledQuantity ?? 0);
     if (wanted > 0) counts.set(item.name, (counts.get(item.name) ?? 0) + wanted);
   }
@@ -182,4 +206,4 @@ function clock(minutes) {
 }
 
 setInterval(render, 1000);
-loadStations();
+loadKitchens();

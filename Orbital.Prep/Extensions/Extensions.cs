@@ -1,3 +1,4 @@
+using Orbital.Migrations;
 using Hangfire;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Orbital.Contracts;
@@ -27,9 +28,7 @@ internal static class Extensions
     /// <summary>Products, counts, PARs, transfer units and scans, on schema <c>prep</c>; scans leave through the outbox.</summary>
     public static void AddPrepInventory(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddSingleton<PrepSchema>();
-        builder.Services.AddHostedService(services => services.GetRequiredService<PrepSchema>());
-        builder.Services.AddHealthChecks().AddCheck<PrepSchemaHealthCheck>("prep-schema", HealthStatus.Degraded);
+        builder.AddServiceSchema<PrepSchema>();
         builder.Services.AddSingleton<ProductCatalog>();
         builder.Services.AddSingleton<InventoryStore>();
         builder.Services.AddSingleton<PrepListService>();

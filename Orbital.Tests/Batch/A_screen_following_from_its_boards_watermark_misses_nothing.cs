@@ -23,7 +23,7 @@ public sealed class A_screen_following_from_its_boards_watermark_misses_nothing(
         await broker.PublishAsync(Kitchen.Order(station, Otter.NewId(), 1, ("1", "on-the-board", 2)));
         await batch.WaitForItemsAsync(station, items => items.Count == 1, "the first batch item");
 
-        var board = await batch.GetFromJsonAsync<JsonElement>($"/stations/{station}/board", cancellationToken);
+        var board = await batch.GetFromJsonAsync<JsonElement>($"/stations/{station}/board?kitchen={Kitchen.Id}", cancellationToken);
         var watermark = board.GetProperty("lastEventId").GetInt64();
         // Created after the board was read and before the screen's stream starts.
         await broker.PublishAsync(Kitchen.Order(station, Otter.NewId(), 1, ("1", "in-between", 3)));

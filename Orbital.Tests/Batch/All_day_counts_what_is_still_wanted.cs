@@ -36,7 +36,7 @@ public sealed class All_day_counts_what_is_still_wanted(OrbitalAppFixture orbita
         await broker.PublishAsync(cancel);
         await batch.WaitForItemsAsync(station, items => items.Single().GetProperty("cancelledQuantity").GetInt32() == 4, "the cancellation to reach the cooking item");
 
-        var board = await batch.GetFromJsonAsync<JsonElement>($"/stations/{station}/board", cancellationToken);
+        var board = await batch.GetFromJsonAsync<JsonElement>($"/stations/{station}/board?kitchen={Kitchen.Id}", cancellationToken);
         var allDay = await batch.GetFromJsonAsync<List<JsonElement>>($"/batch-items/all-day?station={station}", cancellationToken);
 
         Assert.Equal(6, board.GetProperty("items")[0].GetProperty("quantity").GetInt32());

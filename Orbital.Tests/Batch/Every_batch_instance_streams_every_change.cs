@@ -18,6 +18,7 @@ public sealed class Every_batch_instance_streams_every_change(OrbitalAppFixture 
             [$"ConnectionStrings__{ResourceNames.BatchDatabase}"] = await orbital.ConnectionStringAsync(ResourceNames.BatchDatabase),
             [$"ConnectionStrings__{ResourceNames.Redis}"] = await orbital.ConnectionStringAsync(ResourceNames.Redis),
             [$"ConnectionStrings__{ResourceNames.WarehouseDatabase}"] = await orbital.ConnectionStringAsync(ResourceNames.WarehouseDatabase),
+            ["Auth__VerificationKey"] = PrepAccess.VerificationKey,
         });
         using (var secondClient = second.CreateClient())
         {

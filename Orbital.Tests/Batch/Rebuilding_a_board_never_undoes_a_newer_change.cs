@@ -45,21 +45,21 @@ public sealed class Rebuilding_a_board_never_undoes_a_newer_change(OrbitalAppFix
         // A change that reached Redis after PostgreSQL was read: version 50 of the cooking item, 9 portions.
         var redisDb = redis.GetDatabase();
         var cooking = Id("cooking");
-        var newer = JsonNode.Parse((await redisDb.HashGetAsync(StationBoardCache.ItemsKey(station), cooking)).ToString())!;
+        var newer = JsonNode.Parse((await redisDb.HashGetAsync(StationBoardCache.ItemsKey(Kitchen.Id, station), cooking)).ToString())!;
         newer["quantity"] = 9;
         newer["version"] = 50;
-        await redisDb.HashSetAsync(StationBoardCache.ItemsKey(station), cooking, newer.ToJsonString());
-        await redisDb.HashSetAsync(StationBoardCache.VersionsKey(station), cooking, 50);
+        await redisDb.HashSetAsync(StationBoardCache.ItemsKey(Kitchen.Id, station), cooking, newer.ToJsonString());
+        await redisDb.HashSetAsync(StationBoardCache.VersionsKey(Kitchen.Id, station), cooking, 50);
         // Without its "built" mark the next board read builds the station again from PostgreSQL.
-        await redisDb.KeyDeleteAsync(StationBoardCache.BuiltKey(station));
+        await redisDb.KeyDeleteAsync(StationBoardCache.BuiltKey(Kitchen.Id, station));
 
-        var rebuilt = await batch.GetFromJsonAsync<JsonElement>($"/stations/{station}/board", cancellationToken);
-        var afterwards = await batch.GetFromJsonAsync<JsonElement>($"/stations/{station}/board", cancellationToken);
+        var rebuilt = await batch.GetFromJsonAsync<JsonElement>($"/stations/{station}/board?kitchen={Kitchen.Id}", cancellationToken);
+        var afterwards = await batch.GetFromJsonAsync<JsonElement>($"/stations/{station}/board?kitchen={Kitchen.Id}", cancellationToken);
 
         Assert.Equal("database", rebuilt.GetProperty("source").GetString());
         Assert.Equal("redis", afterwards.GetProperty("source").GetString());
         Assert.Equal(9, afterwards.GetProperty("items").EnumerateArray().Single(i => i.GetProperty("id").GetInt64() == cooking).GetProperty("quantity").GetInt32());
-        var versions = (await redisDb.HashKeysAsync(StationBoardCache.VersionsKey(station))).Select(k => (long)k).ToHashSet();
+        var versions = (await redisDb.HashKeysAsync(StationBoardCache.VersionsKey(Kitchen.Id, station))).Select(k => (long)k).ToHashSet();
         Assert.DoesNotContain(Id("bumped-long-ago"), versions);
         Assert.Contains(Id("bumped-just-now"), versions);
         Assert.Contains(cooking, versions);

@@ -69,7 +69,7 @@ public sealed class Screens_that_reconnect_get_what_they_missed(OrbitalAppFixtur
     }
 
     private static async Task<Board> BoardAsync(HttpClient batch, string station) =>
-        (await System.Net.Http.Json.HttpClientJsonExtensions.GetFromJsonAsync<Board>(batch, $"/stations/{station}/board", TestContext.Current.CancellationToken))!;
+        (await System.Net.Http.Json.HttpClientJsonExtensions.GetFromJsonAsync<Board>(batch, $"/stations/{station}/board?kitchen={Kitchen.Id}", TestContext.Current.CancellationToken))!;
 
     private sealed record Board(string StationId, string Source, List<BoardItem> Items, List<BoardCount> AllDay);
 

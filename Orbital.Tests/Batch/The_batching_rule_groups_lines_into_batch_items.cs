@@ -1,6 +1,6 @@
 using Google.Protobuf.WellKnownTypes;
 using Orbital.Batch.Batching;
-using Orbital.Batch.ReferenceData;
+using Orbital.Places;
 using Orbital.Contracts.Orders;
 
 namespace Orbital.Tests.Batch;
@@ -154,16 +154,20 @@ public sealed class The_batching_rule_groups_lines_into_batch_items
     [Fact]
     public void An_unknown_sku_goes_to_otters_station_or_else_to_unassigned_never_dropped()
     {
-        var reference = new KitchenReferenceData(
-            [new Station("grill", "Grill", 1)], [new MenuItem("burger", "Smash burger", "grill", 420, true, 8, null)], []);
-        var order = new StructuredOrder { OrderId = "o", Version = 1, ReadyBy = Timestamp.FromDateTimeOffset(Noon) };
+        var places = new KitchenMap(new PlacesSetup(
+            [new Kitchen("k1", "Kitchen one", "Etc/UTC")], [new Brand("b", "Brand")], [new Store("s", "k1", "b")],
+            [new Station("k1", "grill", "Grill", 1), new Station("k1", "oven", "Oven", 2)], [new MenuItem("b", "burger", "Smash burger", "grill", 420, true, 8)],
+            OtterStations: [new OtterStation("k1", "3f1c0b9e-otter-oven", "oven")]), 1);
+        var order = new StructuredOrder { OrderId = "o", StoreId = "s", Version = 1, ReadyBy = Timestamp.FromDateTimeOffset(Noon) };
         order.Lines.Add(new OrderLine { LineId = "1", Sku = "burger", Name = "Burger", Quantity = 1, StationId = "fryer" });
         order.Lines.Add(new OrderLine { LineId = "2", Sku = "mystery", Name = "Special", Quantity = 1, StationId = "pizza-oven" });
         order.Lines.Add(new OrderLine { LineId = "3", Sku = "", Name = "Off-menu", Quantity = 2 });
+        order.Lines.Add(new OrderLine { LineId = "4", Sku = "flatbread", Name = "Flatbread", Quantity = 1, StationId = "3f1c0b9e-otter-oven" });
 
-        var lines = KitchenLines.From(order, reference, new BatchingOptions(), Noon);
+        var lines = KitchenLines.From(order, places, new BatchingOptions(), Noon);
 
-        Assert.Equal(["grill", "pizza-oven", KitchenReferenceData.UnassignedStationId], lines.Select(l => l.Key.StationId));
+        Assert.Equal(["grill", "pizza-oven", KitchenMap.UnassignedStationId, "oven"], lines.Select(l => l.Key.StationId));
+        Assert.All(lines, line => Assert.Equal("k1", line.Key.KitchenId));
         Assert.Equal(Noon.AddSeconds(-420), lines[0].FireAt);
         Assert.Equal(Noon - new BatchingOptions().DefaultPrepTime, lines[1].FireAt);
         Assert.Equal("name:Off-menu", lines[2].Key.Sku);
@@ -201,5 +205,5 @@ public sealed class The_batching_rule_groups_lines_into_batch_items
     }
 
     private static KitchenLine Line(string lineId, string sku, int quantity, DateTimeOffset fireAt, string modifiers = "", int maxBatchSize = 10, bool batchable = true) =>
-        new(lineId, new BatchKey("station", sku, modifiers), sku, [], quantity, fireAt, batchable, maxBatchSize);
+        new(lineId, new BatchKey("kitchen", "station", sku, modifiers), sku, [], quantity, fireAt, DateOnly.FromDateTime(fireAt.UtcDateTime), batchable, maxBatchSize);
 }

@@ -16,6 +16,7 @@ public sealed class The_published_development_secrets_work_only_in_development(O
     {
         { "Orbital.Orders", "Otter__WebhookSecret", Otter.WebhookSecret, "Otter:WebhookSecret" },
         { "Orbital.Orders", "Auth__VerificationKey", PrepAccess.VerificationKey, "Auth:VerificationKey" },
+        { "Orbital.Batch", "Auth__VerificationKey", PrepAccess.VerificationKey, "Auth:VerificationKey" },
         { "Orbital.Prep", "Auth__SigningKey", PrepAccess.SigningKey, "Auth:SigningKey" },
         { "Orbital.Prep", "Auth__BootstrapAdmin__Password", PrepAccess.AdminPassword, "Auth:BootstrapAdmin:Password" },
     };
@@ -31,6 +32,7 @@ public sealed class The_published_development_secrets_work_only_in_development(O
             [$"ConnectionStrings__{ResourceNames.RabbitMq}"] = await orbital.ConnectionStringAsync(ResourceNames.RabbitMq),
             [$"ConnectionStrings__{ResourceNames.OrdersDatabase}"] = await orbital.ConnectionStringAsync(ResourceNames.OrdersDatabase),
             [$"ConnectionStrings__{ResourceNames.PrepDatabase}"] = await orbital.ConnectionStringAsync(ResourceNames.PrepDatabase),
+            [$"ConnectionStrings__{ResourceNames.BatchDatabase}"] = await orbital.ConnectionStringAsync(ResourceNames.BatchDatabase),
             [$"ConnectionStrings__{ResourceNames.Redis}"] = await orbital.ConnectionStringAsync(ResourceNames.Redis),
             [$"ConnectionStrings__{ResourceNames.WarehouseDatabase}"] = await orbital.ConnectionStringAsync(ResourceNames.WarehouseDatabase),
             ["Otter__WebhookSecret"] = "a-webhook-secret-of-our-own-0001",

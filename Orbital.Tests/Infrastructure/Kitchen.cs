@@ -11,6 +11,11 @@ namespace Orbital.Tests.Infrastructure;
 /// <summary>Helpers for the Batch service's tests: a station of one's own, structured orders, reading the board.</summary>
 public static class Kitchen
 {
+    /// <summary>The demo kitchen the tests cook in, and a store of it (README).</summary>
+    public const string Id = "london";
+
+    public const string StoreId = "smash-club-london";
+
     /// <summary>A station no other test uses, so a test sees only its own batch items.</summary>
     public static string NewStation() => $"test-station-{Guid.NewGuid():N}";
 
@@ -22,7 +27,7 @@ public static class Kitchen
         {
             OrderId = orderId,
             FriendlyId = orderId[..6],
-            StoreId = "store-test-1",
+            StoreId = StoreId,
             Status = OrderStatus.New,
             EventKind = version == 1 ? OrderEventKind.New : OrderEventKind.Updated,
             OrderedAt = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow),
@@ -35,6 +40,10 @@ public static class Kitchen
 
     public static Task PublishAsync(this Broker broker, StructuredOrder order) =>
         broker.PublishAsync(Exchanges.StructuredOrderData, order.ToByteArray());
+
+    /// <summary>A station's board as a screen of <paramref name="kitchen"/> reads it first.</summary>
+    public static async Task<JsonElement> BoardAsync(this HttpClient batch, string station, string kitchen = Id) =>
+        await batch.GetFromJsonAsync<JsonElement>($"/stations/{Uri.EscapeDataString(station)}/board?kitchen={Uri.EscapeDataString(kitchen)}", TestContext.Current.CancellationToken);
 
     public static async Task<List<JsonElement>> ItemsAsync(this HttpClient batch, string station, string status = "pending,in_progress,done,voided")
     {

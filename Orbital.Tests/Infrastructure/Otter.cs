@@ -12,7 +12,7 @@ public static class Otter
     /// <summary>The development webhook secret the AppHost gives the Orders service (README).</summary>
     public const string WebhookSecret = "orbital-dev-webhook-secret";
 
-    public const string StoreId = "store-test-1";
+    public const string StoreId = Kitchen.StoreId;
 
     public static string NewId() => Guid.NewGuid().ToString();
 

@@ -4,7 +4,7 @@ using System.Threading.Channels;
 
 namespace Orbital.Tests.Infrastructure;
 
-/// <summary>A kitchen screen as far as the protocol goes: reads <c>/orders/events</c> and keeps every event it receives.</summary>
+/// <summary>A kitchen screen as far as the protocol goes: reads one kitchen's <c>/orders/events</c> and keeps every event it receives.</summary>
 public sealed class SseClient : IAsyncDisposable
 {
     private readonly HttpClient _http;
@@ -30,10 +30,11 @@ public sealed class SseClient : IAsyncDisposable
     public string? LastEventId => Received.LastOrDefault(e => e.Id is not null)?.Id;
 
     /// <summary>Connects and waits for the stream's <c>ready</c> event.</summary>
-    public static async Task<SseClient> ConnectAsync(Uri baseAddress, string? station = null, string? lastEventId = null)
+    public static async Task<SseClient> ConnectAsync(Uri baseAddress, string? station = null, string? lastEventId = null, string kitchen = Kitchen.Id)
     {
         var client = new SseClient(new HttpClient { BaseAddress = baseAddress, Timeout = Timeout.InfiniteTimeSpan });
-        var request = new HttpRequestMessage(HttpMethod.Get, station is null ? "/orders/events" : $"/orders/events?station={Uri.EscapeDataString(station)}");
+        var query = $"/orders/events?kitchen={Uri.EscapeDataString(kitchen)}" + (station is null ? string.Empty : $"&station={Uri.EscapeDataString(station)}");
+        var request = new HttpRequestMessage(HttpMethod.Get, query);
         if (lastEventId is not null)
         {
             request.Headers.Add("Last-Event-ID", lastEventId);

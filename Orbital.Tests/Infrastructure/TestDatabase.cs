@@ -18,6 +18,9 @@ public sealed class TestDatabase : IAsyncDisposable
 
     public NpgsqlDataSource DataSource { get; }
 
+    /// <summary>With its password, for a service started on this database.</summary>
+    public string ConnectionString => new NpgsqlConnectionStringBuilder(_serverConnectionString) { Database = _name }.ConnectionString;
+
     public static async Task<TestDatabase> CreateAsync(OrbitalAppFixture orbital)
     {
         var server = await orbital.ConnectionStringAsync(ResourceNames.Postgres);

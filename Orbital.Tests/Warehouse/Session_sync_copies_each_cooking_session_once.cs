@@ -19,8 +19,9 @@ public sealed class Session_sync_copies_each_cooking_session_once(OrbitalAppFixt
         var station = Kitchen.NewStation();
         await using (var item = batch.CreateCommand(
             """
-            INSERT INTO batch.batch_items (station_id, sku, name, modifier_signature, modifiers, quantity, fire_at, latest_fire_at, status, batchable, max_batch_size, created_at, updated_at)
-            VALUES ($1, 'wings', 'Wings', '', '[]', 6, now(), now(), 'in_progress', true, 10, now(), now()) RETURNING id
+            INSERT INTO batch.batch_items (kitchen_id, station_id, sku, name, modifier_signature, modifiers, quantity, fire_at, latest_fire_at, status, batchable,
+                                           max_batch_size, created_at, updated_at, business_day)
+            VALUES ('london', $1, 'wings', 'Wings', '', '[]', 6, now(), now(), 'in_progress', true, 10, now(), now(), current_date) RETURNING id
             """))
         {
             item.Parameters.Add(new NpgsqlParameter { Value = station });
@@ -29,8 +30,9 @@ public sealed class Session_sync_copies_each_cooking_session_once(OrbitalAppFixt
             {
                 await using var session = batch.CreateCommand(
                     """
-                    INSERT INTO batch.batch_item_sessions (batch_item_id, station_id, sku, quantity, planned_prep_seconds, started_at, started_by, completed_at, completed_by, completed_quantity, updated_at)
-                    VALUES ($1, $2, 'wings', 6, 420, now() - interval '10 minutes', 'cook', now() - interval '3 minutes', 'cook', 6, now() - interval '1 minute')
+                    INSERT INTO batch.batch_item_sessions (kitchen_id, batch_item_id, station_id, sku, quantity, planned_prep_seconds, started_at, started_by, completed_at, completed_by,
+                                                           completed_quantity, updated_at)
+                    VALUES ('london', $1, $2, 'wings', 6, 420, now() - interval '10 minutes', 'cook', now() - interval '3 minutes', 'cook', 6, now() - interval '1 minute')
                     """);
                 session.Parameters.Add(new NpgsqlParameter { Value = itemId });
                 session.Parameters.Add(new NpgsqlParameter { Value = station });

@@ -1,0 +1,173 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Npgsql;
+using Orbital.Places;
+using Orbital.Warehouse;
+
+namespace Orbital.Batch.Kitchens;
+
+/// <summary>
+/// <c>GET /kitchens</c>: every kitchen with its time zone, business day, stores and stations. <c>PUT /kitchens/setup</c>:
+/// an admin replaces the whole setup (kitchens, brands, stores, stations, menu, overrides, Otter station ids), checked in
+/// full first: a setup with any bad row changes nothing and names every bad row. <c>GET /kitchens/unassigned-stores</c>:
+/// the stores Otter sent orders for that the setup does not place.
+/// </summary>
+public static partial class KitchensApi
+{
+    public const int MaxSetupBytes = 16 * 1024 * 1024;
+
+    // Serialises setup writes across Batch instances (they share the batch database).
+    private const long SetupLockId = 4242011;
+
+    public static IEndpointRouteBuilder MapKitchensApi(this IEndpointRouteBuilder app)
+    {
+        var kitchens = app.MapGroup("/kitchens").WithTags("Kitchens");
+        kitchens.MapGet("/", ListAsync);
+        kitchens.MapGet("/setup", GetSetup).RequireAuthorization(KitchenAccess.Operators);
+        kitchens.MapPut("/setup", PutSetupAsync).RequireAuthorization(KitchenAccess.Admins)
+            .WithMetadata(new RequestSizeLimitAttribute(MaxSetupBytes));
+        kitchens.MapGet("/unassigned-stores", UnassignedStoresAsync).RequireAuthorization(KitchenAccess.Operators);
+        return app;
+    }
+
+    public static async Task<Ok<KitchenList>> ListAsync(PlacesCache places, NpgsqlDataSource dataSource, TimeProvider time, CancellationToken cancellationToken)
+    {
+        await places.EnsureLoadedAsync(cancellationToken);
+        var map = places.Current;
+        var now = time.GetUtcNow();
+        var brands = map.Setup.Brands.ToDictionary(b => b.Id, b => b.Name, StringComparer.Ordinal);
+        var kitchens = map.Kitchens.Select(k => new KitchenView(
+            k.Id, k.Name, k.TimeZone, k.DayStartsAt, k.HasExpo, k.Kind, map.BusinessDay(k.Id, now), Known: true,
+            [.. map.StoresOf(k.Id).Select(s => new StoreView(s.StoreId, s.BrandId, brands.GetValueOrDefault(s.BrandId, s.BrandId)))],
+            [.. map.StationsOf(k.Id).Select(s => new KitchenStationView(s.Id, s.Name, s.DisplayOrder))])).ToList();
+
+        // Kitchens the setup no longer (or never) named, with work still open: their screens must stay reachable.
+        await using var command = dataSource.CreateCommand("SELECT DISTINCT kitchen_id FROM batch.batch_items WHERE status IN ('pending', 'in_progress')");
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var id = reader.GetString(0);
+            if (map.Kitchen(id) is null)
+            {
+                kitchens.Add(new KitchenView(id, id, "Etc/UTC", "04:00", false, KitchenKinds.Kitchen, map.BusinessDay(id, now), Known: false, [], []));
+            }
+        }
+
+        return TypedResults.Ok(new KitchenList(map.Version, places.Origin.ToString(), kitchens));
+    }
+
+    public static Ok<PlacesSetup> GetSetup(PlacesCache places) => TypedResults.Ok(places.Current.Setup);
+
+    public static async Task<Results<Ok<SetupApplied>, ProblemHttpResult>> PutSetupAsync(
+        [FromBody] PlacesSetup? setup, ClaimsPrincipal user, PlacesCache places, IWarehouse warehouse, NpgsqlDataSource dataSource,
+        TimeProvider time, ILogger<PlacesCache> logger, CancellationToken cancellationToken)
+    {
+        var missing = setup is null ? ["kitchens", "brands", "stores", "stations", "menuItems"] : MissingTables(setup);
+        if (missing.Count > 0)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "The setup is incomplete; nothing was changed",
+                detail: $"A setup is the whole of it: {string.Join(", ", missing)} missing (send [] for an empty table).");
+        }
+
+        var problems = SetupValidation.Validate(setup!);
+        if (problems.Count > 0)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "The setup has problems; nothing was changed",
+                detail: $"{problems.Count} problem(s), first: {problems[0].Table} row {problems[0].Row} ({problems[0].Key}): {problems[0].Problem}",
+                extensions: new Dictionary<string, object?> { ["problems"] = problems });
+        }
+
+        await places.EnsureLoadedAsync(cancellationToken);
+        if (places.Origin == PlacesOrigin.Warehouse && places.Current.Setup.SameAs(setup!))
+        {
+            return TypedResults.Ok(new SetupApplied(places.Current.Version, Changed: false));
+        }
+
+        var by = user.FindFirstValue("name") ?? user.FindFirstValue("sub") ?? "admin";
+        await using var lockConnection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using (var take = new NpgsqlCommand($"SELECT pg_advisory_lock({SetupLockId})", lockConnection))
+        {
+            await take.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        long version;
+        try
+        {
+            version = await PlacesTables.WriteAsync(warehouse, setup!, by, time.GetUtcNow(), cancellationToken);
+        }
+        finally
+        {
+            await using var release = new NpgsqlCommand($"SELECT pg_advisory_unlock({SetupLockId})", lockConnection);
+            await release.ExecuteNonQueryAsync(CancellationToken.None);
+        }
+
+        Log.SetupApplied(logger, version, by, setup!.Kitchens.Count, setup.Stores.Count);
+        await places.AnnounceChangeAsync(version);
+        await places.RefreshAsync(cancellationToken);
+        return TypedResults.Ok(new SetupApplied(version, Changed: true));
+    }
+
+    public static async Task<Ok<List<UnassignedStore>>> UnassignedStoresAsync(PlacesCache places, NpgsqlDataSource dataSource, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(
+            """
+            SELECT o.store_id, count(*)::int, min(o.updated_at), max(o.updated_at),
+                   (SELECT coalesce(sum(bi.quantity), 0)::int FROM batch.batch_items bi
+                    WHERE bi.kitchen_id = $1 AND bi.status IN ('pending', 'in_progress')
+                      AND bi.id IN (SELECT l.batch_item_id FROM batch.batch_item_lines l JOIN batch.orders lo ON lo.order_id = l.order_id
+                                    WHERE lo.store_id = o.store_id AND lo.kitchen_id = $1))
+            FROM batch.orders o WHERE o.kitchen_id = $1
+            GROUP BY o.store_id ORDER BY max(o.updated_at) DESC LIMIT 500
+            """);
+        command.Parameters.Add(new NpgsqlParameter { Value = KitchenMap.UnassignedKitchenId });
+        var stores = new List<UnassignedStore>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var storeId = reader.GetString(0);
+            stores.Add(new UnassignedStore(storeId, reader.GetInt32(1), reader.GetFieldValue<DateTimeOffset>(2), reader.GetFieldValue<DateTimeOffset>(3),
+                reader.GetInt32(4), MappedNow: places.Current.IsMapped(storeId)));
+        }
+
+        return TypedResults.Ok(stores);
+    }
+
+    private static List<string> MissingTables(PlacesSetup setup)
+    {
+        var missing = new List<string>();
+        // The JSON may leave a table out; the record's non-null lists are then null.
+        if (setup.Kitchens is null) missing.Add("kitchens");
+        if (setup.Brands is null) missing.Add("brands");
+        if (setup.Stores is null) missing.Add("stores");
+        if (setup.Stations is null) missing.Add("stations");
+        if (setup.MenuItems is null) missing.Add("menuItems");
+        return missing;
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 2601, Level = LogLevel.Information, Message = "Setup of places version {Version} applied by {By}: {Kitchens} kitchens, {Stores} stores")]
+        public static partial void SetupApplied(ILogger logger, long version, string by, int kitchens, int stores);
+    }
+}
+
+public sealed record KitchenList(long SetupVersion, string Source, List<KitchenView> Kitchens);
+
+/// <param name="BusinessDay">The kitchen's business day now.</param>
+/// <param name="Known">False for a kitchen that is not in the setup but still has open work (shown so its screens can finish it).</param>
+public sealed record KitchenView(
+    string Id, string Name, string TimeZone, string DayStartsAt, bool HasExpo, string Kind, DateOnly BusinessDay, bool Known,
+    List<StoreView> Stores, List<KitchenStationView> Stations);
+
+public sealed record StoreView(string StoreId, string BrandId, string BrandName);
+
+public sealed record KitchenStationView(string Id, string Name, int DisplayOrder);
+
+/// <param name="Version">The setup version now in force.</param>
+/// <param name="Changed">False when the setup sent was the one in force already.</param>
+public sealed record SetupApplied(long Version, bool Changed);
+
+/// <param name="OpenPortions">Portions of its orders still open on the unassigned kitchen's screens.</param>
+/// <param name="MappedNow">The setup places this store now; its new orders go to its kitchen.</param>
+public sealed record UnassignedStore(string StoreId, int Orders, DateTimeOffset FirstSeen, DateTimeOffset LastSeen, int OpenPortions, bool MappedNow);
