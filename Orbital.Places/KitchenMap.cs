@@ -72,10 +72,20 @@ public sealed class KitchenMap
 
     public IEnumerable<Store> StoresOf(string kitchenId) => Setup.Stores.Where(s => s.KitchenId == kitchenId);
 
+    /// <summary>
+    /// A kitchen's stations in picker order. The unassigned kitchen has every station any kitchen has (its orders' lines
+    /// go to their menus' stations), and its own unassigned one.
+    /// </summary>
     public IEnumerable<Station> StationsOf(string kitchenId) =>
         kitchenId == UnassignedKitchenId
-            ? [new Station(UnassignedKitchenId, UnassignedStationId, "Unassigned", int.MaxValue)]
+            ? Setup.Stations.GroupBy(s => s.Id, StringComparer.Ordinal).Select(g => g.First() with { KitchenId = UnassignedKitchenId })
+                .Where(s => s.Id != UnassignedStationId)
+                .Append(new Station(UnassignedKitchenId, UnassignedStationId, "Unassigned", int.MaxValue))
+                .OrderBy(s => s.DisplayOrder).ThenBy(s => s.Id, StringComparer.Ordinal)
             : Setup.Stations.Where(s => s.KitchenId == kitchenId).OrderBy(s => s.DisplayOrder).ThenBy(s => s.Id, StringComparer.Ordinal);
+
+    /// <summary>What kitchens call a station id (for a kitchen that is not in the setup), or the id itself.</summary>
+    public string StationName(string stationId) => Setup.Stations.FirstOrDefault(s => s.Id == stationId)?.Name ?? stationId;
 
     public Station? Station(string kitchenId, string stationId) => _stations.GetValueOrDefault((kitchenId, stationId));
 

@@ -64,7 +64,7 @@ public static class BatchItemsApi
         var stations = known.Select(s => new StationView(s.KitchenId, s.Id, s.Name, s.DisplayOrder, open.GetValueOrDefault((s.KitchenId, s.Id)), Known: true))
             // Stations named by Otter but missing from the setup still get a board: nothing is dropped.
             .Concat(open.Keys.Where(key => map.Station(key.Kitchen, key.Station) is null && !known.Any(s => s.KitchenId == key.Kitchen && s.Id == key.Station))
-                .Select(key => new StationView(key.Kitchen, key.Station, key.Station, int.MaxValue, open[key], Known: false)))
+                .Select(key => new StationView(key.Kitchen, key.Station, map.StationName(key.Station), int.MaxValue, open[key], Known: false)))
             .OrderBy(s => s.KitchenId, StringComparer.Ordinal).ThenBy(s => s.DisplayOrder).ThenBy(s => s.Id, StringComparer.Ordinal)
             .ToList();
         return TypedResults.Ok(stations);
