@@ -16,7 +16,8 @@ public sealed record BenchOptions
     public int? ConsumerConcurrency { get; init; }
     public string[] Only { get; init; } = AllMeasures;
 
-    public static readonly string[] AllMeasures = ["ingest", "e2e", "pipeline", "fanout"];
+    public int Kitchens { get; init; } = 20;
+    public static readonly string[] AllMeasures = ["ingest", "e2e", "pipeline", "kitchens", "fanout"];
 
     public bool Runs(string measure) => Only.Contains(measure, StringComparer.Ordinal);
 
@@ -38,6 +39,7 @@ public sealed record BenchOptions
                 "--json" => options with { JsonPath = Next() },
                 "--consumer-concurrency" => options with { ConsumerConcurrency = int.Parse(Next(), CultureInfo.InvariantCulture) },
                 "--only" => options with { Only = Names(Next()) },
+                "--kitchens" => options with { Kitchens = int.Parse(Next(), CultureInfo.InvariantCulture) },
                 "--quick" => options with
                 {
                     IngestConcurrency = [1, 32], IngestDuration = TimeSpan.FromSeconds(3), EndToEndDuration = TimeSpan.FromSeconds(10),
@@ -57,11 +59,12 @@ public sealed record BenchOptions
           --ingest-seconds 10              length of each ingest run (and of the bare broker run)
           --e2e-rate 200 --e2e-seconds 60  steady webhook rate and length of the end-to-end run
           --pipeline-orders 10000          orders of 5 lines for the pipeline throughput run
+          --kitchens 20                    kitchens the pipeline's orders are spread over, one Batch instance against two
           --screens 1000,2500,5000         SSE clients for each fan-out run
           --fanout-seconds 10              length of each fan-out run
           --json bench.json                also write the figures as JSON
           --consumer-concurrency 1         deliveries each Orders and Batch consumer handles at once (Messaging:ConsumerConcurrency)
-          --only pipeline,fanout           run only these of ingest, e2e, pipeline, fanout (start-up and memory always)
+          --only pipeline,fanout           run only these of ingest, e2e, pipeline, kitchens, fanout (start-up and memory always)
           --quick                          a run of about a minute
         """;
 

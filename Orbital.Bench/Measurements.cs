@@ -139,9 +139,11 @@ public static class Pipeline
     /// As fast as 64 senders go: orders of 5 lines, timed until the last one is batched; with the moments the last
     /// webhook was accepted and the last order stored by Orders, which say which stage held the rest back.
     /// </summary>
-    public static async Task<Result> RunAsync(HttpClient orders, string ordersDatabase, string batchDatabase, int count)
+    /// <param name="storeOf">The store of the i-th order; by default one store the setup does not have (so one kitchen, the unassigned one).</param>
+    public static async Task<Result> RunAsync(HttpClient orders, string ordersDatabase, string batchDatabase, int count, Func<int, string>? storeOf = null)
     {
         var store = $"bench-pipeline-{Guid.NewGuid():N}";
+        storeOf ??= _ => store;
         var ids = Enumerable.Range(0, count).Select(_ => Guid.NewGuid().ToString()).ToArray();
         string[] menu = ["burger", "fries", "nuggets", "lemonade", "milkshake", "chicken-sandwich", "sweet-potato-fries"];
         var next = -1;
@@ -152,7 +154,7 @@ public static class Pipeline
             while ((i = Interlocked.Increment(ref next)) < count)
             {
                 var lines = Enumerable.Range(0, 5).Select(l => (menu[(i + l) % menu.Length], 1 + (l % 2))).ToList();
-                using var response = await orders.SendAsync(Webhooks.Request(Webhooks.NewOrder(ids[i], store, "grill", lines)));
+                using var response = await orders.SendAsync(Webhooks.Request(Webhooks.NewOrder(ids[i], storeOf(i), "grill", lines)));
                 response.EnsureSuccessStatusCode();
             }
         }));

@@ -128,6 +128,29 @@ if (options.Runs("pipeline"))
     await Backlog.DrainAsync(rabbitMq);
 }
 
+// 3b. Kitchens: the pipeline spread over many kitchens, one Batch instance against two.
+if (options.Runs("kitchens"))
+{
+    var servers = new KitchenScaling.Connections(rabbitMq, ordersDb, batchDb,
+        await app.GetConnectionStringAsync(ResourceNames.Redis) ?? throw new InvalidOperationException("no redis"),
+        await app.GetConnectionStringAsync(ResourceNames.WarehouseDatabase) ?? throw new InvalidOperationException("no warehouse db"),
+        builder.Configuration["Parameters:prep-jwt-verification-key"] ?? throw new InvalidOperationException("no verification key"));
+    using var batchClient = app.CreateHttpClient(ResourceNames.BatchService);
+    using var prepClient = app.CreateHttpClient(ResourceNames.PrepService);
+    var run = await KitchenScaling.RunAsync(orders, batchClient, prepClient, builder.Configuration["Parameters:prep-admin-password"] ?? "orbital-dev-admin",
+        servers, options.Kitchens, options.PipelineOrders);
+    report["kitchens"] = new JsonObject
+    {
+        ["kitchens"] = run.Kitchens, ["orders"] = options.PipelineOrders,
+        ["oneInstanceOrdersPerSecond"] = Math.Round(run.One.OrdersPerSecond), ["twoInstancesOrdersPerSecond"] = Math.Round(run.Two.OrdersPerSecond),
+        ["oneInstanceCpuPercent"] = CpuJson(run.CpuOne), ["twoInstancesCpuPercent"] = CpuJson(run.CpuTwo),
+    };
+    Row($"Pipeline over {run.Kitchens} kitchens, one Batch instance", $"{run.One.OrdersPerSecond:F0} orders/s (stored at {run.One.StoredSeconds:F1} s, batched at {run.One.BatchedSeconds:F1} s); CPU: {CpuUse.Describe(run.CpuOne)}", "(compare)");
+    Row($"Pipeline over {run.Kitchens} kitchens, two Batch instances", $"{run.Two.OrdersPerSecond:F0} orders/s (stored at {run.Two.StoredSeconds:F1} s, batched at {run.Two.BatchedSeconds:F1} s); CPU: {CpuUse.Describe(run.CpuTwo)}", "more than one");
+    Console.WriteLine(table[^2]);
+    Console.WriteLine(table[^1]);
+}
+
 // 4. SSE fan-out: screens on one Batch instance and the delivery p99.
 if (options.Runs("fanout"))
 {

@@ -8,7 +8,7 @@ namespace Orbital.Places;
 /// With the local warehouse, writes the demo setup when there is no setup yet, retrying while PostgreSQL is down. A
 /// real warehouse (Snowflake) gets its setup from an operator through the setup API, so nothing is seeded there.
 /// </summary>
-public sealed partial class DemoPlacesSeeder(IWarehouse warehouse, PlacesCache cache, TimeProvider time, ILogger<DemoPlacesSeeder> logger) : BackgroundService
+public sealed partial class DemoPlacesSeeder(IWarehouse warehouse, PlacesSetupWriter writer, TimeProvider time, ILogger<DemoPlacesSeeder> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -21,11 +21,11 @@ public sealed partial class DemoPlacesSeeder(IWarehouse warehouse, PlacesCache c
         {
             await PlacesTables.EnsureTablesAsync(warehouse, cancellationToken);
             var existing = await warehouse.QueryAsync("SELECT count(*) FROM {schema}.place_setups", [], cancellationToken);
-            if (existing[0][0] is "0")
+            // Under the writer's lock the setup is read again: another instance may have seeded it meanwhile.
+            if (existing[0][0] is "0"
+                && (await writer.ChangeAsync(current => current.Kitchens.Count == 0 ? DemoPlaces.Load() : current, "demo", cancellationToken)).Changed)
             {
-                var version = await PlacesTables.WriteAsync(warehouse, DemoPlaces.Load(), "demo", time.GetUtcNow(), cancellationToken);
                 Log.Seeded(logger);
-                await cache.AnnounceChangeAsync(version);
             }
         }, (delay, ex) => Log.NotYet(logger, delay.TotalSeconds, ex.GetBaseException().Message), time, stoppingToken);
     }

@@ -114,6 +114,10 @@ public sealed class KitchenMap
     /// <summary>The kitchen's station that Otter's station id stands for, if the setup maps it.</summary>
     public string? OtterStation(string kitchenId, string otterStationId) => _otterStations.GetValueOrDefault((kitchenId, otterStationId));
 
+    /// <summary>The kitchen's wall-clock time at <paramref name="instant"/>, with its offset from UTC then.</summary>
+    public DateTimeOffset LocalTime(string kitchenId, DateTimeOffset instant) =>
+        Instant.FromDateTimeOffset(instant).InZone(_clocks.TryGetValue(kitchenId, out var clock) ? clock.Zone : DateTimeZone.Utc).ToDateTimeOffset();
+
     /// <summary>The kitchen's local date of the business day that <paramref name="instant"/> falls in.</summary>
     public DateOnly BusinessDay(string kitchenId, DateTimeOffset instant)
     {

@@ -44,6 +44,9 @@ public sealed partial class PlacesCache(
 
     public DateTimeOffset LoadedAt => _current.LoadedAt;
 
+    /// <summary>Raised (on the loading thread) when a copy of another setup version comes into use.</summary>
+    public event Action<KitchenMap>? Changed;
+
     /// <summary>Loads now; returns where the copy in use came from.</summary>
     public async Task<PlacesOrigin> RefreshAsync(CancellationToken cancellationToken)
     {
@@ -145,7 +148,15 @@ public sealed partial class PlacesCache(
         }
     }
 
-    private void Use(KitchenMap places, PlacesOrigin origin) => _current = new Snapshot(places, origin, time.GetUtcNow());
+    private void Use(KitchenMap places, PlacesOrigin origin)
+    {
+        var before = _current.Places.Version;
+        _current = new Snapshot(places, origin, time.GetUtcNow());
+        if (places.Version != before)
+        {
+            Changed?.Invoke(places);
+        }
+    }
 
     private async Task SaveToRedisAsync(KitchenMap places)
     {

@@ -17,3 +17,12 @@ public interface IScheduledJobFor
 
 /// <summary>A job registered with <see cref="ScheduledJobsExtensions.AddRecurringJob{TJob}"/>; <see cref="Argument"/> for an <see cref="IScheduledJobFor"/>.</summary>
 public sealed record RecurringJobRegistration(string Id, Type JobType, string DefaultCron, string? Argument = null);
+
+/// <summary>
+/// The time zone a recurring job's cron is read in, when the service knows it better than <c>ScheduledJobs:TimeZone</c>
+/// (a location's report at 05:30 in that location's time); null when it has no opinion.
+/// </summary>
+public interface IRecurringJobTimeZones
+{
+    Task<string?> TimeZoneOfAsync(RecurringJobRegistration registration, CancellationToken cancellationToken);
+}

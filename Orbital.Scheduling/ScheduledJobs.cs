@@ -20,6 +20,7 @@ public sealed partial class ScheduledJobs(
     NpgsqlDataSource dataSource,
     IServiceScopeFactory scopes,
     IEnumerable<RecurringJobRegistration> registrations,
+    IEnumerable<IRecurringJobTimeZones> timeZones,
     IOptions<ScheduledJobsOptions> options,
     IHostEnvironment environment,
     ILoggerFactory loggers) : BackgroundService
@@ -27,6 +28,7 @@ public sealed partial class ScheduledJobs(
     private static readonly TimeSpan MaxStartDelay = TimeSpan.FromSeconds(30);
 
     private readonly ILogger _logger = loggers.CreateLogger<ScheduledJobs>();
+    private readonly SemaphoreSlim _registering = new(1, 1);
     private volatile JobStorage? _storage;
 
     public string Schema => options.Value.Schema;
@@ -75,7 +77,7 @@ public sealed partial class ScheduledJobs(
             try
             {
                 storage = CreateStorage(settings);
-                RegisterRecurringJobs(storage, settings);
+                await RegisterRecurringJobsAsync(storage, settings, stoppingToken);
             }
             catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
             {
@@ -119,10 +121,53 @@ public sealed partial class ScheduledJobs(
             QueuePollInterval = settings.QueuePollInterval,
         });
 
-    private void RegisterRecurringJobs(JobStorage storage, ScheduledJobsOptions settings)
+    /// <summary>
+    /// Registers the recurring jobs again, each in its time zone as it is now (a location whose time zone changed): a
+    /// no-op until the server has started, which registers them itself.
+    /// </summary>
+    public async Task ReregisterAsync(CancellationToken cancellationToken)
+    {
+        if (_storage is { } storage)
+        {
+            await RegisterRecurringJobsAsync(storage, options.Value, cancellationToken);
+        }
+    }
+
+    private async Task RegisterRecurringJobsAsync(JobStorage storage, ScheduledJobsOptions settings, CancellationToken cancellationToken)
+    {
+        await _registering.WaitAsync(cancellationToken);
+        try
+        {
+            RegisterRecurringJobs(storage, settings, await TimeZonesAsync(settings, cancellationToken));
+        }
+        finally
+        {
+            _registering.Release();
+        }
+    }
+
+    /// <summary>Each job's time zone: what a service's <see cref="IRecurringJobTimeZones"/> says, else <c>ScheduledJobs:TimeZone</c>.</summary>
+    private async Task<Dictionary<string, string>> TimeZonesAsync(ScheduledJobsOptions settings, CancellationToken cancellationToken)
+    {
+        var zones = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var registration in registrations)
+        {
+            string? zone = null;
+            foreach (var source in timeZones)
+            {
+                zone ??= await source.TimeZoneOfAsync(registration, cancellationToken);
+            }
+
+            // A zone this machine's time zone data does not have would stop every job from being registered: fall back.
+            zones[registration.Id] = zone is not null && TimeZoneInfo.TryFindSystemTimeZoneById(zone, out _) ? zone : settings.TimeZone;
+        }
+
+        return zones;
+    }
+
+    private void RegisterRecurringJobs(JobStorage storage, ScheduledJobsOptions settings, Dictionary<string, string> zones)
     {
         var manager = new RecurringJobManager(storage);
-        var timeZone = TimeZoneInfo.FindSystemTimeZoneById(settings.TimeZone);
         foreach (var registration in registrations)
         {
             var cron = settings.Schedules.GetValueOrDefault(registration.Id, registration.DefaultCron);
@@ -136,8 +181,9 @@ public sealed partial class ScheduledJobs(
             var job = registration.Argument is null
                 ? new Job(registration.JobType, Method(registration.JobType, typeof(CancellationToken)), CancellationToken.None)
                 : new Job(registration.JobType, Method(registration.JobType, typeof(string), typeof(CancellationToken)), registration.Argument, CancellationToken.None);
-            manager.AddOrUpdate(registration.Id, job, cron, new RecurringJobOptions { TimeZone = timeZone });
-            Log.Registered(_logger, registration.Id, cron, settings.TimeZone);
+            var zone = zones[registration.Id];
+            manager.AddOrUpdate(registration.Id, job, cron, new RecurringJobOptions { TimeZone = TimeZoneInfo.FindSystemTimeZoneById(zone) });
+            Log.Registered(_logger, registration.Id, cron, zone);
         }
     }
 

@@ -39,7 +39,8 @@ public static class KitchenEventTypes
     public const string Voided = "voided";
 }
 
-[JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
+// Nulls are left out: every screen gets every event of its kitchen, and a flag, a start or a bump not yet there is most of them.
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(KitchenEvent))]
 [JsonSerializable(typeof(KitchenEvent[]))]
 [JsonSerializable(typeof(BatchItemView))]

@@ -3,7 +3,6 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Npgsql;
 using Orbital.Places;
-using Orbital.Warehouse;
 
 namespace Orbital.Batch.Kitchens;
 
@@ -13,12 +12,9 @@ namespace Orbital.Batch.Kitchens;
 /// full first: a setup with any bad row changes nothing and names every bad row. <c>GET /kitchens/unassigned-stores</c>:
 /// the stores Otter sent orders for that the setup does not place.
 /// </summary>
-public static partial class KitchensApi
+public static class KitchensApi
 {
     public const int MaxSetupBytes = 16 * 1024 * 1024;
-
-    // Serialises setup writes across Batch instances (they share the batch database).
-    private const long SetupLockId = 4242011;
 
     public static IEndpointRouteBuilder MapKitchensApi(this IEndpointRouteBuilder app)
     {
@@ -60,8 +56,7 @@ public static partial class KitchensApi
     public static Ok<PlacesSetup> GetSetup(PlacesCache places) => TypedResults.Ok(places.Current.Setup);
 
     public static async Task<Results<Ok<SetupApplied>, ProblemHttpResult>> PutSetupAsync(
-        [FromBody] PlacesSetup? setup, ClaimsPrincipal user, PlacesCache places, IWarehouse warehouse, NpgsqlDataSource dataSource,
-        TimeProvider time, ILogger<PlacesCache> logger, CancellationToken cancellationToken)
+        [FromBody] PlacesSetup? setup, ClaimsPrincipal user, PlacesSetupWriter writer, CancellationToken cancellationToken)
     {
         var missing = setup is null ? ["kitchens", "brands", "stores", "stations", "menuItems"] : MissingTables(setup);
         if (missing.Count > 0)
@@ -70,42 +65,27 @@ public static partial class KitchensApi
                 detail: $"A setup is the whole of it: {string.Join(", ", missing)} missing (send [] for an empty table).");
         }
 
+        // Checked here first, so a bad setup is refused without waiting for the lock; the writer checks again what it writes.
         var problems = SetupValidation.Validate(setup!);
         if (problems.Count > 0)
         {
-            return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "The setup has problems; nothing was changed",
-                detail: $"{problems.Count} problem(s), first: {problems[0].Table} row {problems[0].Row} ({problems[0].Key}): {problems[0].Problem}",
-                extensions: new Dictionary<string, object?> { ["problems"] = problems });
+            return SetupProblems(problems);
         }
 
-        await places.EnsureLoadedAsync(cancellationToken);
-        if (places.Origin == PlacesOrigin.Warehouse && places.Current.Setup.SameAs(setup!))
-        {
-            return TypedResults.Ok(new SetupApplied(places.Current.Version, Changed: false));
-        }
-
-        var by = user.FindFirstValue("name") ?? user.FindFirstValue("sub") ?? "admin";
-        await using var lockConnection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using (var take = new NpgsqlCommand($"SELECT pg_advisory_lock({SetupLockId})", lockConnection))
-        {
-            await take.ExecuteNonQueryAsync(cancellationToken);
-        }
-
-        long version;
+        SetupWriteResult written;
         try
         {
-            version = await PlacesTables.WriteAsync(warehouse, setup!, by, time.GetUtcNow(), cancellationToken);
+            written = await writer.ReplaceAsync(setup!, user.FindFirstValue("name") ?? user.FindFirstValue("sub") ?? "admin", cancellationToken);
         }
-        finally
+        catch (SetupLockUnavailableException ex)
         {
-            await using var release = new NpgsqlCommand($"SELECT pg_advisory_unlock({SetupLockId})", lockConnection);
-            await release.ExecuteNonQueryAsync(CancellationToken.None);
+            return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "The setup cannot be changed right now; nothing was changed",
+                detail: ex.Message);
         }
 
-        Log.SetupApplied(logger, version, by, setup!.Kitchens.Count, setup.Stores.Count);
-        await places.AnnounceChangeAsync(version);
-        await places.RefreshAsync(cancellationToken);
-        return TypedResults.Ok(new SetupApplied(version, Changed: true));
+        return written.Problems.Count > 0
+            ? SetupProblems(written.Problems)
+            : TypedResults.Ok(new SetupApplied(written.Version, written.Changed));
     }
 
     public static async Task<Ok<List<UnassignedStore>>> UnassignedStoresAsync(PlacesCache places, NpgsqlDataSource dataSource, CancellationToken cancellationToken)
@@ -133,6 +113,11 @@ public static partial class KitchensApi
         return TypedResults.Ok(stores);
     }
 
+    private static ProblemHttpResult SetupProblems(IReadOnlyList<SetupProblem> problems) =>
+        TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "The setup has problems; nothing was changed",
+            detail: $"{problems.Count} problem(s), first: {problems[0].Table} row {problems[0].Row} ({problems[0].Key}): {problems[0].Problem}",
+            extensions: new Dictionary<string, object?> { ["problems"] = problems });
+
     private static List<string> MissingTables(PlacesSetup setup)
     {
         var missing = new List<string>();
@@ -143,12 +128,6 @@ public static partial class KitchensApi
         if (setup.Stations is null) missing.Add("stations");
         if (setup.MenuItems is null) missing.Add("menuItems");
         return missing;
-    }
-
-    private static partial class Log
-    {
-        [LoggerMessage(EventId = 2601, Level = LogLevel.Information, Message = "Setup of places version {Version} applied by {By}: {Kitchens} kitchens, {Stores} stores")]
-        public static partial void SetupApplied(ILogger logger, long version, string by, int kitchens, int stores);
     }
 }
 

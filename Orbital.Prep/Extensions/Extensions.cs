@@ -6,6 +6,8 @@ using Orbital.Messaging;
 using Orbital.Prep.Catalog;
 using Orbital.Prep.Data;
 using Orbital.Prep.Inventory;
+using Orbital.Prep.Locations;
+using Orbital.Places;
 using Orbital.Prep.Pars;
 using Orbital.Prep.Reports;
 using Orbital.Prep.TransferUnits;
@@ -25,10 +27,14 @@ internal static class Extensions
         builder.AddRabbitMqMessaging();
     }
 
-    /// <summary>Products, counts, PARs, transfer units and scans, on schema <c>prep</c>; scans leave through the outbox.</summary>
+    /// <summary>Locations, products, counts, PARs, transfer units and scans, on schema <c>prep</c>; scans leave through the outbox.</summary>
     public static void AddPrepInventory(this IHostApplicationBuilder builder)
     {
         builder.AddServiceSchema<PrepSchema>();
+        // Locations are the shared setup's kitchens and commissaries (Orbital.Places).
+        builder.AddPlaces();
+        builder.Services.AddSingleton<LocationRegistry>();
+        builder.Services.AddHostedService<LegacyLocations>();
         builder.Services.AddSingleton<ProductCatalog>();
         builder.Services.AddSingleton<InventoryStore>();
         builder.Services.AddSingleton<PrepListService>();
@@ -51,6 +57,8 @@ internal static class Extensions
         // The dashboard needs Hangfire's services; the storage itself is created by ScheduledJobs once PostgreSQL answers.
         builder.Services.AddHangfire(_ => { });
         builder.AddScheduledJobs("prep_jobs");
+        builder.Services.AddSingleton<IRecurringJobTimeZones, LocationTimeZones>();
+        builder.Services.AddHostedService<LocationScheduleMover>();
         builder.AddWarehouse();
         builder.AddRecurringJob<ParsSync>(ParsSync.Id, ParsSync.DefaultSchedule);
         var reports = builder.Configuration.GetSection(ReportsOptions.SectionName).Get<ReportsOptions>() ?? new ReportsOptions();

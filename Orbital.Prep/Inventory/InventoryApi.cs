@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
 using Orbital.Prep.Auth;
 using Orbital.Prep.Catalog;
+using Orbital.Prep.Locations;
 
 namespace Orbital.Prep.Inventory;
 
@@ -12,7 +13,7 @@ public static class InventoryApi
     public static IEndpointRouteBuilder MapInventoryApi(this IEndpointRouteBuilder app)
     {
         var locations = app.MapGroup("/locations").WithTags("Inventory");
-        locations.MapGet("/", async (InventoryStore store, CancellationToken ct) => TypedResults.Ok(await store.ListLocationsAsync(ct)));
+        locations.MapGet("/", async (LocationRegistry registry, CancellationToken ct) => TypedResults.Ok(await registry.ListAsync(ct)));
         locations.MapPut("/{locationId}", PutLocationAsync).RequireAuthorization(PrepPolicies.Manager);
         locations.MapGet("/{locationId}/inventory", GetOnHandAsync);
         locations.MapPost("/{locationId}/counts", SubmitCountAsync);
@@ -20,17 +21,29 @@ public static class InventoryApi
         return app;
     }
 
-    public static async Task<Results<Ok<Location>, ProblemHttpResult>> PutLocationAsync(string locationId, LocationRequest request, InventoryStore store, CancellationToken cancellationToken)
+    /// <summary>Adds the location to the shared setup of places, or changes its name, kind or time zone (README: Kitchens).</summary>
+    public static async Task<Results<Ok<Location>, ProblemHttpResult>> PutLocationAsync(
+        string locationId, LocationRequest request, LocationRegistry registry, ClaimsPrincipal user, CancellationToken cancellationToken)
     {
-        if (string.IsNullOrWhiteSpace(request.Name) || request.Kind is not ("store" or "commissary"))
+        if (string.IsNullOrWhiteSpace(request.Name) || request.Kind is not (LocationRegistry.Store or LocationRegistry.Commissary))
         {
             return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Invalid location",
                 detail: "A location needs a name and a kind of 'store' or 'commissary'.");
         }
 
-        var location = new Location(locationId, request.Name, request.Kind);
-        await store.SaveLocationAsync(location, cancellationToken);
-        return TypedResults.Ok(location);
+        try
+        {
+            var (location, problems) = await registry.SaveAsync(locationId, request.Name, request.Kind, request.TimeZone, user.Identity?.Name ?? "manager", cancellationToken);
+            return location is not null
+                ? TypedResults.Ok(location)
+                : TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Invalid location",
+                    detail: string.Join(" ", problems.Where(p => p.Table == "kitchens").DefaultIfEmpty(problems[0]).Select(p => p.Problem)),
+                    extensions: new Dictionary<string, object?> { ["problems"] = problems });
+        }
+        catch (Orbital.Places.SetupLockUnavailableException ex)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Locations cannot be changed right now", detail: ex.Message);
+        }
     }
 
     public static async Task<Results<Ok<List<OnHand>>, ProblemHttpResult>> GetOnHandAsync(string locationId, InventoryStore store, CancellationToken cancellationToken) =>
@@ -41,7 +54,7 @@ public static class InventoryApi
     /// <summary>One person's count of one area; several may count different areas of the same location.</summary>
     public static async Task<Results<Created<CountReceipt>, ProblemHttpResult>> SubmitCountAsync(
         string locationId, CountRequest request, InventoryStore store, ProductCatalog catalog, NpgsqlDataSource dataSource,
-        ClaimsPrincipal user, TimeProvider time, CancellationToken cancellationToken)
+        LocationRegistry locations, ClaimsPrincipal user, TimeProvider time, CancellationToken cancellationToken)
     {
         if (await store.FindLocationAsync(locationId, cancellationToken) is null)
         {
@@ -112,11 +125,12 @@ public static class InventoryApi
         }
 
         await transaction.CommitAsync(cancellationToken);
-        return TypedResults.Created($"/locations/{locationId}/counts/{countId}", new CountReceipt(countId, locationId, request.Area, by, now, lines.Select(l => l.Sku).Distinct().Count()));
+        return TypedResults.Created($"/locations/{locationId}/counts/{countId}", new CountReceipt(countId, locationId, request.Area, by,
+            locations.LocalTime(locationId, now), lines.Select(l => l.Sku).Distinct().Count(), locations.BusinessDay(locationId, now)));
     }
 
     public static async Task<Results<Ok<List<CountReceipt>>, ProblemHttpResult>> CountHistoryAsync(
-        string locationId, int? limit, InventoryStore store, NpgsqlDataSource dataSource, CancellationToken cancellationToken)
+        string locationId, int? limit, InventoryStore store, NpgsqlDataSource dataSource, LocationRegistry locations, CancellationToken cancellationToken)
     {
         if (await store.FindLocationAsync(locationId, cancellationToken) is null)
         {
@@ -134,8 +148,9 @@ public static class InventoryApi
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
+            var submittedAt = reader.GetFieldValue<DateTimeOffset>(3);
             counts.Add(new CountReceipt(reader.GetGuid(0), locationId, reader.IsDBNull(1) ? null : reader.GetString(1), reader.GetString(2),
-                reader.GetFieldValue<DateTimeOffset>(3), reader.GetInt32(4)));
+                locations.LocalTime(locationId, submittedAt), reader.GetInt32(4), locations.BusinessDay(locationId, submittedAt)));
         }
 
         return TypedResults.Ok(counts);
@@ -145,10 +160,13 @@ public static class InventoryApi
         TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such location", detail: $"Location {locationId} does not exist.");
 }
 
-public sealed record LocationRequest(string? Name, string? Kind);
+/// <param name="TimeZone">IANA time zone (e.g. Europe/London); left out, a new location is in UTC and an existing one keeps its own.</param>
+public sealed record LocationRequest(string? Name, string? Kind, string? TimeZone = null);
 
 public sealed record CountLineRequest(string? Sku, decimal Quantity, string? Unit);
 
 public sealed record CountRequest(string? Area, List<CountLineRequest>? Lines);
 
-public sealed record CountReceipt(Guid Id, string LocationId, string? Area, string CountedBy, DateTimeOffset SubmittedAt, int Products);
+/// <param name="SubmittedAt">In the location's local time (with its offset).</param>
+/// <param name="BusinessDay">The location's business day the count belongs to.</param>
+public sealed record CountReceipt(Guid Id, string LocationId, string? Area, string CountedBy, DateTimeOffset SubmittedAt, int Products, DateOnly BusinessDay);

@@ -1,45 +1,16 @@
 using Npgsql;
 using NpgsqlTypes;
+using Orbital.Prep.Locations;
 
 namespace Orbital.Prep.Inventory;
 
-public sealed record Location(string Id, string Name, string Kind);
-
 public sealed record OnHand(string Sku, decimal Quantity, DateTimeOffset UpdatedAt, string? UpdatedBy, string Source);
 
-/// <summary>Locations and on-hand quantities (base units) in schema <c>prep</c>.</summary>
-public sealed class InventoryStore(NpgsqlDataSource dataSource)
+/// <summary>On-hand quantities (base units) in schema <c>prep</c>, per location of the registry.</summary>
+public sealed class InventoryStore(NpgsqlDataSource dataSource, LocationRegistry locations)
 {
-    public async Task<Location?> FindLocationAsync(string id, CancellationToken cancellationToken)
-    {
-        await using var command = dataSource.CreateCommand("SELECT id, name, kind FROM prep.locations WHERE id = $1");
-        command.Parameters.Add(new NpgsqlParameter { Value = id });
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        return await reader.ReadAsync(cancellationToken) ? new Location(reader.GetString(0), reader.GetString(1), reader.GetString(2)) : null;
-    }
-
-    public async Task<List<Location>> ListLocationsAsync(CancellationToken cancellationToken)
-    {
-        await using var command = dataSource.CreateCommand("SELECT id, name, kind FROM prep.locations ORDER BY id");
-        var locations = new List<Location>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            locations.Add(new Location(reader.GetString(0), reader.GetString(1), reader.GetString(2)));
-        }
-
-        return locations;
-    }
-
-    public async Task SaveLocationAsync(Location location, CancellationToken cancellationToken)
-    {
-        await using var command = dataSource.CreateCommand(
-            "INSERT INTO prep.locations (id, name, kind) VALUES ($1, $2, $3) ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, kind = EXCLUDED.kind");
-        command.Parameters.Add(new NpgsqlParameter { Value = location.Id });
-        command.Parameters.Add(new NpgsqlParameter { Value = location.Name });
-        command.Parameters.Add(new NpgsqlParameter { Value = location.Kind });
-        await command.ExecuteNonQueryAsync(cancellationToken);
-    }
+    /// <summary>The location (from the shared registry of places) on-hand quantities are kept for.</summary>
+    public Task<Location?> FindLocationAsync(string id, CancellationToken cancellationToken) => locations.FindAsync(id, cancellationToken);
 
     public async Task<Dictionary<string, OnHand>> OnHandAsync(string locationId, CancellationToken cancellationToken)
     {

@@ -153,15 +153,16 @@ public static class ParsApi
         return TypedResults.Ok(new ImportResult(resolved.Count));
     }
 
+    /// <summary>The prep list for <paramref name="date"/>, by default the location's business day now (its own time zone).</summary>
     public static async Task<Results<Ok<PrepList>, ProblemHttpResult>> GetPrepListAsync(
-        string locationId, DateOnly? date, PrepListService prepLists, TimeProvider time, CancellationToken cancellationToken) =>
-        await prepLists.BuildAsync(locationId, date ?? DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime), cancellationToken) is { } list
+        string locationId, DateOnly? date, PrepListService prepLists, CancellationToken cancellationToken) =>
+        await (date is { } day ? prepLists.BuildAsync(locationId, day, cancellationToken) : prepLists.BuildForTodayAsync(locationId, cancellationToken)) is { } list
             ? TypedResults.Ok(list)
             : InventoryApi.UnknownLocation(locationId);
 
     public static async Task<Results<FileContentHttpResult, ProblemHttpResult>> GetPrepListPdfAsync(
-        string locationId, DateOnly? date, PrepListService prepLists, PdfReports pdf, TimeProvider time, CancellationToken cancellationToken) =>
-        await prepLists.BuildAsync(locationId, date ?? DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime), cancellationToken) is { } list
+        string locationId, DateOnly? date, PrepListService prepLists, PdfReports pdf, CancellationToken cancellationToken) =>
+        await (date is { } day ? prepLists.BuildAsync(locationId, day, cancellationToken) : prepLists.BuildForTodayAsync(locationId, cancellationToken)) is { } list
             ? TypedResults.File(pdf.PrepList(list), "application/pdf", $"prep-list-{locationId}-{list.Date:yyyy-MM-dd}.pdf")
             : InventoryApi.UnknownLocation(locationId);
 

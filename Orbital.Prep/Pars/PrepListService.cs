@@ -1,14 +1,25 @@
 using Npgsql;
 using Orbital.Prep.Catalog;
 using Orbital.Prep.Inventory;
+using Orbital.Prep.Locations;
 
 namespace Orbital.Prep.Pars;
 
 public sealed record PrepList(string LocationId, string LocationName, DateOnly Date, int Weekday, DateTimeOffset GeneratedAt, List<PrepLine> Lines);
 
-/// <summary>The prep list of a location for a date: every product with a PAR that weekday, against what is on hand now.</summary>
-public sealed class PrepListService(NpgsqlDataSource dataSource, InventoryStore inventory, ProductCatalog catalog, TimeProvider time)
+/// <summary>
+/// The prep list of a location for a date: every product with a PAR that weekday, against what is on hand now. The
+/// date is the location's own (its business day, in its time zone) unless one is asked for.
+/// </summary>
+public sealed class PrepListService(NpgsqlDataSource dataSource, InventoryStore inventory, ProductCatalog catalog, LocationRegistry locations)
 {
+    /// <summary>Today's list at the location: its business day now, in its time zone.</summary>
+    public async Task<PrepList?> BuildForTodayAsync(string locationId, CancellationToken cancellationToken)
+    {
+        // Found first, so that the registry is loaded before its clock is read.
+        return await locations.FindAsync(locationId, cancellationToken) is null ? null : await BuildAsync(locationId, locations.Today(locationId), cancellationToken);
+    }
+
     public async Task<PrepList?> BuildAsync(string locationId, DateOnly date, CancellationToken cancellationToken)
     {
         if (await inventory.FindLocationAsync(locationId, cancellationToken) is not { } location)
@@ -42,6 +53,6 @@ public sealed class PrepListService(NpgsqlDataSource dataSource, InventoryStore 
             lines.Add(PrepMath.Line(sku, product.Name, product.Unit, par, onHand.TryGetValue(sku, out var have) ? have.Quantity : null, product.BatchSize));
         }
 
-        return new PrepList(location.Id, location.Name, date, weekday, time.GetUtcNow(), lines);
+        return new PrepList(location.Id, location.Name, date, weekday, locations.Now(locationId), lines);
     }
 }

@@ -27,7 +27,7 @@ public sealed class PdfReports
         }).ToList();
         return Table(
             $"Prep list · {list.LocationName}",
-            $"{list.Date:dddd d MMMM yyyy} · generated {list.GeneratedAt:yyyy-MM-dd HH:mm} UTC",
+            $"{list.Date:dddd d MMMM yyyy} · generated {list.GeneratedAt:yyyy-MM-dd HH:mm} (UTC{list.GeneratedAt:zzz}, local time)",
             ["SKU", "Product", "PAR", "On hand", "To prep", "Batches", "Unit"],
             [70, 160, 50, 70, 55, 65, 45],
             rows,

@@ -1,6 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using Microsoft.Extensions.Options;
 using Orbital.Prep.Inventory;
+using Orbital.Prep.Locations;
 using Orbital.Prep.Pars;
 using Orbital.Prep.TransferUnits;
 using Orbital.Scheduling;
@@ -39,14 +40,14 @@ public static class ReportJobIds
 
 /// <summary>The seed's PrepSlackPdfWorker: today's prep list for a location, as a PDF, in its Slack channel.</summary>
 public sealed partial class PrepListReportJob(
-    PrepListService prepLists, PdfReports pdf, ISlackFiles slack, IOptions<ReportsOptions> options, TimeProvider time, ILogger<PrepListReportJob> logger) : IScheduledJobFor
+    PrepListService prepLists, PdfReports pdf, ISlackFiles slack, IOptions<ReportsOptions> options, ILogger<PrepListReportJob> logger) : IScheduledJobFor
 {
     public async Task RunAsync(string argument, CancellationToken cancellationToken)
     {
         var settings = options.Value.Locations.Single(l => l.LocationId == argument);
-        var today = DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime);
-        var list = await prepLists.BuildAsync(argument, today, cancellationToken)
+        var list = await prepLists.BuildForTodayAsync(argument, cancellationToken)
             ?? throw new InvalidOperationException($"Location {argument} does not exist; create it or remove its report from Reports:Locations.");
+        var today = list.Date;
         var toPrep = list.Lines.Count(l => l.ToPrep > 0);
         var fileId = await slack.UploadAsync(new SlackUpload(
             settings.SlackChannel,
@@ -66,7 +67,7 @@ public sealed partial class PrepListReportJob(
 
 /// <summary>The seed's TuSlackPdfWorker: a location's transfer-unit inventory, as a PDF, in its Slack channel.</summary>
 public sealed partial class TransferUnitReportJob(
-    InventoryStore inventory, TransferUnitStore store, PdfReports pdf, ISlackFiles slack, IOptions<ReportsOptions> options, TimeProvider time,
+    InventoryStore inventory, TransferUnitStore store, LocationRegistry locations, PdfReports pdf, ISlackFiles slack, IOptions<ReportsOptions> options,
     ILogger<TransferUnitReportJob> logger) : IScheduledJobFor
 {
     public async Task RunAsync(string argument, CancellationToken cancellationToken)
@@ -74,7 +75,7 @@ public sealed partial class TransferUnitReportJob(
         var settings = options.Value.Locations.Single(l => l.LocationId == argument);
         var report = await TransferUnitsApi.BuildInventoryAsync(argument, inventory, store, cancellationToken)
             ?? throw new InvalidOperationException($"Location {argument} does not exist; create it or remove its report from Reports:Locations.");
-        var today = DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime);
+        var today = locations.Today(argument);
         var fileId = await slack.UploadAsync(new SlackUpload(
             settings.SlackChannel,
             $"transfer-units-{argument}-{today:yyyy-MM-dd}.pdf",

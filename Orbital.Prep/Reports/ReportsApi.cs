@@ -11,7 +11,7 @@ public static class ReportsApi
     {
         var reports = app.MapGroup("/reports").WithTags("Reports").RequireAuthorization(PrepPolicies.Manager);
         reports.MapGet("/jobs", (ScheduledJobs jobs) => TypedResults.Ok(jobs.RecurringJobs()
-            .Select(j => new ReportJobView(j.Id, j.Cron, j.LastExecution, j.LastJobId, j.LastJobState, j.NextExecution)).ToList()));
+            .Select(j => new ReportJobView(j.Id, j.Cron, j.TimeZoneId, j.LastExecution, j.LastJobId, j.LastJobState, j.NextExecution)).ToList()));
         reports.MapPost("/jobs/{jobId}/run", Results<Accepted<ReportRun>, ProblemHttpResult> (string jobId, ScheduledJobs jobs) =>
         {
             if (!jobs.IsRunning)
@@ -33,6 +33,8 @@ public static class ReportsApi
     }
 }
 
-public sealed record ReportJobView(string Id, string Cron, DateTime? LastRun, string? LastRunJobId, string? LastRunState, DateTime? NextRun);
+/// <param name="TimeZone">The zone <paramref name="Cron"/> is read in: the location's own for its reports.</param>
+/// <param name="NextRun">In UTC.</param>
+public sealed record ReportJobView(string Id, string Cron, string? TimeZone, DateTime? LastRun, string? LastRunJobId, string? LastRunState, DateTime? NextRun);
 
 public sealed record ReportRun(string JobId);

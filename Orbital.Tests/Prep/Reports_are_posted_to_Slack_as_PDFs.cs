@@ -16,7 +16,8 @@ public sealed class Reports_are_posted_to_Slack_as_PDFs(OrbitalAppFixture orbita
         using var manager = await orbital.SignedInAsync("manager");
         var store = await manager.LocationAsync(id: OrbitalAppFixture.ReportsLocation);
         var pickles = await manager.ProductAsync("Pickled onions", "kg", batchSize: 3);
-        var weekday = (int)DateTime.UtcNow.DayOfWeek;
+        // The location's own business day (its time zone, its day start), as the job will see it.
+        var weekday = (await manager.GetFromJsonAsync<JsonElement>($"/locations/{store}/prep-list", cancellationToken)).GetProperty("weekday").GetInt32();
         (await manager.PutAsJsonAsync($"/locations/{store}/pars/{pickles}/{weekday}", new { quantity = 10 }, cancellationToken)).Dispose();
         (await manager.PostAsJsonAsync($"/locations/{store}/counts", new { lines = new object[] { new { sku = pickles, quantity = 2 } } }, cancellationToken)).Dispose();
         var before = orbital.SlackApi.Shared.Count;
