@@ -22,15 +22,8 @@ public sealed class A_database_from_before_kitchens_upgrades_in_place(OrbitalApp
         await using var database = await TestDatabase.CreateAsync(orbital);
         var itemId = await CreateVersion1DatabaseAsync(database.DataSource, cancellationToken);
 
-        await using var batch = ServiceProcess.Start("Orbital.Batch", new Dictionary<string, string>
-        {
-            // No broker: this instance must not take the running system's orders into its own database.
-            [$"ConnectionStrings__{ResourceNames.RabbitMq}"] = $"amqp://guest:guest@127.0.0.1:{new TcpForwarder(0).Port}/",
-            [$"ConnectionStrings__{ResourceNames.BatchDatabase}"] = database.ConnectionString,
-            [$"ConnectionStrings__{ResourceNames.Redis}"] = await orbital.ConnectionStringAsync(ResourceNames.Redis),
-            [$"ConnectionStrings__{ResourceNames.WarehouseDatabase}"] = await orbital.ConnectionStringAsync(ResourceNames.WarehouseDatabase),
-            ["Auth__VerificationKey"] = PrepAccess.VerificationKey,
-        });
+        // No broker: this instance must not take the running system's orders into its own database.
+        await using var batch = await orbital.StartBatchInstanceAsync(withBroker: false, batchDatabase: database.ConnectionString);
         using var client = batch.CreateClient();
         await Poll.UntilAsync(token => client.GetHealthAsync(token), health => health.Entries.TryGetValue(nameof(BatchSchema), out var schema) && schema.Status == "Healthy",
             TimeSpan.FromSeconds(60), () => $"the upgraded schema. Output:\n{batch.Output}");

@@ -43,11 +43,17 @@ public sealed class Each_kitchen_cooks_its_own_orders(OrbitalAppFixture orbital)
         Assert.Equal([2], londonBoard.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("quantity").GetInt32()));
         Assert.Equal([3], austinBoard.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("quantity").GetInt32()));
 
-        await londonScreen.WaitForAsync(e => e.IsFor(sku), TimeSpan.FromSeconds(30), "London's screen to get London's item");
-        await austinScreen.WaitForAsync(e => e.IsFor(sku), TimeSpan.FromSeconds(30), "Austin's screen to get Austin's item");
-        await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
-        Assert.All(londonScreen.Received.Where(e => e.IsFor(sku)), e => Assert.Equal("london", e.Json.GetProperty("kitchenId").GetString()));
-        Assert.All(austinScreen.Received.Where(e => e.IsFor(sku)), e => Assert.Equal("austin", e.Json.GetProperty("kitchenId").GetString()));
+        // A later order to each kitchen, on the same queue: once a screen has it, the other kitchen's item (applied and
+        // delivered before it) would have reached that screen too, had it been going to.
+        var after = $"after-{Guid.NewGuid():N}";
+        await broker.PublishAsync(At("smash-club-london", Kitchen.Order(station, Otter.NewId(), 1, ("1", after, 1))));
+        await broker.PublishAsync(At("smash-club-austin", Kitchen.Order(station, Otter.NewId(), 1, ("1", after, 1))));
+        await londonScreen.WaitForAsync(e => e.IsFor(after), TimeSpan.FromSeconds(30), "London's later order on London's screen");
+        await austinScreen.WaitForAsync(e => e.IsFor(after), TimeSpan.FromSeconds(30), "Austin's later order on Austin's screen");
+        Assert.Equal([2], londonScreen.Received.Where(e => e.IsFor(sku)).Select(e => e.Item.GetProperty("quantity").GetInt32()).Distinct());
+        Assert.Equal([3], austinScreen.Received.Where(e => e.IsFor(sku)).Select(e => e.Item.GetProperty("quantity").GetInt32()).Distinct());
+        Assert.All(londonScreen.Received.Where(e => e.Type != "ready"), e => Assert.Equal("london", e.Json.GetProperty("kitchenId").GetString()));
+        Assert.All(austinScreen.Received.Where(e => e.Type != "ready"), e => Assert.Equal("austin", e.Json.GetProperty("kitchenId").GetString()));
     }
 
     [Fact(Timeout = TestTimeouts.EndToEnd)]

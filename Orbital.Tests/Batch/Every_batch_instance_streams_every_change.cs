@@ -12,14 +12,7 @@ public sealed class Every_batch_instance_streams_every_change(OrbitalAppFixture 
     {
         var cancellationToken = TestContext.Current.CancellationToken;
         var station = Kitchen.NewStation();
-        await using var second = ServiceProcess.Start("Orbital.Batch", new Dictionary<string, string>
-        {
-            [$"ConnectionStrings__{ResourceNames.RabbitMq}"] = await orbital.ConnectionStringAsync(ResourceNames.RabbitMq),
-            [$"ConnectionStrings__{ResourceNames.BatchDatabase}"] = await orbital.ConnectionStringAsync(ResourceNames.BatchDatabase),
-            [$"ConnectionStrings__{ResourceNames.Redis}"] = await orbital.ConnectionStringAsync(ResourceNames.Redis),
-            [$"ConnectionStrings__{ResourceNames.WarehouseDatabase}"] = await orbital.ConnectionStringAsync(ResourceNames.WarehouseDatabase),
-            ["Auth__VerificationKey"] = PrepAccess.VerificationKey,
-        });
+        await using var second = await orbital.StartBatchInstanceAsync(withBroker: true);
         using (var secondClient = second.CreateClient())
         {
             await Poll.UntilAsync(token => secondClient.GetHealthAsync(token), health => health.Status == "Healthy",

@@ -57,15 +57,8 @@ public sealed class Operators_set_up_kitchens_through_the_api(OrbitalAppFixture 
     public async Task A_new_kitchen_reaches_every_instance_within_seconds_and_its_store_cooks_there()
     {
         var cancellationToken = TestContext.Current.CancellationToken;
-        await using var second = ServiceProcess.Start("Orbital.Batch", new Dictionary<string, string>
-        {
-            // No broker for this one: it must not take the running system's orders; it only has to learn the setup.
-            [$"ConnectionStrings__{ResourceNames.RabbitMq}"] = $"amqp://guest:guest@127.0.0.1:{new TcpForwarder(0).Port}/",
-            [$"ConnectionStrings__{ResourceNames.BatchDatabase}"] = await orbital.ConnectionStringAsync(ResourceNames.BatchDatabase),
-            [$"ConnectionStrings__{ResourceNames.Redis}"] = await orbital.ConnectionStringAsync(ResourceNames.Redis),
-            [$"ConnectionStrings__{ResourceNames.WarehouseDatabase}"] = await orbital.ConnectionStringAsync(ResourceNames.WarehouseDatabase),
-            ["Auth__VerificationKey"] = PrepAccess.VerificationKey,
-        });
+        // No broker for this one: it must not take the running system's orders; it only has to learn the setup.
+        await using var second = await orbital.StartBatchInstanceAsync(withBroker: false);
         using var secondClient = second.CreateClient();
         await Poll.UntilAsync(token => Kitchens(secondClient, token), kitchens => kitchens.Contains("london"), TimeSpan.FromSeconds(60),
             () => $"the second instance to load the setup. Output:\n{second.Output}");
@@ -103,6 +96,42 @@ public sealed class Operators_set_up_kitchens_through_the_api(OrbitalAppFixture 
                 token => batch.GetFromJsonAsync<List<JsonElement>>($"/batch-items?kitchen={kitchen}&station=fryer", token)!,
                 found => found!.Count > 0, TimeSpan.FromSeconds(30), "the nuggets in the new kitchen");
             Assert.Equal("Chicken nuggets (6)", Assert.Single(items!).GetProperty("name").GetString());
+        }
+        finally
+        {
+            using var restored = await SendAsync(batch, HttpMethod.Put, "/kitchens/setup", "admin", demo);
+            restored.EnsureSuccessStatusCode();
+        }
+    }
+
+    [Fact(Timeout = TestTimeouts.EndToEnd)]
+    public async Task Two_setups_sent_at_once_are_applied_one_after_the_other_never_mixed()
+    {
+        var cancellationToken = TestContext.Current.CancellationToken;
+        using var batch = new HttpClient { BaseAddress = orbital.BatchAddress() };
+        var demo = DemoPlaces.Load();
+        PlacesSetup With(string kitchen) => demo with
+        {
+            Kitchens = [.. demo.Kitchens, new Orbital.Places.Kitchen(kitchen, kitchen, "Etc/UTC")],
+            Stations = [.. demo.Stations, new Station(kitchen, "grill", "Grill", 1)],
+        };
+        try
+        {
+            var sent = await Task.WhenAll(SendAsync(batch, HttpMethod.Put, "/kitchens/setup", "admin", With("race-a")),
+                SendAsync(batch, HttpMethod.Put, "/kitchens/setup", "admin", With("race-b")));
+            var versions = new List<long>();
+            foreach (var response in sent)
+            {
+                using (response)
+                {
+                    Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+                    versions.Add((await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken)).GetProperty("version").GetInt64());
+                }
+            }
+
+            Assert.Equal(1, Math.Abs(versions[0] - versions[1]));
+            var kitchens = await Kitchens(batch, cancellationToken);
+            Assert.Single(kitchens, k => k is "race-a" or "race-b");
         }
         finally
         {

@@ -25,7 +25,7 @@ public sealed class The_benchmark_runs_and_reports_every_measure
         var cancellationToken = TestContext.Current.CancellationToken;
         var json = Path.Combine(Path.GetTempPath(), $"orbital-bench-{Guid.NewGuid():N}.json");
         var output = await RunBenchmarkAsync(
-            ["--ingest-concurrency", "1,8", "--ingest-seconds", "1", "--e2e-rate", "50", "--e2e-seconds", "3", "--pipeline-orders", "200", "--screens", "20", "--fanout-seconds", "2", "--json", json],
+            ["--ingest-concurrency", "1,8", "--ingest-seconds", "1", "--e2e-rate", "50", "--e2e-seconds", "3", "--pipeline-orders", "200", "--kitchens", "3", "--screens", "20", "--fanout-seconds", "2", "--json", json],
             cancellationToken);
 
         try
@@ -43,6 +43,9 @@ public sealed class The_benchmark_runs_and_reports_every_measure
             Assert.Equal(0, report["endToEnd"]!["lost"]!.GetValue<int>());
             Assert.True(report["pipeline"]!["ordersPerSecond"]!.GetValue<double>() > 0, output);
             Assert.True(report["pipeline"]!["bareInsertOrdersPerSecond"]!.GetValue<double>() > 0, output);
+            Assert.Equal(3, report["kitchens"]!["kitchens"]!.GetValue<int>());
+            Assert.True(report["kitchens"]!["oneInstanceOrdersPerSecond"]!.GetValue<double>() > 0, output);
+            Assert.True(report["kitchens"]!["twoInstancesOrdersPerSecond"]!.GetValue<double>() > 0, output);
             var fanOut = Assert.Single(report["fanOut"]!.AsArray())!;
             Assert.Equal(20, fanOut["connected"]!.GetValue<int>());
             Assert.Equal(fanOut["expected"]!.GetValue<int>(), fanOut["deliveries"]!.GetValue<int>());

@@ -21,6 +21,23 @@ public static class Kitchen
 
     public static Uri BatchAddress(this OrbitalAppFixture orbital) => orbital.App.GetEndpoint(ResourceNames.BatchService, "http");
 
+    /// <summary>
+    /// Another Batch instance, a process of its own on the fixture's servers (or on <paramref name="batchDatabase"/>).
+    /// Without <paramref name="withBroker"/> it gets an address where no broker answers, so it takes none of the
+    /// running system's orders.
+    /// </summary>
+    public static async Task<ServiceProcess> StartBatchInstanceAsync(this OrbitalAppFixture orbital, bool withBroker, string? batchDatabase = null) =>
+        ServiceProcess.Start("Orbital.Batch", new Dictionary<string, string>
+        {
+            [$"ConnectionStrings__{ResourceNames.RabbitMq}"] = withBroker
+                ? await orbital.ConnectionStringAsync(ResourceNames.RabbitMq)
+                : $"amqp://guest:guest@127.0.0.1:{new TcpForwarder(0).Port}/",
+            [$"ConnectionStrings__{ResourceNames.BatchDatabase}"] = batchDatabase ?? await orbital.ConnectionStringAsync(ResourceNames.BatchDatabase),
+            [$"ConnectionStrings__{ResourceNames.Redis}"] = await orbital.ConnectionStringAsync(ResourceNames.Redis),
+            [$"ConnectionStrings__{ResourceNames.WarehouseDatabase}"] = await orbital.ConnectionStringAsync(ResourceNames.WarehouseDatabase),
+            ["Auth__VerificationKey"] = PrepAccess.VerificationKey,
+        });
+
     public static StructuredOrder Order(string station, string orderId, long version, params (string LineId, string Sku, int Quantity)[] lines)
     {
         var order = new StructuredOrder
