@@ -9,7 +9,11 @@ public enum WarehouseType
     Timestamp,
 }
 
-public sealed record WarehouseColumn(string Name, WarehouseType Type);
+/// <summary>
+/// One column. <paramref name="AddedLater"/> marks a column that tables created by an earlier version lack: ensuring the
+/// table adds it in place (<c>ADD COLUMN IF NOT EXISTS</c>), and rows copied before it came have it null.
+/// </summary>
+public sealed record WarehouseColumn(string Name, WarehouseType Type, bool AddedLater = false);
 
 /// <summary>A warehouse table: its columns and the columns that identify a row (what an upsert matches on).</summary>
 public sealed record WarehouseTable(string Name, IReadOnlyList<WarehouseColumn> Columns, IReadOnlyList<string> Key)
@@ -26,7 +30,7 @@ public interface IWarehouse
 {
     string Provider { get; }
 
-    /// <summary>Creates the table when it does not exist.</summary>
+    /// <summary>Creates the table when it does not exist, and adds to an existing one the columns added later.</summary>
     Task EnsureTableAsync(WarehouseTable table, CancellationToken cancellationToken);
 
     /// <summary>Inserts the rows, or updates those whose key exists (MERGE), in as few statements as the provider allows.</summary>

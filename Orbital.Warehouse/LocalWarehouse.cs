@@ -20,7 +20,8 @@ public sealed class LocalWarehouse(NpgsqlDataSource dataSource, IOptions<Warehou
     {
         var columns = string.Join(", ", table.Columns.Select(c => $"{c.Name} {SqlType(c.Type)}"));
         await using var command = dataSource.CreateCommand(
-            $"CREATE SCHEMA IF NOT EXISTS {Schema}; CREATE TABLE IF NOT EXISTS {Schema}.{table.Name} ({columns}, PRIMARY KEY ({string.Join(", ", table.Key)}))");
+            $"CREATE SCHEMA IF NOT EXISTS {Schema}; CREATE TABLE IF NOT EXISTS {Schema}.{table.Name} ({columns}, PRIMARY KEY ({string.Join(", ", table.Key)}));"
+            + string.Concat(table.Columns.Where(c => c.AddedLater).Select(c => $" ALTER TABLE {Schema}.{table.Name} ADD COLUMN IF NOT EXISTS {c.Name} {SqlType(c.Type)};")));
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 

@@ -37,6 +37,11 @@ public sealed class SnowflakeWarehouse(HttpClient http, IOptions<WarehouseOption
     {
         var columns = string.Join(", ", table.Columns.Select(c => $"{c.Name.ToUpperInvariant()} {SqlType(c.Type)}"));
         await ExecuteAsync($"CREATE TABLE IF NOT EXISTS {Qualified(table.Name)} ({columns}, PRIMARY KEY ({string.Join(", ", table.Key.Select(k => k.ToUpperInvariant()))}))", [], cancellationToken);
+        // The SQL API runs one statement per request unless told otherwise: one ALTER per added column.
+        foreach (var column in table.Columns.Where(c => c.AddedLater))
+        {
+            await ExecuteAsync($"ALTER TABLE {Qualified(table.Name)} ADD COLUMN IF NOT EXISTS {column.Name.ToUpperInvariant()} {SqlType(column.Type)}", [], cancellationToken);
+        }
     }
 
     public async Task UpsertAsync(WarehouseTable table, IReadOnlyList<object?[]> rows, CancellationToken cancellationToken)

@@ -27,6 +27,7 @@ public sealed class SessionDataSync(
         new("completed_quantity", WarehouseType.Integer),
         new("cook_seconds", WarehouseType.Decimal),
         new("updated_at", WarehouseType.Timestamp),
+        new("kitchen_id", WarehouseType.Text, AddedLater: true),
     ], ["session_id"]);
 
     public override string JobName => Id;
@@ -39,7 +40,7 @@ public sealed class SessionDataSync(
         await using var command = SourceQuery(source,
             """
             SELECT id, batch_item_id, station_id, sku, quantity, planned_prep_seconds, started_at, started_by, completed_at, completed_by,
-                   completed_quantity, extract(epoch FROM completed_at - started_at)::numeric, updated_at, lpad(id::text, 20, '0')
+                   completed_quantity, extract(epoch FROM completed_at - started_at)::numeric, updated_at, kitchen_id, lpad(id::text, 20, '0')
             FROM batch.batch_item_sessions
             WHERE (updated_at, lpad(id::text, 20, '0')) > ($1, $2) AND updated_at <= $3
             ORDER BY updated_at, id LIMIT $4
@@ -49,14 +50,14 @@ public sealed class SessionDataSync(
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            var row = new object?[13];
+            var row = new object?[14];
             for (var i = 0; i < row.Length; i++)
             {
                 row[i] = reader.IsDBNull(i) ? null : reader.GetValue(i);
             }
 
             rows.Add(row);
-            through = new Watermark(reader.GetFieldValue<DateTimeOffset>(12), reader.GetString(13));
+            through = new Watermark(reader.GetFieldValue<DateTimeOffset>(12), reader.GetString(14));
         }
 
         return through is null ? null : new SyncBatch(rows, through, rows.Count);

@@ -15,6 +15,18 @@ public sealed class Session_sync_copies_each_cooking_session_once(OrbitalAppFixt
     {
         var cancellationToken = TestContext.Current.CancellationToken;
         await using var bed = await WarehouseTestBed.CreateAsync(orbital, batchSize: 3);
+        // The warehouse table as the sync created it before kitchens: ensuring it adds the kitchen column in place.
+        await using (var before = bed.WarehouseDatabase.CreateCommand(
+            $"""
+            CREATE SCHEMA {bed.Schema};
+            CREATE TABLE {bed.Schema}.batch_item_sessions (session_id bigint PRIMARY KEY, batch_item_id bigint, station_id text, sku text, quantity bigint,
+                planned_prep_seconds bigint, started_at timestamptz, started_by text, completed_at timestamptz, completed_by text, completed_quantity bigint,
+                cook_seconds numeric(38,6), updated_at timestamptz);
+            """))
+        {
+            await before.ExecuteNonQueryAsync(cancellationToken);
+        }
+
         await using var batch = NpgsqlDataSource.Create(await orbital.ConnectionStringAsync(ResourceNames.BatchDatabase));
         var station = Kitchen.NewStation();
         await using (var item = batch.CreateCommand(
@@ -47,6 +59,7 @@ public sealed class Session_sync_copies_each_cooking_session_once(OrbitalAppFixt
         Assert.Equal(8, rows.Count);
         Assert.Equal(8, rows.Select(r => r[0]).Distinct().Count());
         Assert.All(rows, r => Assert.Equal(420m, Math.Round((decimal)r[11]!)));
+        Assert.All(rows, r => Assert.Equal("london", r[13]));
         Assert.Equal(0, (await Job(batch, bed).SyncAsync(cancellationToken)).RowsSynced);
 
         await using (var recook = batch.CreateCommand("UPDATE batch.batch_item_sessions SET completed_quantity = 5, updated_at = now() WHERE id = (SELECT min(id) FROM batch.batch_item_sessions WHERE station_id = $1)"))

@@ -113,6 +113,22 @@ public sealed class The_Snowflake_provider_speaks_the_SQL_API : IAsyncLifetime
         Assert.Equal(("TEXT", "2026-11-25T09:00:00.000000+00:00"), Binding(merge, "4"));
     }
 
+    [Fact]
+    public async Task Ensuring_a_table_creates_it_and_adds_each_column_added_later_in_place()
+    {
+        var table = new WarehouseTable("sessions",
+            [new("session_id", WarehouseType.Integer), new("sku", WarehouseType.Text), new("kitchen_id", WarehouseType.Text, AddedLater: true)], ["session_id"]);
+
+        await _warehouse.EnsureTableAsync(table, TestContext.Current.CancellationToken);
+
+        Assert.Equal(
+            [
+                "CREATE TABLE IF NOT EXISTS ORBITAL.ANALYTICS.SESSIONS (SESSION_ID NUMBER(38,0), SKU VARCHAR, KITCHEN_ID VARCHAR, PRIMARY KEY (SESSION_ID))",
+                "ALTER TABLE ORBITAL.ANALYTICS.SESSIONS ADD COLUMN IF NOT EXISTS KITCHEN_ID VARCHAR",
+            ],
+            _snowflake.Statements.Select(s => s["statement"]!.GetValue<string>()));
+    }
+
     private static (string?, string?) Binding(JsonObject statement, string index) =>
         (statement["bindings"]![index]!["type"]!.GetValue<string>(), statement["bindings"]![index]!["value"]?.GetValue<string>());
 
