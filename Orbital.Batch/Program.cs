@@ -3,6 +3,7 @@ using Orbital.Batch.Data;
 using Orbital.Batch.Events;
 using Orbital.Batch.Extensions;
 using Orbital.Batch.Kitchens;
+using Orbital.Batch.Screens;
 using Orbital.Migrations;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -26,5 +27,6 @@ app.MapDefaultEndpoints();
 app.MapKitchensApi();
 app.MapBatchItemsApi();
 app.MapKitchenEventsApi();
+app.MapScreensApi();
 
 app.Run();

@@ -15,16 +15,17 @@ public static class FanOut
     /// <paramref name="screens"/> screens on one station of one Batch instance; structured orders published straight to the
     /// broker at 20 a second; delivery latency = arrival on each screen − the batch item's creation time.
     /// </summary>
-    public static async Task<Result> RunAsync(string rabbitMq, Uri batch, int screens, TimeSpan duration)
+    public static async Task<Result> RunAsync(string rabbitMq, Uri batch, ScreenPairing pairing, int screens, TimeSpan duration)
     {
         var station = $"bench-fanout-{Guid.NewGuid():N}";
         var latencies = new Latencies();
         var clients = new List<Screen>();
+        var credentials = await pairing.PairAsync(Demo.Kitchen, station, screens);
         try
         {
-            foreach (var chunk in Enumerable.Range(0, screens).Chunk(100))
+            foreach (var chunk in credentials.Chunk(100))
             {
-                clients.AddRange(await Task.WhenAll(chunk.Select(_ => Screen.ConnectAsync(batch, Demo.Kitchen, station, (_, kitchenEvent, received) =>
+                clients.AddRange(await Task.WhenAll(chunk.Select(credential => Screen.ConnectAsync(batch, Demo.Kitchen, station, credential, (_, kitchenEvent, received) =>
                 {
                     if (kitchenEvent.GetProperty("type").GetString() == "created")
                     {

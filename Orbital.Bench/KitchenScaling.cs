@@ -19,9 +19,9 @@ public static class KitchenScaling
 
     public sealed record Connections(string RabbitMq, string OrdersDatabase, string BatchDatabase, string Redis, string WarehouseDatabase, string VerificationKey);
 
-    public static async Task<Result> RunAsync(HttpClient orders, HttpClient batch, HttpClient prep, string adminPassword, Connections servers, int kitchens, int count)
+    public static async Task<Result> RunAsync(HttpClient orders, HttpClient batch, ScreenPairing pairing, Connections servers, int kitchens, int count)
     {
-        var token = await AdminTokenAsync(prep, adminPassword);
+        var token = await pairing.AdminTokenAsync();
         var original = await SendAsync(batch, HttpMethod.Get, "/kitchens/setup", token, null);
         var setup = JsonNode.Parse(original)!.AsObject();
         var ids = Enumerable.Range(1, kitchens).Select(k => $"bench-{k:D2}").ToList();
@@ -132,13 +132,6 @@ public static class KitchenScaling
         }
 
         throw new TimeoutException($"The second Batch instance at {address} was not healthy within 90 s.");
-    }
-
-    private static async Task<string> AdminTokenAsync(HttpClient prep, string password)
-    {
-        using var response = await prep.PostAsJsonAsync("/auth/login", new { username = "admin", password });
-        response.EnsureSuccessStatusCode();
-        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("accessToken").GetString()!;
     }
 
     private static async Task<string> SendAsync(HttpClient client, HttpMethod method, string path, string token, string? json)

@@ -77,15 +77,16 @@ public static class EndToEnd
     public static readonly TimeSpan Window = TimeSpan.FromSeconds(10);
 
     /// <summary>Open loop at a steady rate: each order's line has its own SKU, so its kitchen event names the order.</summary>
-    public static async Task<Result> RunAsync(HttpClient orders, Uri batch, int rate, TimeSpan duration)
+    public static async Task<Result> RunAsync(HttpClient orders, Uri batch, ScreenPairing pairing, int rate, TimeSpan duration)
     {
         var station = $"bench-e2e-{Guid.NewGuid():N}";
+        var credential = (await pairing.PairAsync(Demo.Kitchen, station, 1))[0];
         var sent = new ConcurrentDictionary<string, long>();
         var latencies = new Latencies();
         var byWindow = Enumerable.Range(0, (int)Math.Ceiling(duration / Window) + 1).Select(_ => new Latencies()).ToArray();
         var seen = new ConcurrentDictionary<string, byte>();
         var start = Stopwatch.GetTimestamp();
-        await using var screen = await Screen.ConnectAsync(batch, Demo.Kitchen, station, (_, kitchenEvent, _) =>
+        await using var screen = await Screen.ConnectAsync(batch, Demo.Kitchen, station, credential, (_, kitchenEvent, _) =>
         {
             var sku = kitchenEvent.GetProperty("item").GetProperty("sku").GetString()!;
             if (kitchenEvent.GetProperty("type").GetString() == "created" && sent.TryGetValue(sku, out var at) && seen.TryAdd(sku, 0))

@@ -59,6 +59,10 @@ var batchUri = app.GetEndpoint(ResourceNames.BatchService, "http");
 var rabbitMq = await app.GetConnectionStringAsync(ResourceNames.RabbitMq) ?? throw new InvalidOperationException("no broker");
 var ordersDb = await app.GetConnectionStringAsync(ResourceNames.OrdersDatabase) ?? throw new InvalidOperationException("no orders db");
 var batchDb = await app.GetConnectionStringAsync(ResourceNames.BatchDatabase) ?? throw new InvalidOperationException("no batch db");
+var adminPassword = builder.Configuration["Parameters:prep-admin-password"] ?? "orbital-dev-admin";
+using var batchClient = app.CreateHttpClient(ResourceNames.BatchService);
+using var prepClient = app.CreateHttpClient(ResourceNames.PrepService);
+var pairing = new ScreenPairing(batchClient, prepClient, adminPassword);
 
 await Task.Delay(TimeSpan.FromSeconds(10));
 var idle = services.ToDictionary(s => s, ServiceMemory.RssMegabytes);
@@ -104,7 +108,7 @@ if (options.Runs("ingest"))
 // 2. End to end: steady rate, webhook sent → kitchen event received on a screen.
 if (options.Runs("e2e"))
 {
-    var e2e = await EndToEnd.RunAsync(orders, batchUri, options.EndToEndRate, options.EndToEndDuration);
+    var e2e = await EndToEnd.RunAsync(orders, batchUri, pairing, options.EndToEndRate, options.EndToEndDuration);
     report["endToEnd"] = new JsonObject { ["rate"] = options.EndToEndRate, ["seconds"] = options.EndToEndDuration.TotalSeconds, ["sent"] = e2e.Sent, ["lost"] = e2e.Lost, ["p50Ms"] = Math.Round(e2e.Latencies.Percentile(50), 1), ["p90Ms"] = Math.Round(e2e.Latencies.Percentile(90), 1), ["p99Ms"] = Math.Round(e2e.Latencies.Percentile(99), 1), ["maxMs"] = Math.Round(e2e.Latencies.Max, 1), ["p99MsByWindow"] = new JsonArray([.. e2e.ByWindow.Select(w => JsonValue.Create(Math.Round(w.Percentile(99), 1)))]) };
     Row($"End to end at {options.EndToEndRate}/s for {options.EndToEndDuration.TotalSeconds:F0} s", $"p50 {e2e.Latencies.Percentile(50):F0} ms, p90 {e2e.Latencies.Percentile(90):F0} ms, p99 {e2e.Latencies.Percentile(99):F0} ms, max {e2e.Latencies.Max:F0} ms; {e2e.Lost} of {e2e.Sent} never seen; p99 of each {EndToEnd.Window.TotalSeconds:F0} s sent: {string.Join(", ", e2e.ByWindow.Select(w => w.Percentile(99).ToString("F0", CultureInfo.InvariantCulture)))} ms", "p99 ≤ 50 ms, 0 lost");
     Console.WriteLine(table[^1]);
@@ -135,9 +139,7 @@ if (options.Runs("kitchens"))
         await app.GetConnectionStringAsync(ResourceNames.Redis) ?? throw new InvalidOperationException("no redis"),
         await app.GetConnectionStringAsync(ResourceNames.WarehouseDatabase) ?? throw new InvalidOperationException("no warehouse db"),
         builder.Configuration["Parameters:prep-jwt-verification-key"] ?? throw new InvalidOperationException("no verification key"));
-    using var batchClient = app.CreateHttpClient(ResourceNames.BatchService);
-    using var prepClient = app.CreateHttpClient(ResourceNames.PrepService);
-    var run = await KitchenScaling.RunAsync(orders, batchClient, prepClient, builder.Configuration["Parameters:prep-admin-password"] ?? "orbital-dev-admin",
+    var run = await KitchenScaling.RunAsync(orders, batchClient, pairing,
         servers, options.Kitchens, options.PipelineOrders);
     report["kitchens"] = new JsonObject
     {
@@ -157,7 +159,7 @@ if (options.Runs("fanout"))
     var fanOut = new JsonArray();
     foreach (var screens in options.Screens)
     {
-        var result = await FanOut.RunAsync(rabbitMq, batchUri, screens, options.FanOutDuration);
+        var result = await FanOut.RunAsync(rabbitMq, batchUri, pairing, screens, options.FanOutDuration);
         fanOut.Add(new JsonObject { ["screens"] = screens, ["connected"] = result.Connected, ["deliveries"] = result.Latencies.Count, ["expected"] = result.Expected, ["p50Ms"] = Math.Round(result.Latencies.Percentile(50), 1), ["p99Ms"] = Math.Round(result.Latencies.Percentile(99), 1), ["cpuPercent"] = CpuJson(result.Cpu) });
         Row($"SSE fan-out, {screens} screens on one Batch instance", $"{result.Connected} connected; {result.Latencies.Count} of {result.Expected} deliveries; p50 {result.Latencies.Percentile(50):F0} ms, p99 {result.Latencies.Percentile(99):F0} ms; CPU while publishing: {CpuUse.Describe(result.Cpu)}", "5,000 screens, p99 < 100 ms");
         Console.WriteLine(table[^1]);

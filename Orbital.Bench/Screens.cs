@@ -24,11 +24,13 @@ public sealed class Screen : IAsyncDisposable
 
     public TaskCompletionSource Ready { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public static async Task<Screen> ConnectAsync(Uri batch, string kitchen, string station, Action<Screen, JsonElement, DateTimeOffset> onEvent)
+    /// <param name="authorization">The paired screen's credential (<see cref="ScreenPairing"/>).</param>
+    public static async Task<Screen> ConnectAsync(Uri batch, string kitchen, string station, string authorization, Action<Screen, JsonElement, DateTimeOffset> onEvent)
     {
         var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         await socket.ConnectAsync(batch.Host == "localhost" ? "127.0.0.1" : batch.Host, batch.Port);
-        await socket.SendAsync(Encoding.ASCII.GetBytes($"GET /orders/events?kitchen={kitchen}&station={station} HTTP/1.1\r\nHost: {batch.Authority}\r\nAccept: text/event-stream\r\n\r\n"));
+        await socket.SendAsync(Encoding.ASCII.GetBytes(
+            $"GET /orders/events?kitchen={kitchen}&station={station} HTTP/1.1\r\nHost: {batch.Authority}\r\nAccept: text/event-stream\r\nAuthorization: {authorization}\r\n\r\n"));
         return new Screen(socket, onEvent);
     }
 

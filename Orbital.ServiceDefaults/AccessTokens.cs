@@ -69,6 +69,16 @@ public static class StaffRoles
     public static readonly string[] All = [Admin, Manager, PrepCook];
 }
 
+/// <summary>
+/// Where a member of staff works, carried in access tokens: one <see cref="Location"/> claim per location (Prep's
+/// locations are the setup's kitchens), or <see cref="AllLocations"/> for admins and area managers.
+/// </summary>
+public static class StaffClaims
+{
+    public const string Location = "orbital:location";
+    public const string AllLocations = "orbital:all-locations";
+}
+
 public static class AccessTokenExtensions
 {
     /// <summary>The private key, for the issuer's signatures (ES256).</summary>

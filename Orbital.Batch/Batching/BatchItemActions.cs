@@ -36,8 +36,9 @@ public sealed class BatchItemActions(
     IOptions<BatchingOptions> options,
     TimeProvider time)
 {
+    /// <param name="kitchens">The kitchens the caller may work (null: every one); another kitchen's item is not found.</param>
     public async Task<(ActionResult Result, BatchItemView? Item)> ApplyAsync(
-        long id, KitchenAction action, long? expectedVersion, string? by, CancellationToken cancellationToken)
+        long id, KitchenAction action, long? expectedVersion, string? by, IReadOnlyList<string>? kitchens, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
@@ -56,7 +57,7 @@ public sealed class BatchItemActions(
             UPDATE batch.batch_items SET status = $3, updated_at = $4, version = version + 1, changed = false,
                    started_at = CASE WHEN $3 = 'in_progress' THEN $4 ELSE started_at END,
                    completed_at = CASE WHEN $3 = 'done' THEN $4 ELSE NULL END
-            WHERE id = $1 AND status = ANY($2) AND ($5::bigint IS NULL OR version = $5)
+            WHERE id = $1 AND status = ANY($2) AND ($5::bigint IS NULL OR version = $5) AND ($6::text[] IS NULL OR kitchen_id = ANY($6))
             RETURNING kitchen_id, station_id, sku, quantity
             """, connection, transaction);
         update.Parameters.Add(new NpgsqlParameter { Value = id });
@@ -64,6 +65,7 @@ public sealed class BatchItemActions(
         update.Parameters.Add(new NpgsqlParameter { Value = to });
         update.Parameters.Add(new NpgsqlParameter { Value = now });
         update.Parameters.Add(new NpgsqlParameter { Value = (object?)expectedVersion ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bigint });
+        update.Parameters.Add(new NpgsqlParameter { Value = (object?)kitchens?.ToArray() ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
         string kitchenId, stationId, sku;
         int quantity;
         await using (var reader = await update.ExecuteReaderAsync(cancellationToken))
@@ -72,7 +74,10 @@ public sealed class BatchItemActions(
             {
                 await reader.DisposeAsync();
                 var current = (await BatchItemRows.ReadViewsAsync(connection, transaction, [id], cancellationToken)).FirstOrDefault();
-                return (current is null ? ActionResult.NotFound : ActionResult.Conflict, current);
+                // Another kitchen's item is, to this caller, no item at all.
+                return current is null || (kitchens is not null && !kitchens.Contains(current.KitchenId))
+                    ? (ActionResult.NotFound, null)
+                    : (ActionResult.Conflict, current);
             }
 
             (kitchenId, stationId, sku, quantity) = (reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetInt32(3));

@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Npgsql;
@@ -36,9 +37,9 @@ public static class BatchItemsApi
 
     /// <summary>The stations of one kitchen (or of every kitchen) with how many open batch items each has.</summary>
     public static async Task<Results<Ok<List<StationView>>, ProblemHttpResult>> ListStationsAsync(
-        string? kitchen, PlacesCache places, NpgsqlDataSource dataSource, CancellationToken cancellationToken)
+        string? kitchen, ClaimsPrincipal user, PlacesCache places, NpgsqlDataSource dataSource, CancellationToken cancellationToken)
     {
-        var (kitchenId, problem) = await KitchenQuery.FindAsync(kitchen, required: false, places, dataSource, cancellationToken);
+        var (kitchenId, problem) = await KitchenQuery.FindAsync(kitchen, required: false, user, places, dataSource, cancellationToken);
         if (problem is not null)
         {
             return problem;
@@ -76,10 +77,10 @@ public static class BatchItemsApi
     /// Open items of an earlier business day stay on the board (marked by their day) but are not counted.
     /// </summary>
     public static async Task<Results<Ok<StationBoard>, ProblemHttpResult>> GetBoardAsync(
-        string stationId, string? kitchen, StationBoardCache board, PlacesCache places, NpgsqlDataSource dataSource, TimeProvider time,
+        string stationId, string? kitchen, ClaimsPrincipal user, StationBoardCache board, PlacesCache places, NpgsqlDataSource dataSource, TimeProvider time,
         CancellationToken cancellationToken)
     {
-        var (kitchenId, problem) = await KitchenQuery.FindAsync(kitchen, required: true, places, dataSource, cancellationToken);
+        var (kitchenId, problem) = await KitchenQuery.FindAsync(kitchen, required: true, user, places, dataSource, cancellationToken);
         if (problem is not null)
         {
             return problem;
@@ -91,7 +92,8 @@ public static class BatchItemsApi
     }
 
     public static async Task<Results<Ok<List<BatchItemView>>, ProblemHttpResult>> ListAsync(
-        string? kitchen, string? station, string? status, int? limit, PlacesCache places, NpgsqlDataSource dataSource, CancellationToken cancellationToken)
+        string? kitchen, string? station, string? status, int? limit, ClaimsPrincipal user, PlacesCache places, NpgsqlDataSource dataSource,
+        CancellationToken cancellationToken)
     {
         var statuses = string.IsNullOrWhiteSpace(status) ? OpenStatuses : status.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
         if (statuses.FirstOrDefault(s => !KnownStatuses.Contains(s)) is { } unknown)
@@ -100,7 +102,7 @@ public static class BatchItemsApi
                 detail: $"'{unknown}' is not one of pending, in_progress, done, voided.");
         }
 
-        var (kitchenId, problem) = await KitchenQuery.FindAsync(kitchen, required: false, places, dataSource, cancellationToken);
+        var (kitchenId, problem) = await KitchenQuery.FindAsync(kitchen, required: false, user, places, dataSource, cancellationToken);
         if (problem is not null)
         {
             return problem;
@@ -127,11 +129,12 @@ public static class BatchItemsApi
         return TypedResults.Ok(items);
     }
 
-    public static async Task<Results<Ok<BatchItemView>, ProblemHttpResult>> GetAsync(long id, NpgsqlDataSource dataSource, CancellationToken cancellationToken)
+    /// <summary>One batch item; an item of a kitchen the caller may not open is, to them, an item that does not exist.</summary>
+    public static async Task<Results<Ok<BatchItemView>, ProblemHttpResult>> GetAsync(long id, ClaimsPrincipal user, NpgsqlDataSource dataSource, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         var item = (await BatchItemRows.ReadViewsAsync(connection, null, [id], cancellationToken)).FirstOrDefault();
-        return item is null ? NotFound(id) : TypedResults.Ok(item);
+        return item is null || !user.MayOpen(item.KitchenId) ? NotFound(id) : TypedResults.Ok(item);
     }
 
     /// <summary>
@@ -139,9 +142,9 @@ public static class BatchItemsApi
     /// wanted, and how many were done so far; for one kitchen, one station, or everywhere.
     /// </summary>
     public static async Task<Results<Ok<List<AllDayCount>>, ProblemHttpResult>> AllDayAsync(
-        string? kitchen, string? station, PlacesCache places, NpgsqlDataSource dataSource, TimeProvider time, CancellationToken cancellationToken)
+        string? kitchen, string? station, ClaimsPrincipal user, PlacesCache places, NpgsqlDataSource dataSource, TimeProvider time, CancellationToken cancellationToken)
     {
-        var (kitchenId, problem) = await KitchenQuery.FindAsync(kitchen, required: false, places, dataSource, cancellationToken);
+        var (kitchenId, problem) = await KitchenQuery.FindAsync(kitchen, required: false, user, places, dataSource, cancellationToken);
         if (problem is not null)
         {
             return problem;
@@ -202,7 +205,9 @@ public static class BatchItemsApi
             expected = parsed;
         }
 
-        var (result, item) = await actions.ApplyAsync(id, action, expected, request?.By, cancellationToken);
+        // Who did it: what the screen says, else the paired screen's or the person's own name.
+        var user = http.HttpContext.User;
+        var (result, item) = await actions.ApplyAsync(id, action, expected, request?.By ?? user.Identity?.Name, user.OpenableKitchens(), cancellationToken);
         return result switch
         {
             ActionResult.Done => TypedResults.Ok(item!),

@@ -1,9 +1,12 @@
 using System.Globalization;
 using System.Text;
+using System.Security.Claims;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Orbital.Batch.Data;
 using Orbital.Batch.Kitchens;
+using Orbital.Batch.Screens;
 using Orbital.Places;
 
 namespace Orbital.Batch.Events;
@@ -12,7 +15,9 @@ namespace Orbital.Batch.Events;
 /// <c>GET /orders/events?kitchen=K[&amp;station=S]</c>: Server-Sent Events for kitchen screens, one stream per kitchen
 /// (event ids count within it). A screen that reconnects with <c>Last-Event-ID</c> (header, or <c>lastEventId</c> in
 /// the query for a first connection) first receives what it missed from the log, then live events; if what it missed
-/// is no longer in the log it gets a <c>reset</c> event and reloads the board.
+/// is no longer in the log, or more than <see cref="ScreenOptions.MaxReplayEvents"/> behind, it gets a <c>reset</c>
+/// event and reloads the board. A paired screen or a member of staff holds a bounded number of streams
+/// (<see cref="ScreenStreams"/>); a screen that is unpaired while streaming gets <c>unpaired</c> and the stream ends.
 /// </summary>
 public static partial class KitchenEventsApi
 {
@@ -30,18 +35,36 @@ public static partial class KitchenEventsApi
         KitchenEventBus bus,
         NpgsqlDataSource dataSource,
         PlacesCache places,
+        ScreenStreams streams,
+        ScreenDevices devices,
         IOptions<KitchenEventsOptions> options,
+        IOptions<ScreenOptions> screenOptions,
         ILoggerFactory loggers)
     {
-        if (await KitchenQuery.FindAsync(kitchen, required: true, places, dataSource, context.RequestAborted) is { Problem: { } problem })
+        if (await KitchenQuery.FindAsync(kitchen, required: true, context.User, places, dataSource, context.RequestAborted) is { Problem: { } problem })
         {
             await problem.ExecuteAsync(context);
             return;
         }
 
+        var screen = context.User.FindFirstValue(ScreenAuthentication.DeviceClaim) is { } id ? Guid.ParseExact(id, "N") : (Guid?)null;
+        var (lease, refusal) = streams.TryOpen(context.User.StreamHolder(), isScreen: screen is not null);
+        using var held = lease;
+        if (refusal != StreamRefusal.None)
+        {
+            context.Response.Headers.RetryAfter = "5";
+            await TooManyStreams(refusal, screen is not null ? screenOptions.Value.StreamsPerScreen : screenOptions.Value.StreamsPerPerson).ExecuteAsync(context);
+            return;
+        }
+
+        if (screen is { } device)
+        {
+            await devices.TouchAsync(device, context.RequestAborted);
+        }
+
         try
         {
-            await StreamUntilClosedAsync(context, kitchen!, station, lastEventId, bus, dataSource, options, loggers);
+            await StreamUntilClosedAsync(context, kitchen!, station, lastEventId, screen, bus, dataSource, devices, options, screenOptions.Value.MaxReplayEvents, loggers);
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
@@ -54,9 +77,12 @@ public static partial class KitchenEventsApi
         string kitchenId,
         string? station,
         string? lastEventId,
+        Guid? screen,
         KitchenEventBus bus,
         NpgsqlDataSource dataSource,
+        ScreenDevices devices,
         IOptions<KitchenEventsOptions> options,
+        int maxReplayEvents,
         ILoggerFactory loggers)
     {
         var cancellationToken = context.RequestAborted;
@@ -80,9 +106,15 @@ public static partial class KitchenEventsApi
             cancellationToken);
 
         long delivered = resumeFrom ?? cursor;
-        if (resumeFrom is { } from && from < cursor)
+        if (resumeFrom is { } from && from < cursor - maxReplayEvents)
         {
-            delivered = await ReplayAsync(response, dataSource, kitchenId, from, cursor, stationId, cancellationToken);
+            // Further behind than a replay may go: the board is the cheaper way back.
+            await WriteAsync(response, $"event: reset\ndata: {{\"reason\":\"more than {maxReplayEvents} events behind; reload the board\"}}\n\n", cancellationToken);
+            delivered = cursor;
+        }
+        else if (resumeFrom is { } after && after < cursor)
+        {
+            delivered = await ReplayAsync(response, dataSource, kitchenId, after, cursor, stationId, cancellationToken);
         }
 
         var heartbeat = Encoding.UTF8.GetBytes(": heartbeat\n\n");
@@ -95,6 +127,12 @@ public static partial class KitchenEventsApi
             while (await Task.WhenAny(waitForEvent, nextHeartbeat) != waitForEvent)
             {
                 await nextHeartbeat;
+                if (screen is { } device && !await devices.IsPairedAsync(device, cancellationToken))
+                {
+                    await WriteAsync(response, "event: unpaired\ndata: {\"reason\":\"this screen was unpaired; pair it again with a new code\"}\n\n", cancellationToken);
+                    return;
+                }
+
                 await response.Body.WriteAsync(heartbeat, cancellationToken);
                 await response.Body.FlushAsync(cancellationToken);
                 nextHeartbeat = heartbeatTimer.WaitForNextTickAsync(cancellationToken).AsTask();
@@ -160,6 +198,12 @@ public static partial class KitchenEventsApi
         // Events of other stations were skipped by the query: the screen has still seen everything up to here.
         return upTo;
     }
+
+    private static ProblemHttpResult TooManyStreams(StreamRefusal refusal, int limit) => refusal == StreamRefusal.InstanceFull
+        ? TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "This Batch instance holds all the streams it can",
+            detail: "Try again shortly, or through another instance.")
+        : TypedResults.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "Too many open streams",
+            detail: $"A screen or person holds at most {limit} event streams at once; close one first.");
 
     private static long? ParseEventId(string? value) =>
         long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var id) ? id : null;

@@ -48,6 +48,7 @@ internal static class Extensions
         builder.Services.AddHostedService(services => services.GetRequiredService<KitchenEventBus>());
         builder.Services.AddSingleton<StationBoardCache>();
         builder.Services.AddHostedService(services => services.GetRequiredService<StationBoardCache>());
+        builder.Services.AddSingleton<Screens.ScreenStreams>();
     }
 
     /// <summary>Cooking sessions to the warehouse: a Hangfire job in schema <c>batch_jobs</c>.</summary>

@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
 using Orbital.Places;
@@ -5,21 +6,24 @@ using Orbital.Places;
 namespace Orbital.Batch.Kitchens;
 
 /// <summary>
-/// The <c>kitchen</c> of a request, checked: a kitchen of the setup (the unassigned one included), or one the database
-/// still holds work or events of (the 'default' kitchen of a database from before kitchens, a kitchen taken out of the setup).
+/// The <c>kitchen</c> of a request, checked: one the caller may open (<see cref="KitchenAccess"/>), and a kitchen of
+/// the setup (the unassigned one included) or one the database still holds work or events of (the 'default' kitchen
+/// of a database from before kitchens, a kitchen taken out of the setup). Only a caller who may open every kitchen
+/// may leave it out where a route allows that.
 /// </summary>
 public static class KitchenQuery
 {
     public const int MaxLength = 100;
 
     public static async Task<(string? KitchenId, ProblemHttpResult? Problem)> FindAsync(
-        string? kitchen, bool required, PlacesCache places, NpgsqlDataSource dataSource, CancellationToken cancellationToken)
+        string? kitchen, bool required, ClaimsPrincipal user, PlacesCache places, NpgsqlDataSource dataSource, CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(kitchen))
         {
-            return required
+            var choices = places.Current.Kitchens.Select(k => k.Id).Where(user.MayOpen);
+            return required || !user.MayOpenEveryKitchen()
                 ? (null, TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Which kitchen?",
-                    detail: $"Add ?kitchen= with one of: {string.Join(", ", places.Current.Kitchens.Select(k => k.Id))}."))
+                    detail: $"Add ?kitchen= with one of: {string.Join(", ", choices)}."))
                 : (null, null);
         }
 
@@ -29,6 +33,11 @@ public static class KitchenQuery
                 detail: $"A kitchen id is at most {MaxLength} characters, none of them control characters."));
         }
 
+        if (!user.MayOpen(kitchen))
+        {
+            return (null, KitchenAccess.NotYourKitchen(kitchen));
+        }
+
         await places.EnsureLoadedAsync(cancellationToken);
         if (places.Current.Kitchen(kitchen) is not null || await HasWorkAsync(dataSource, kitchen, cancellationToken))
         {
@@ -36,7 +45,7 @@ public static class KitchenQuery
         }
 
         return (null, TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such kitchen",
-            detail: $"'{kitchen}' is not in the setup. Kitchens: {string.Join(", ", places.Current.Kitchens.Select(k => k.Id))}."));
+            detail: $"'{kitchen}' is not in the setup. Kitchens: {string.Join(", ", places.Current.Kitchens.Select(k => k.Id).Where(user.MayOpen))}."));
     }
 
     private static async Task<bool> HasWorkAsync(NpgsqlDataSource dataSource, string kitchenId, CancellationToken cancellationToken)

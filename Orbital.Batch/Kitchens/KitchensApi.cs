@@ -27,7 +27,8 @@ public static class KitchensApi
         return app;
     }
 
-    public static async Task<Ok<KitchenList>> ListAsync(PlacesCache places, NpgsqlDataSource dataSource, TimeProvider time, CancellationToken cancellationToken)
+    /// <summary>The kitchens the caller may open (a paired screen: its own and the unassigned one).</summary>
+    public static async Task<Ok<KitchenList>> ListAsync(ClaimsPrincipal user, PlacesCache places, NpgsqlDataSource dataSource, TimeProvider time, CancellationToken cancellationToken)
     {
         await places.EnsureLoadedAsync(cancellationToken);
         var map = places.Current;
@@ -50,7 +51,7 @@ public static class KitchensApi
             }
         }
 
-        return TypedResults.Ok(new KitchenList(map.Version, places.Origin.ToString(), kitchens));
+        return TypedResults.Ok(new KitchenList(map.Version, places.Origin.ToString(), [.. kitchens.Where(k => user.MayOpen(k.Id))]));
     }
 
     public static Ok<PlacesSetup> GetSetup(PlacesCache places) => TypedResults.Ok(places.Current.Setup);

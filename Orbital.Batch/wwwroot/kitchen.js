@@ -2,6 +2,8 @@
 // then follows the kitchen's /orders/events from the board's watermark, so nothing that changed after the board was read
 // is missed. Items are kept by id and an event only replaces an item with a newer version, so replays and races are
 // harmless. Open items of an earlier business day are shown apart and left out of the all-day counts.
+// A screen is paired before it shows anything: on first open (or once a manager unpairs it) it asks for a pairing code,
+// and the credential it gets back lives in an HttpOnly cookie that this script never sees.
 "use strict";
 
 const params = new URLSearchParams(location.search);
@@ -23,12 +25,55 @@ function choose(select, wanted) {
   }
 }
 
+/** Answers a request, or shows the pairing form when the screen is not (or no longer) paired. */
+async function get(url) {
+  const response = await fetch(url);
+  if (response.status === 401) {
+    showPairing();
+    throw new Error("not paired");
+  }
+  return response.json();
+}
+
+function showPairing(message) {
+  if (state.source) state.source.close();
+  document.querySelector("main").hidden = true;
+  el("pairing").hidden = false;
+  el("pair-error").textContent = message ?? "";
+  setConnection("unpaired", "Not paired");
+  el("pair-code").focus();
+}
+
+el("pair-form").onsubmit = async (submit) => {
+  submit.preventDefault();
+  const response = await fetch("/screens/pair", {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ code: el("pair-code").value.trim() }),
+  });
+  const answer = await response.json().catch(() => ({}));
+  if (!response.ok) {
+    el("pair-error").textContent = answer.detail ?? answer.title ?? `Pairing failed (${response.status}).`;
+    return;
+  }
+  // Open on the kitchen and station the code was made for (other settings in the address stay).
+  const address = new URLSearchParams(location.search);
+  address.set("kitchen", answer.kitchen);
+  if (answer.station) address.set("station", answer.station); else address.delete("station");
+  location.assign(`/?${address}`);
+};
+
 async function loadKitchens() {
-  const { kitchens } = await fetch("/kitchens").then((r) => r.json());
+  const { kitchens } = await get("/kitchens");
   const select = el("kitchen");
+  // The kitchens this screen may open: the one it was paired for, and the unassigned one.
   const cooking = kitchens.filter((k) => k.kind === "kitchen");
   select.replaceChildren(...cooking.map((k) => new Option(k.name, k.id)));
-  choose(select, params.get("kitchen") ?? localStorage.getItem("orbital.kitchen") ?? cooking[0]?.id);
+  const wanted = params.get("kitchen") ?? localStorage.getItem("orbital.kitchen");
+  if (wanted && !cooking.some((k) => k.id === wanted)) {
+    notice(`This screen is paired for ${cooking[0]?.name ?? "another kitchen"}: it cannot open ${wanted}.`);
+  }
+  select.value = cooking.some((k) => k.id === wanted) ? wanted : cooking[0]?.id;
   select.onchange = () => switchKitchen(select.value, null);
   el("station").onchange = () => switchStation(el("station").value);
   await switchKitchen(select.value, params.get("station") ?? localStorage.getItem("orbital.station"));
@@ -37,7 +82,7 @@ async function loadKitchens() {
 async function switchKitchen(kitchen, wantedStation) {
   state.kitchen = kitchen;
   localStorage.setItem("orbital.kitchen", kitchen);
-  const stations = await fetch(`/stations?${new URLSearchParams({ kitchen })}`).then((r) => r.json());
+  const stations = await get(`/stations?${new URLSearchParams({ kitchen })}`);
   const select = el("station");
   select.replaceChildren(...stations.map((s) => new Option(`${s.name}${s.openItems ? ` (${s.openItems})` : ""}`, s.id)));
   choose(select, wantedStation && (stations.some((s) => s.id === wantedStation) || params.get("station") === wantedStation) ? wantedStation : stations[0]?.id);
@@ -60,8 +105,7 @@ async function switchStation(station) {
 async function loadBoardAndFollow() {
   if (state.source) state.source.close();
   state.items.clear();
-  const response = await fetch(`/stations/${encodeURIComponent(state.station)}/board?${new URLSearchParams({ kitchen: state.kitchen })}`);
-  const board = await response.json();
+  const board = await get(`/stations/${encodeURIComponent(state.station)}/board?${new URLSearchParams({ kitchen: state.kitchen })}`);
   for (const item of board.items) apply(item);
   state.lastEventId = board.lastEventId;
   state.businessDay = board.businessDay;
@@ -77,6 +121,7 @@ function connect() {
   state.source = source;
   source.addEventListener("ready", () => setConnection("live", "Live"));
   source.addEventListener("reset", () => loadBoardAndFollow());
+  source.addEventListener("unpaired", () => showPairing("A manager unpaired this screen. Enter a new code to pair it again."));
   for (const type of ["created", "changed", "started", "completed", "recalled", "voided"]) {
     source.addEventListener(type, (message) => {
       state.lastEventId = message.lastEventId;
@@ -88,7 +133,13 @@ function connect() {
       render();
     });
   }
-  source.onerror = () => setConnection("reconnecting", "Reconnecting…");
+  source.onerror = () => {
+    setConnection("reconnecting", "Reconnecting…");
+    // The browser gives up on a refused stream (not paired any more, too many open): find out which, and go on.
+    if (source.readyState === EventSource.CLOSED) {
+      setTimeout(() => loadBoardAndFollow().catch(() => {}), 2000);
+    }
+  };
 }
 
 function setConnection(status, text) {
@@ -125,6 +176,7 @@ async function act(item, action) {
     headers: { "Content-Type": "application/json" },
     body: JSON.stringify({ expectedVersion: item.version, by: screenName }),
   });
+  if (response.status === 401) return showPairing();
   const body = await response.json();
   if (response.ok) {
     if (action === "complete") remember(body);
@@ -132,7 +184,7 @@ async function act(item, action) {
     if (action === "recall") state.bumped = state.bumped.filter((b) => b.id !== body.id);
   } else if (response.status === 409) {
     // Someone else acted first: say so, and show the item as it is now.
-    const current = await fetch(`/batch-items/${item.id}`).then((r) => r.json());
+    const current = await get(`/batch-items/${item.id}`);
     apply(current);
     if (current.status !== "done") forget(current);
     notice(`${item.name}: already ${current.status === "in_progress" ? "cooking" : current.status === "done" ? "bumped" : current.status} on another screen`);
@@ -206,4 +258,4 @@ function clock(minutes) {
 }
 
 setInterval(render, 1000);
-loadKitchens();
+loadKitchens().catch(() => {});

@@ -28,7 +28,7 @@ public sealed partial class AdminBootstrap(PrepSchema schema, UserStore users, I
                 return;
             }
 
-            if (await users.CreateAsync(admin.Username, "Administrator", StaffRoles.Admin, admin.Password, stoppingToken) is not null)
+            if (await users.CreateAsync(admin.Username, "Administrator", StaffRoles.Admin, admin.Password, [], allLocations: true, stoppingToken) is not null)
             {
                 Log.Created(logger, admin.Username);
             }

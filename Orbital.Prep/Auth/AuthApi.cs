@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.IdentityModel.JsonWebTokens;
+using Orbital.Prep.Locations;
 
 namespace Orbital.Prep.Auth;
 
@@ -10,6 +11,7 @@ public static partial class AuthApi
 {
     public const int MaxUsernameLength = 100;
     public const int MaxPasswordLength = 1024;
+    public const int MaxLocationsPerUser = 100;
 
     public static IEndpointRouteBuilder MapAuthApi(this IEndpointRouteBuilder app)
     {
@@ -18,7 +20,7 @@ public static partial class AuthApi
         auth.MapPost("/refresh", RefreshAsync).AllowAnonymous();
         auth.MapPost("/logout", LogoutAsync).AllowAnonymous();
         auth.MapGet("/me", (ClaimsPrincipal user) => TypedResults.Ok(new Me(
-            user.FindFirstValue(JwtRegisteredClaimNames.Sub)!, user.Identity!.Name!, user.FindFirstValue("role")!)))
+            user.FindFirstValue(JwtRegisteredClaimNames.Sub)!, user.Identity!.Name!, user.FindFirstValue("role")!, user.Locations(), user.WorksAtEveryLocation())))
             .RequireAuthorization(PrepPolicies.Kitchen);
 
         var users = app.MapGroup("/auth/users").WithTags("Users").RequireAuthorization(PrepPolicies.Admin);
@@ -99,21 +101,36 @@ public static partial class AuthApi
         return TypedResults.NoContent();
     }
 
-    public static async Task<Results<Created<UserView>, ProblemHttpResult>> CreateUserAsync(NewUserRequest request, UserStore users, CancellationToken cancellationToken)
+    public static async Task<Results<Created<UserView>, ProblemHttpResult>> CreateUserAsync(
+        NewUserRequest request, UserStore users, LocationRegistry locations, CancellationToken cancellationToken)
     {
-        if (Validate(request.Username, request.Role, request.Password, passwordRequired: true) is { } problem)
+        if ((Validate(request.Username, request.Role, request.Password, passwordRequired: true) ?? await ValidateLocationsAsync(request.Locations, locations, cancellationToken))
+            is { } problem)
         {
             return problem;
         }
 
-        var user = await users.CreateAsync(request.Username!, request.DisplayName ?? request.Username!, request.Role!, request.Password!, cancellationToken);
+        if (request.Role != StaffRoles.Admin && request.Locations is not { Count: > 0 } && request.AllLocations != true)
+        {
+            return Problem(StatusCodes.Status400BadRequest, "Where does this person work?",
+                "Give a manager or prep cook the locations they work at (locations: [...]), or allLocations: true for every location.");
+        }
+
+        var user = await users.CreateAsync(request.Username!, request.DisplayName ?? request.Username!, request.Role!, request.Password!,
+            request.Locations?.OfType<string>().Distinct(StringComparer.Ordinal).ToList() ?? [], request.AllLocations ?? false, cancellationToken);
         return user is null
             ? Problem(StatusCodes.Status409Conflict, "Username taken", $"A user named '{request.Username}' exists.")
             : TypedResults.Created($"/auth/users/{user.Id}", UserView.From(user));
     }
 
-    public static async Task<Results<Ok<UserView>, ProblemHttpResult>> UpdateUserAsync(Guid id, UpdateUserRequest request, UserStore users, CancellationToken cancellationToken)
+    public static async Task<Results<Ok<UserView>, ProblemHttpResult>> UpdateUserAsync(
+        Guid id, UpdateUserRequest request, UserStore users, LocationRegistry locations, CancellationToken cancellationToken)
     {
+        if (await ValidateLocationsAsync(request.Locations, locations, cancellationToken) is { } unknown)
+        {
+            return unknown;
+        }
+
         if (request.Role is not null && !StaffRoles.All.Contains(request.Role))
         {
             return Problem(StatusCodes.Status400BadRequest, "Unknown role", $"Role must be one of {string.Join(", ", StaffRoles.All)}.");
@@ -124,7 +141,8 @@ public static partial class AuthApi
             return Problem(StatusCodes.Status400BadRequest, "Password too short", "Passwords have at least 10 characters.");
         }
 
-        var user = await users.UpdateAsync(id, request.DisplayName, request.Role, request.Active, request.Password, cancellationToken);
+        var user = await users.UpdateAsync(id, request.DisplayName, request.Role, request.Active, request.Password,
+            request.Locations?.OfType<string>().Distinct(StringComparer.Ordinal).ToList(), request.AllLocations, cancellationToken);
         return user is null ? Problem(StatusCodes.Status404NotFound, "No such user", $"User {id} does not exist.") : TypedResults.Ok(UserView.From(user));
     }
 
@@ -146,6 +164,33 @@ public static partial class AuthApi
         }
 
         return null;
+    }
+
+    /// <summary>At most <see cref="MaxLocationsPerUser"/>, each one a location of the setup.</summary>
+    private static async Task<ProblemHttpResult?> ValidateLocationsAsync(IReadOnlyList<string?>? requested, LocationRegistry locations, CancellationToken cancellationToken)
+    {
+        if (requested is null)
+        {
+            return null;
+        }
+
+        if (requested.Count > MaxLocationsPerUser)
+        {
+            return Problem(StatusCodes.Status400BadRequest, "Too many locations", $"An account lists at most {MaxLocationsPerUser} locations; use allLocations: true for more.");
+        }
+
+        var unknown = new List<string>();
+        foreach (var location in requested)
+        {
+            if (string.IsNullOrEmpty(location) || await locations.FindAsync(location, cancellationToken) is null)
+            {
+                unknown.Add(location ?? "null");
+            }
+        }
+
+        return unknown.Count == 0
+            ? null
+            : Problem(StatusCodes.Status400BadRequest, "Unknown location", $"No location {string.Join(", ", unknown.Select(u => $"'{u}'"))} (GET /locations lists them).");
     }
 
     /// <summary>A new login: an access token and the first refresh token of a new family.</summary>
@@ -179,13 +224,16 @@ public sealed record RefreshRequest(string? RefreshToken);
 /// not held up by failed attempts made elsewhere.</param>
 public sealed record TokenResponse(string AccessToken, string TokenType, int ExpiresIn, string RefreshToken, string Role, string? DeviceToken = null);
 
-public sealed record Me(string Id, string Username, string Role);
+/// <param name="Locations">The locations the account works at; <paramref name="AllLocations"/> when it works at every one.</param>
+public sealed record Me(string Id, string Username, string Role, IReadOnlyList<string> Locations, bool AllLocations);
 
-public sealed record NewUserRequest(string? Username, string? DisplayName, string? Role, string? Password);
+/// <param name="Locations">Where a manager or prep cook works (required for them, unless <paramref name="AllLocations"/>).</param>
+public sealed record NewUserRequest(string? Username, string? DisplayName, string? Role, string? Password, IReadOnlyList<string?>? Locations = null, bool? AllLocations = null);
 
-public sealed record UpdateUserRequest(string? DisplayName, string? Role, bool? Active, string? Password);
+/// <param name="Locations">Replaces the account's locations when given.</param>
+public sealed record UpdateUserRequest(string? DisplayName, string? Role, bool? Active, string? Password, IReadOnlyList<string?>? Locations = null, bool? AllLocations = null);
 
-public sealed record UserView(Guid Id, string Username, string DisplayName, string Role, bool Active)
+public sealed record UserView(Guid Id, string Username, string DisplayName, string Role, bool Active, IReadOnlyList<string> Locations, bool AllLocations)
 {
-    public static UserView From(PrepUser user) => new(user.Id, user.Username, user.DisplayName, user.Role, user.Active);
+    public static UserView From(PrepUser user) => new(user.Id, user.Username, user.DisplayName, user.Role, user.Active, user.Locations, user.AllLocations);
 }

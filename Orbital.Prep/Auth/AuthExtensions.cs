@@ -10,8 +10,8 @@ public static class AuthExtensions
     public const string DashboardPath = "/hangfire";
 
     /// <summary>
-    /// Orbital's access tokens (checked as every service checks them), role policies, and a fallback policy: every route
-    /// needs a valid token unless it says otherwise.
+    /// Orbital's access tokens (checked as every service checks them, then against the account as it stands now: see
+    /// <see cref="StaffAccess"/>), role policies, and a fallback policy: every route needs a valid token unless it says otherwise.
     /// </summary>
     public static void AddPrepAuthentication(this IHostApplicationBuilder builder)
     {
@@ -49,6 +49,7 @@ public static class AuthExtensions
 
                         return Task.CompletedTask;
                     },
+                    OnTokenValidated = StaffAccess.OnTokenValidatedAsync,
                 };
             });
 

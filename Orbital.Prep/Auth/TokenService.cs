@@ -25,11 +25,14 @@ public sealed class TokenService(IOptions<AuthOptions> options, IOptions<AccessT
             IssuedAt = now.UtcDateTime,
             NotBefore = now.UtcDateTime,
             Expires = expires.UtcDateTime,
+            // Where the user works, for the services that only check the token (Batch opens kitchens by it).
             Subject = new ClaimsIdentity(
             [
                 new Claim(JwtRegisteredClaimNames.Sub, user.Id.ToString()),
                 new Claim(JwtRegisteredClaimNames.Name, user.Username),
                 new Claim("role", user.Role),
+                .. user.Role == StaffRoles.Admin || user.AllLocations ? [new Claim(StaffClaims.AllLocations, "true")] : Array.Empty<Claim>(),
+                .. user.Locations.Select(location => new Claim(StaffClaims.Location, location)),
             ]),
             SigningCredentials = _credentials,
         });

@@ -5,30 +5,38 @@ using NpgsqlTypes;
 
 namespace Orbital.Prep.Auth;
 
-public sealed record PrepUser(Guid Id, string Username, string DisplayName, string Role, bool Active, string PasswordHash);
+/// <param name="Locations">The locations a manager or prep cook works at (an admin works at every one).</param>
+/// <param name="AllLocations">Every location, present and future (an area manager).</param>
+public sealed record PrepUser(
+    Guid Id, string Username, string DisplayName, string Role, bool Active, string PasswordHash, IReadOnlyList<string> Locations, bool AllLocations)
+{
+    public bool WorksAt(string locationId) => Role == StaffRoles.Admin || AllLocations || Locations.Contains(locationId, StringComparer.Ordinal);
+}
 
 /// <summary>Users and refresh tokens in <c>prep.users</c> and <c>prep.refresh_tokens</c>; passwords with ASP.NET Core Identity's hasher (PBKDF2).</summary>
 public sealed class UserStore(NpgsqlDataSource dataSource, IOptions<AuthOptions> options, TimeProvider time)
 {
     private static readonly PasswordHasher<PrepUser> Hasher = new();
 
+    private const string Columns = "id, username, display_name, role, active, password_hash, locations, all_locations";
+
     public async Task<PrepUser?> FindAsync(string username, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand("SELECT id, username, display_name, role, active, password_hash FROM prep.users WHERE username = $1");
+        await using var command = dataSource.CreateCommand($"SELECT {Columns} FROM prep.users WHERE username = $1");
         command.Parameters.Add(new NpgsqlParameter { Value = username });
         return await ReadOneAsync(command, cancellationToken);
     }
 
     public async Task<PrepUser?> FindAsync(Guid id, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand("SELECT id, username, display_name, role, active, password_hash FROM prep.users WHERE id = $1");
+        await using var command = dataSource.CreateCommand($"SELECT {Columns} FROM prep.users WHERE id = $1");
         command.Parameters.Add(new NpgsqlParameter { Value = id });
         return await ReadOneAsync(command, cancellationToken);
     }
 
     public async Task<List<PrepUser>> ListAsync(CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand("SELECT id, username, display_name, role, active, password_hash FROM prep.users ORDER BY username");
+        await using var command = dataSource.CreateCommand($"SELECT {Columns} FROM prep.users ORDER BY username");
         var users = new List<PrepUser>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
@@ -40,22 +48,23 @@ public sealed class UserStore(NpgsqlDataSource dataSource, IOptions<AuthOptions>
     }
 
     /// <summary>A hash of a password nobody has, verified when there is no such user, so that costs the same as a real one.</summary>
-    private static readonly PrepUser NoUser = new(Guid.Empty, string.Empty, string.Empty, string.Empty, false, string.Empty);
+    private static readonly PrepUser NoUser = new(Guid.Empty, string.Empty, string.Empty, string.Empty, false, string.Empty, [], false);
     private static readonly string NoUserHash = Hasher.HashPassword(NoUser, Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)));
 
     public static bool Verify(PrepUser? user, string password) =>
         Hasher.VerifyHashedPassword(user ?? NoUser, user?.PasswordHash ?? NoUserHash, password) != PasswordVerificationResult.Failed && user is not null;
 
     /// <summary>Creates a user; false when the username is taken.</summary>
-    public async Task<PrepUser?> CreateAsync(string username, string displayName, string role, string password, CancellationToken cancellationToken)
+    public async Task<PrepUser?> CreateAsync(
+        string username, string displayName, string role, string password, IReadOnlyList<string> locations, bool allLocations, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        var user = new PrepUser(Guid.CreateVersion7(), username, displayName, role, true, string.Empty);
+        var user = new PrepUser(Guid.CreateVersion7(), username, displayName, role, true, string.Empty, locations, allLocations);
         user = user with { PasswordHash = Hasher.HashPassword(user, password) };
         await using var command = dataSource.CreateCommand(
             """
-            INSERT INTO prep.users (id, username, display_name, password_hash, role, active, created_at, updated_at)
-            VALUES ($1, $2, $3, $4, $5, true, $6, $6) ON CONFLICT (username) DO NOTHING
+            INSERT INTO prep.users (id, username, display_name, password_hash, role, active, created_at, updated_at, locations, all_locations)
+            VALUES ($1, $2, $3, $4, $5, true, $6, $6, $7, $8) ON CONFLICT (username) DO NOTHING
             """);
         command.Parameters.Add(new NpgsqlParameter { Value = user.Id });
         command.Parameters.Add(new NpgsqlParameter { Value = username });
@@ -63,10 +72,15 @@ public sealed class UserStore(NpgsqlDataSource dataSource, IOptions<AuthOptions>
         command.Parameters.Add(new NpgsqlParameter { Value = user.PasswordHash });
         command.Parameters.Add(new NpgsqlParameter { Value = role });
         command.Parameters.Add(new NpgsqlParameter { Value = now });
+        command.Parameters.Add(new NpgsqlParameter { Value = locations.ToArray() });
+        command.Parameters.Add(new NpgsqlParameter { Value = allLocations });
         return await command.ExecuteNonQueryAsync(cancellationToken) == 1 ? user : null;
     }
 
-    public async Task<PrepUser?> UpdateAsync(Guid id, string? displayName, string? role, bool? active, string? password, CancellationToken cancellationToken)
+    /// <summary>Changes what is given (null leaves a field as it is); a deactivation or a new password ends every login.</summary>
+    public async Task<PrepUser?> UpdateAsync(
+        Guid id, string? displayName, string? role, bool? active, string? password, IReadOnlyList<string>? locations, bool? allLocations,
+        CancellationToken cancellationToken)
     {
         var existing = await FindAsync(id, cancellationToken);
         if (existing is null)
@@ -76,13 +90,15 @@ public sealed class UserStore(NpgsqlDataSource dataSource, IOptions<AuthOptions>
 
         var hash = password is null ? existing.PasswordHash : Hasher.HashPassword(existing, password);
         await using var command = dataSource.CreateCommand(
-            "UPDATE prep.users SET display_name = $2, role = $3, active = $4, password_hash = $5, updated_at = $6 WHERE id = $1");
+            "UPDATE prep.users SET display_name = $2, role = $3, active = $4, password_hash = $5, updated_at = $6, locations = $7, all_locations = $8 WHERE id = $1");
         command.Parameters.Add(new NpgsqlParameter { Value = id });
         command.Parameters.Add(new NpgsqlParameter { Value = displayName ?? existing.DisplayName });
         command.Parameters.Add(new NpgsqlParameter { Value = role ?? existing.Role });
         command.Parameters.Add(new NpgsqlParameter { Value = active ?? existing.Active });
         command.Parameters.Add(new NpgsqlParameter { Value = hash });
         command.Parameters.Add(new NpgsqlParameter { Value = time.GetUtcNow() });
+        command.Parameters.Add(new NpgsqlParameter { Value = (locations ?? existing.Locations).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter { Value = allLocations ?? existing.AllLocations });
         await command.ExecuteNonQueryAsync(cancellationToken);
         if (active == false || password is not null)
         {
@@ -185,5 +201,6 @@ public sealed class UserStore(NpgsqlDataSource dataSource, IOptions<AuthOptions>
     }
 
     private static PrepUser Read(NpgsqlDataReader reader) =>
-        new(reader.GetGuid(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetBoolean(4), reader.GetString(5));
+        new(reader.GetGuid(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetBoolean(4), reader.GetString(5),
+            reader.GetFieldValue<string[]>(6), reader.GetBoolean(7));
 }

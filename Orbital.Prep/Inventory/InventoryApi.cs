@@ -12,8 +12,10 @@ public static class InventoryApi
 {
     public static IEndpointRouteBuilder MapInventoryApi(this IEndpointRouteBuilder app)
     {
-        var locations = app.MapGroup("/locations").WithTags("Inventory");
-        locations.MapGet("/", async (LocationRegistry registry, CancellationToken ct) => TypedResults.Ok(await registry.ListAsync(ct)));
+        // A manager changes the locations they work at; adding one, which nobody works at yet, takes someone who works at every location.
+        var locations = app.MapGroup("/locations").WithTags("Inventory").RequireLocationAccess();
+        locations.MapGet("/", async (LocationRegistry registry, ClaimsPrincipal user, CancellationToken ct) =>
+            TypedResults.Ok((await registry.ListAsync(ct)).Where(l => user.WorksAt(l.Id)).ToList()));
         locations.MapPut("/{locationId}", PutLocationAsync).RequireAuthorization(PrepPolicies.Manager);
         locations.MapGet("/{locationId}/inventory", GetOnHandAsync);
         locations.MapPost("/{locationId}/counts", SubmitCountAsync);

@@ -17,7 +17,7 @@ public static class ParsApi
 
     public static IEndpointRouteBuilder MapParsApi(this IEndpointRouteBuilder app)
     {
-        var pars = app.MapGroup("/locations/{locationId}").WithTags("PAR levels");
+        var pars = app.MapGroup("/locations/{locationId}").WithTags("PAR levels").RequireLocationAccess();
         pars.MapGet("/pars", ListAsync);
         pars.MapPut("/pars/{sku}/{weekday:int}", PutAsync).RequireAuthorization(PrepPolicies.Manager);
         pars.MapDelete("/pars/{sku}/{weekday:int}", DeleteAsync).RequireAuthorization(PrepPolicies.Manager);

@@ -36,6 +36,10 @@ public static class ReportJobIds
     public static string PrepList(string locationId) => $"prep-list-report:{locationId}";
 
     public static string TransferUnits(string locationId) => $"transfer-units-report:{locationId}";
+
+    /// <summary>The location a report job is for, or null for a job of the whole service (a warehouse sync).</summary>
+    public static string? LocationOf(string jobId) =>
+        jobId.IndexOf(':', StringComparison.Ordinal) is var colon and > 0 && jobId[..colon] is "prep-list-report" or "transfer-units-report" ? jobId[(colon + 1)..] : null;
 }
 
 /// <summary>The seed's PrepSlackPdfWorker: today's prep list for a location, as a PDF, in its Slack channel.</summary>

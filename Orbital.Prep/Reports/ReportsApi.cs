@@ -1,19 +1,32 @@
+using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Orbital.Prep.Auth;
 using Orbital.Scheduling;
 
 namespace Orbital.Prep.Reports;
 
-/// <summary>Managers see the report schedules and can run one now.</summary>
+/// <summary>
+/// Managers see the report schedules of their locations and can run one now; jobs of the whole service (warehouse
+/// syncs) are for those who work at every location.
+/// </summary>
 public static class ReportsApi
 {
     public static IEndpointRouteBuilder MapReportsApi(this IEndpointRouteBuilder app)
     {
         var reports = app.MapGroup("/reports").WithTags("Reports").RequireAuthorization(PrepPolicies.Manager);
-        reports.MapGet("/jobs", (ScheduledJobs jobs) => TypedResults.Ok(jobs.RecurringJobs()
+        reports.MapGet("/jobs", (ScheduledJobs jobs, ClaimsPrincipal user) => TypedResults.Ok(jobs.RecurringJobs()
+            .Where(j => MaySee(user, j.Id))
             .Select(j => new ReportJobView(j.Id, j.Cron, j.TimeZoneId, j.LastExecution, j.LastJobId, j.LastJobState, j.NextExecution)).ToList()));
-        reports.MapPost("/jobs/{jobId}/run", Results<Accepted<ReportRun>, ProblemHttpResult> (string jobId, ScheduledJobs jobs) =>
+        reports.MapPost("/jobs/{jobId}/run", Results<Accepted<ReportRun>, ProblemHttpResult> (string jobId, ScheduledJobs jobs, ClaimsPrincipal user) =>
         {
+            if (!MaySee(user, jobId))
+            {
+                return ReportJobIds.LocationOf(jobId) is { } location
+                    ? StaffAccess.NotYourLocation(location)
+                    : TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "A job of the whole service",
+                        detail: "Only staff who work at every location run the service's own jobs.");
+            }
+
             if (!jobs.IsRunning)
             {
                 return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Scheduled jobs are not running",
@@ -31,6 +44,9 @@ public static class ReportsApi
         });
         return app;
     }
+
+    private static bool MaySee(ClaimsPrincipal user, string jobId) =>
+        ReportJobIds.LocationOf(jobId) is { } location ? user.WorksAt(location) : user.WorksAtEveryLocation();
 }
 
 /// <param name="TimeZone">The zone <paramref name="Cron"/> is read in: the location's own for its reports.</param>

@@ -9,6 +9,7 @@ using Orbital.Contracts;
 using Orbital.Contracts.Scanning;
 using Orbital.Messaging;
 using Orbital.Messaging.Outbox;
+using Orbital.Prep.Auth;
 using Orbital.Prep.Catalog;
 using Orbital.Prep.Inventory;
 using Orbital.Prep.TransferUnits;
@@ -57,6 +58,11 @@ public static class ScansApi
         if (request.Quantity is < 0)
         {
             return Problem(StatusCodes.Status400BadRequest, "Invalid quantity", "A scanned quantity is not negative.");
+        }
+
+        if (!user.WorksAt(request.LocationId))
+        {
+            return StaffAccess.NotYourLocation(request.LocationId);
         }
 
         if (await inventory.FindLocationAsync(request.LocationId, cancellationToken) is null)

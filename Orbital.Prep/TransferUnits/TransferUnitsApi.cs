@@ -15,12 +15,14 @@ public static class TransferUnitsApi
     {
         var units = app.MapGroup("/transfer-units").WithTags("Transfer units");
         units.MapPost("/", CreateAsync).RequireAuthorization(PrepPolicies.Manager);
-        units.MapGet("/{id:guid}", async Task<Results<Ok<TransferUnit>, ProblemHttpResult>> (Guid id, TransferUnitStore store, CancellationToken ct) =>
-            await store.FindAsync(id, ct) is { } unit ? TypedResults.Ok(unit) : NotFound(id));
+        units.MapGet("/{id:guid}", async Task<Results<Ok<TransferUnit>, ProblemHttpResult>> (Guid id, TransferUnitStore store, ClaimsPrincipal user, CancellationToken ct) =>
+            await store.FindAsync(id, ct) is { } unit && (user.WorksAt(unit.OriginLocationId) || user.WorksAt(unit.DestinationLocationId))
+                ? TypedResults.Ok(unit)
+                : NotFound(id));
         units.MapPost("/{id:guid}/dispatch", DispatchAsync).RequireAuthorization(PrepPolicies.Manager);
         units.MapPost("/{id:guid}/receive", ReceiveAsync);
-        app.MapGet("/locations/{locationId}/transfer-units", InventoryAsync).WithTags("Transfer units");
-        app.MapGet("/locations/{locationId}/transfer-units.pdf", InventoryPdfAsync).WithTags("Transfer units");
+        app.MapGet("/locations/{locationId}/transfer-units", InventoryAsync).WithTags("Transfer units").RequireLocationAccess();
+        app.MapGet("/locations/{locationId}/transfer-units.pdf", InventoryPdfAsync).WithTags("Transfer units").RequireLocationAccess();
         return app;
     }
 
@@ -47,6 +49,12 @@ public static class TransferUnitsApi
             }
         }
 
+        // Sent from the caller's own location (a commissary's manager sends to stores).
+        if (!user.WorksAt(request.OriginLocationId!))
+        {
+            return StaffAccess.NotYourLocation(request.OriginLocationId!);
+        }
+
         if (request.OriginLocationId == request.DestinationLocationId)
         {
             return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Same origin and destination", detail: "A transfer goes somewhere else.");
@@ -58,6 +66,17 @@ public static class TransferUnitsApi
 
     public static async Task<Results<Ok<TransferUnit>, ProblemHttpResult>> DispatchAsync(Guid id, TransferUnitStore store, ClaimsPrincipal user, TimeProvider time, CancellationToken cancellationToken)
     {
+        // Dispatched by its origin: a unit someone cannot see is, to them, a unit that does not exist.
+        if (await store.FindAsync(id, cancellationToken) is not { } existing || !(user.WorksAt(existing.OriginLocationId) || user.WorksAt(existing.DestinationLocationId)))
+        {
+            return NotFound(id);
+        }
+
+        if (!user.WorksAt(existing.OriginLocationId))
+        {
+            return StaffAccess.NotYourLocation(existing.OriginLocationId);
+        }
+
         var (outcome, unit) = await store.DispatchAsync(id, user.Identity!.Name!, time.GetUtcNow(), cancellationToken);
         return outcome switch
         {
@@ -73,6 +92,11 @@ public static class TransferUnitsApi
         if (string.IsNullOrWhiteSpace(request.LocationId) || request.QuantityReceived < 0)
         {
             return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Invalid receipt", detail: "Say where it was received (locationId); a received quantity is not negative.");
+        }
+
+        if (!user.WorksAt(request.LocationId))
+        {
+            return StaffAccess.NotYourLocation(request.LocationId);
         }
 
         await using (var connection = await dataSource.OpenConnectionAsync(cancellationToken))

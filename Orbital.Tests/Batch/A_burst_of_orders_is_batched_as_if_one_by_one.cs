@@ -53,7 +53,7 @@ public sealed class A_burst_of_orders_is_batched_as_if_one_by_one(OrbitalAppFixt
 
         Assert.Equal(wanted.Values.Sum(), held.Values.Sum());
 
-        using var batch = new HttpClient { BaseAddress = orbital.BatchAddress() };
+        using var batch = orbital.BatchClient();
         var items = await batch.ItemsAsync(station);
         var open = items.Where(i => i.GetProperty("status").GetString() != "voided").ToList();
         Assert.All(open, item => Assert.InRange(item.GetProperty("quantity").GetInt32(), 1, DefaultMaxBatchSize));

@@ -19,7 +19,7 @@ public sealed class A_screen_following_from_its_boards_watermark_misses_nothing(
         var cancellationToken = TestContext.Current.CancellationToken;
         var station = Kitchen.NewStation();
         await using var broker = await Broker.ConnectAsync(await orbital.ConnectionStringAsync(ResourceNames.RabbitMq));
-        using var batch = new HttpClient { BaseAddress = orbital.BatchAddress() };
+        using var batch = orbital.BatchClient();
         await broker.PublishAsync(Kitchen.Order(station, Otter.NewId(), 1, ("1", "on-the-board", 2)));
         await batch.WaitForItemsAsync(station, items => items.Count == 1, "the first batch item");
 

@@ -4,12 +4,15 @@ using Orbital.Tests.Infrastructure;
 
 namespace Orbital.Tests.Batch;
 
-/// <summary>The kitchen screen in a real headless Chromium: its address names the kitchen and the station, and it shows that kitchen only.</summary>
+/// <summary>
+/// The kitchen screen in a real headless Chromium, paired for a kitchen: its address names the kitchen and the station,
+/// and it shows that kitchen only (and the unassigned kitchen, which any screen may open).
+/// </summary>
 [Collection(OrbitalCollection.Name)]
 public sealed class A_screen_is_opened_by_kitchen_and_station(OrbitalAppFixture orbital)
 {
     [Fact(Timeout = TestTimeouts.EndToEnd)]
-    public async Task A_screen_opened_for_austin_shows_austins_order_not_londons_and_the_picker_moves_it_to_london()
+    public async Task A_screen_paired_for_austin_shows_austins_order_not_londons_and_cannot_be_moved_to_london()
     {
         _ = TestContext.Current.CancellationToken;
         var station = Kitchen.NewStation();
@@ -30,15 +33,17 @@ public sealed class A_screen_is_opened_by_kitchen_and_station(OrbitalAppFixture 
         await Assertions.Expect(page.Locator(".card", new() { HasText = "Brisket sandwich" })).ToBeVisibleAsync();
         await Assertions.Expect(page.Locator(".card", new() { HasText = "Pie and mash" })).ToHaveCountAsync(0);
 
-        // Picking London in the header moves the screen there, to London's first station, and says so in the address.
-        await page.Locator("#kitchen").SelectOptionAsync("london");
-        await Assertions.Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("kitchen=london&station=grill"));
-        await Assertions.Expect(page.Locator("#station")).ToHaveValueAsync("grill");
+        // A screen paired for Austin lists Austin and the unassigned kitchen (anyone may open that one); picking it moves
+        // the screen there, to one of its stations, and says so in the address.
+        await Assertions.Expect(page.Locator("#kitchen option")).ToHaveTextAsync(["Austin East Side", "Unassigned (stores not set up)"]);
+        await page.Locator("#kitchen").SelectOptionAsync("unassigned");
+        await Assertions.Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("kitchen=unassigned&station="));
 
-        // The bookmarked address of London's screen for the test's station.
+        // London's bookmarked address on Austin's screen: it stays Austin's screen, and says why.
         await page.GotoAsync(new Uri(orbital.BatchAddress(), $"/?kitchen=london&station={station}").ToString());
-        await Assertions.Expect(page.Locator(".card", new() { HasText = "Pie and mash" })).ToBeVisibleAsync();
-        await Assertions.Expect(page.Locator(".card", new() { HasText = "Brisket sandwich" })).ToHaveCountAsync(0);
-        await Assertions.Expect(page.Locator("#station")).ToHaveValueAsync(station);
+        await Assertions.Expect(page.Locator("#kitchen")).ToHaveValueAsync("austin");
+        await Assertions.Expect(page.Locator("#notice")).ToContainTextAsync("cannot open london");
+        await Assertions.Expect(page.Locator(".card", new() { HasText = "Brisket sandwich" })).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator(".card", new() { HasText = "Pie and mash" })).ToHaveCountAsync(0);
     }
 }

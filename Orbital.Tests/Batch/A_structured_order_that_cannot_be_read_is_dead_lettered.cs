@@ -13,7 +13,7 @@ public sealed class A_structured_order_that_cannot_be_read_is_dead_lettered(Orbi
         _ = TestContext.Current.CancellationToken;
         var station = Kitchen.NewStation();
         await using var broker = await Broker.ConnectAsync(await orbital.ConnectionStringAsync(ResourceNames.RabbitMq));
-        using var batch = new HttpClient { BaseAddress = orbital.BatchAddress() };
+        using var batch = orbital.BatchClient();
         var poisonId = $"poison-{Guid.NewGuid():N}";
         var withoutVersion = Kitchen.Order(station, Otter.NewId(), 1, ("1", "dumplings", 1));
         withoutVersion.Version = 0;

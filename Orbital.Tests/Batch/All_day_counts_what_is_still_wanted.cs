@@ -19,7 +19,7 @@ public sealed class All_day_counts_what_is_still_wanted(OrbitalAppFixture orbita
         var cancellationToken = TestContext.Current.CancellationToken;
         var station = Kitchen.NewStation();
         await using var broker = await Broker.ConnectAsync(await orbital.ConnectionStringAsync(ResourceNames.RabbitMq));
-        using var batch = new HttpClient { BaseAddress = orbital.BatchAddress() };
+        using var batch = orbital.BatchClient();
         var kept = Otter.NewId();
         var cancelled = Otter.NewId();
         await broker.PublishAsync(Kitchen.Order(station, kept, 1, ("1", "wings", 2)));

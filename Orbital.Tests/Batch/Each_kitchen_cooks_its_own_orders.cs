@@ -31,7 +31,7 @@ public sealed class Each_kitchen_cooks_its_own_orders(OrbitalAppFixture orbital)
         await broker.PublishAsync(london);
         await broker.PublishAsync(austin);
 
-        using var batch = new HttpClient { BaseAddress = orbital.BatchAddress() };
+        using var batch = orbital.BatchClient();
         var inLondon = await Poll.UntilAsync(_ => ItemsAsync(batch, "london", station), items => items.Count > 0, TimeSpan.FromSeconds(30), "London's batch item");
         var inAustin = await Poll.UntilAsync(_ => ItemsAsync(batch, "austin", station), items => items.Count > 0, TimeSpan.FromSeconds(30), "Austin's batch item");
         Assert.Equal(2, Assert.Single(inLondon).GetProperty("quantity").GetInt32());
@@ -69,7 +69,7 @@ public sealed class Each_kitchen_cooks_its_own_orders(OrbitalAppFixture orbital)
         await broker.PublishAsync(burgers);
         await broker.PublishAsync(fries);
 
-        using var batch = new HttpClient { BaseAddress = orbital.BatchAddress() };
+        using var batch = orbital.BatchClient();
         var shared = await Poll.UntilAsync(_ => ItemsAsync(batch, "london", "fryer"),
             items => items.Where(i => Salted(i, salt)).Sum(i => i.GetProperty("quantity").GetInt32()) == 5, TimeSpan.FromSeconds(30), "both brands' fries");
         var item = Assert.Single(shared, i => Salted(i, salt));
@@ -97,9 +97,10 @@ public sealed class Each_kitchen_cooks_its_own_orders(OrbitalAppFixture orbital)
         var created = await screen.WaitForAsync(e => e.Type == "created" && Salted(e.Item, salt), TimeSpan.FromSeconds(30), "the unmapped store's order on the unassigned kitchen's stream");
         Assert.Equal("grill", created.Item.GetProperty("stationId").GetString());
         Assert.Equal("Smash burger", created.Item.GetProperty("name").GetString());
-        using var batch = new HttpClient { BaseAddress = orbital.BatchAddress() };
+        using var batch = orbital.BatchClient();
 
-        using var anonymous = await batch.GetAsync("/kitchens/unassigned-stores", cancellationToken);
+        using var nobody = new HttpClient { BaseAddress = orbital.BatchAddress() };
+        using var anonymous = await nobody.GetAsync("/kitchens/unassigned-stores", cancellationToken);
         Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
         using var cook = new HttpRequestMessage(HttpMethod.Get, "/kitchens/unassigned-stores");
         cook.Headers.Authorization = new AuthenticationHeaderValue("Bearer", PrepAccess.Token(role: "prep_cook"));
@@ -121,7 +122,7 @@ public sealed class Each_kitchen_cooks_its_own_orders(OrbitalAppFixture orbital)
     public async Task Screens_must_say_which_kitchen_and_an_unknown_one_is_not_found()
     {
         var cancellationToken = TestContext.Current.CancellationToken;
-        using var batch = new HttpClient { BaseAddress = orbital.BatchAddress() };
+        using var batch = orbital.BatchClient();
         using var noKitchen = await batch.GetAsync("/orders/events?station=grill", cancellationToken);
         Assert.Equal(HttpStatusCode.BadRequest, noKitchen.StatusCode);
         Assert.Contains("london", await noKitchen.Content.ReadAsStringAsync(cancellationToken), StringComparison.Ordinal);

@@ -37,7 +37,7 @@ public sealed class Every_portion_of_a_repeated_item_reaches_the_kitchen(Orbital
         var station = Kitchen.NewStation();
         var sku = $"burger-{Guid.NewGuid():N}";
         using var orders = orbital.CreateClient(ResourceNames.OrdersService);
-        using var batch = new HttpClient { BaseAddress = orbital.BatchAddress() };
+        using var batch = orbital.BatchClient();
         var orderId = Otter.NewId();
         var placedAt = DateTimeOffset.UtcNow;
 

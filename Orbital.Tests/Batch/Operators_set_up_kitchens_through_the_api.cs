@@ -20,7 +20,7 @@ public sealed class Operators_set_up_kitchens_through_the_api(OrbitalAppFixture 
     public async Task Only_an_admin_changes_the_setup_and_a_bad_one_changes_nothing_and_names_each_row()
     {
         var cancellationToken = TestContext.Current.CancellationToken;
-        using var batch = new HttpClient { BaseAddress = orbital.BatchAddress() };
+        using var batch = orbital.BatchClient();
         var before = (await batch.GetFromJsonAsync<JsonElement>("/kitchens", cancellationToken)).GetProperty("setupVersion").GetInt64();
         var demo = DemoPlaces.Load();
         var bad = demo with
@@ -30,7 +30,8 @@ public sealed class Operators_set_up_kitchens_through_the_api(OrbitalAppFixture 
             Stations = [.. demo.Stations, new Station("madrid", "grill", "Grill", 1)],
         };
 
-        using (var anonymous = await batch.PutAsJsonAsync("/kitchens/setup", demo, cancellationToken))
+        using var nobody = new HttpClient { BaseAddress = orbital.BatchAddress() };
+        using (var anonymous = await nobody.PutAsJsonAsync("/kitchens/setup", demo, cancellationToken))
         {
             Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
         }
@@ -63,7 +64,7 @@ public sealed class Operators_set_up_kitchens_through_the_api(OrbitalAppFixture 
         await Poll.UntilAsync(token => Kitchens(secondClient, token), kitchens => kitchens.Contains("london"), TimeSpan.FromSeconds(60),
             () => $"the second instance to load the setup. Output:\n{second.Output}");
 
-        using var batch = new HttpClient { BaseAddress = orbital.BatchAddress() };
+        using var batch = orbital.BatchClient();
         var kitchen = $"test-{Guid.NewGuid():N}"[..20];
         var demo = DemoPlaces.Load();
         var withNewKitchen = demo with
@@ -108,7 +109,7 @@ public sealed class Operators_set_up_kitchens_through_the_api(OrbitalAppFixture 
     public async Task Two_setups_sent_at_once_are_applied_one_after_the_other_never_mixed()
     {
         var cancellationToken = TestContext.Current.CancellationToken;
-        using var batch = new HttpClient { BaseAddress = orbital.BatchAddress() };
+        using var batch = orbital.BatchClient();
         var demo = DemoPlaces.Load();
         PlacesSetup With(string kitchen) => demo with
         {

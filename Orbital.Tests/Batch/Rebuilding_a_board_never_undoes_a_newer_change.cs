@@ -25,7 +25,7 @@ public sealed class Rebuilding_a_board_never_undoes_a_newer_change(OrbitalAppFix
         await using var broker = await Broker.ConnectAsync(await orbital.ConnectionStringAsync(ResourceNames.RabbitMq));
         await using var redis = await ConnectionMultiplexer.ConnectAsync(await orbital.ConnectionStringAsync(ResourceNames.Redis));
         await using var database = NpgsqlDataSource.Create(await orbital.ConnectionStringAsync(ResourceNames.BatchDatabase));
-        using var batch = new HttpClient { BaseAddress = orbital.BatchAddress() };
+        using var batch = orbital.BatchClient();
         await broker.PublishAsync(Kitchen.Order(station, Otter.NewId(), 1, ("1", "cooking", 2)));
         await broker.PublishAsync(Kitchen.Order(station, Otter.NewId(), 1, ("1", "bumped-long-ago", 1)));
         await broker.PublishAsync(Kitchen.Order(station, Otter.NewId(), 1, ("1", "bumped-just-now", 1)));

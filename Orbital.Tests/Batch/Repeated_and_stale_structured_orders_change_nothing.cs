@@ -14,7 +14,7 @@ public sealed class Repeated_and_stale_structured_orders_change_nothing(OrbitalA
         var station = Kitchen.NewStation();
         var orderId = Otter.NewId();
         await using var broker = await Broker.ConnectAsync(await orbital.ConnectionStringAsync(ResourceNames.RabbitMq));
-        using var batch = new HttpClient { BaseAddress = orbital.BatchAddress() };
+        using var batch = orbital.BatchClient();
         // Not on the demo menu, so it stays on this test's station.
         var dish = $"dish-{Guid.NewGuid():N}";
         var version1 = Kitchen.Order(station, orderId, 1, ("1", dish, 2));
@@ -40,7 +40,7 @@ public sealed class Repeated_and_stale_structured_orders_change_nothing(OrbitalA
         var cancellationToken = TestContext.Current.CancellationToken;
         var station = Kitchen.NewStation();
         await using var broker = await Broker.ConnectAsync(await orbital.ConnectionStringAsync(ResourceNames.RabbitMq));
-        using var batch = new HttpClient { BaseAddress = orbital.BatchAddress() };
+        using var batch = orbital.BatchClient();
         var orderId = Otter.NewId();
         await broker.PublishAsync(Kitchen.Order(station, orderId, 1, ("1", "soup", 1), ("2", "bread", 2)));
         var items = await batch.WaitForItemsAsync(station, items => items.Count == 2, "two batch items");

@@ -12,7 +12,7 @@ public sealed class Screens_that_reconnect_get_what_they_missed(OrbitalAppFixtur
         _ = TestContext.Current.CancellationToken;
         var station = Kitchen.NewStation();
         await using var broker = await Broker.ConnectAsync(await orbital.ConnectionStringAsync(ResourceNames.RabbitMq));
-        using var batch = new HttpClient { BaseAddress = orbital.BatchAddress() };
+        using var batch = orbital.BatchClient();
 
         long lastSeen;
         await using (var screen = await SseClient.ConnectAsync(orbital.BatchAddress(), station))
@@ -43,7 +43,7 @@ public sealed class Screens_that_reconnect_get_what_they_missed(OrbitalAppFixtur
         _ = TestContext.Current.CancellationToken;
         var station = Kitchen.NewStation();
         await using var broker = await Broker.ConnectAsync(await orbital.ConnectionStringAsync(ResourceNames.RabbitMq));
-        using var batch = new HttpClient { BaseAddress = orbital.BatchAddress() };
+        using var batch = orbital.BatchClient();
         await broker.PublishAsync(Kitchen.Order(station, Otter.NewId(), 1, ("1", "wings", 4), ("2", "slaw", 1)));
         await batch.WaitForItemsAsync(station, items => items.Count == 2, "two batch items");
 

@@ -36,7 +36,7 @@ public sealed class The_kitchen_screen_shows_orders_and_bumps_them(OrbitalAppFix
 
         await Assertions.Expect(card).ToHaveCountAsync(0);
         await Assertions.Expect(page.Locator("#bumped")).ToContainTextAsync("Katsu curry");
-        using var batch = new HttpClient { BaseAddress = orbital.BatchAddress() };
+        using var batch = orbital.BatchClient();
         var items = await batch.ItemsAsync(station);
         Assert.Equal("done", Assert.Single(items).GetProperty("status").GetString());
     }

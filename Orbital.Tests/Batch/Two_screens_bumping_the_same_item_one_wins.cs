@@ -16,8 +16,8 @@ public sealed class Two_screens_bumping_the_same_item_one_wins(OrbitalAppFixture
         var cancellationToken = TestContext.Current.CancellationToken;
         var station = Kitchen.NewStation();
         await using var broker = await Broker.ConnectAsync(await orbital.ConnectionStringAsync(ResourceNames.RabbitMq));
-        using var screenA = new HttpClient { BaseAddress = orbital.BatchAddress() };
-        using var screenB = new HttpClient { BaseAddress = orbital.BatchAddress() };
+        using var screenA = orbital.BatchClient();
+        using var screenB = orbital.BatchClient();
         await broker.PublishAsync(Kitchen.Order(station, Otter.NewId(), 1, ("1", "ramen", 3)));
         var item = (await screenA.WaitForItemsAsync(station, items => items.Count == 1, "the ramen")).Single();
         var id = item.GetProperty("id").GetInt64();

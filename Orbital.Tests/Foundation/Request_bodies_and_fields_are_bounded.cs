@@ -50,7 +50,7 @@ public sealed class Request_bodies_and_fields_are_bounded(OrbitalAppFixture orbi
     [Fact(Timeout = TestTimeouts.EndToEnd)]
     public async Task A_kitchen_action_names_its_screen_in_a_hundred_characters_and_brings_no_more_than_64_KiB()
     {
-        using var batch = new HttpClient { BaseAddress = orbital.BatchAddress() };
+        using var batch = orbital.BatchClient();
 
         using var longName = await batch.PostAsJsonAsync("/batch-items/1/start", new { by = new string('x', 101) }, TestContext.Current.CancellationToken);
         using var bigBody = await PostHugeAsync(batch, "/batch-items/1/start", $$"""{"by":"{{new string('x', 5 * 1024 * 1024)}}"}""");

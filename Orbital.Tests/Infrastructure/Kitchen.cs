@@ -22,12 +22,47 @@ public static class Kitchen
     public static Uri BatchAddress(this OrbitalAppFixture orbital) => orbital.App.GetEndpoint(ResourceNames.BatchService, "http");
 
     /// <summary>
+    /// A client of Batch as a member of kitchen staff who works at every kitchen (Batch's routes need a paired screen or
+    /// staff; <c>Kitchen_screens_are_paired</c> tests the screens' side).
+    /// </summary>
+    public static HttpClient BatchClient(this OrbitalAppFixture orbital, string role = "prep_cook") => BatchClient(orbital.BatchAddress(), role);
+
+    /// <summary>A pairing code for a screen of the kitchen (and station), made as a manager who works everywhere.</summary>
+    public static async Task<string> PairingCodeAsync(this OrbitalAppFixture orbital, string kitchen = Id, string? station = null, string? name = null)
+    {
+        using var manager = orbital.BatchClient("manager");
+        using var response = await manager.PostAsJsonAsync($"/kitchens/{Uri.EscapeDataString(kitchen)}/screens/pairing-codes", new { station, name },
+            TestContext.Current.CancellationToken);
+        Assert.True(response.IsSuccessStatusCode, $"pairing code for {kitchen}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)}");
+        return (await response.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken)).GetProperty("code").GetString()!;
+    }
+
+    /// <summary>A screen paired for the kitchen (and station) that is not a browser: its <c>Authorization</c> value and device id.</summary>
+    public static async Task<(string Authorization, string DeviceId)> PairScreenAsync(this OrbitalAppFixture orbital, string kitchen = Id, string? station = null)
+    {
+        var code = await orbital.PairingCodeAsync(kitchen, station);
+        using var anonymous = new HttpClient { BaseAddress = orbital.BatchAddress() };
+        using var response = await anonymous.PostAsJsonAsync("/screens/pair", new { code, cookie = false }, TestContext.Current.CancellationToken);
+        response.EnsureSuccessStatusCode();
+        var paired = await response.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken);
+        return ($"Screen {paired.GetProperty("credential").GetString()}", paired.GetProperty("deviceId").GetString()!);
+    }
+
+    public static HttpClient BatchClient(Uri batch, string role = "prep_cook") => new()
+    {
+        BaseAddress = batch,
+        DefaultRequestHeaders = { Authorization = new("Bearer", PrepAccess.Token(role: role, expires: DateTimeOffset.UtcNow.AddHours(2))) },
+    };
+
+    /// <summary>
     /// Another Batch instance, a process of its own on the fixture's servers (or on <paramref name="batchDatabase"/>).
     /// Without <paramref name="withBroker"/> it gets an address where no broker answers, so it takes none of the
     /// running system's orders.
     /// </summary>
-    public static async Task<ServiceProcess> StartBatchInstanceAsync(this OrbitalAppFixture orbital, bool withBroker, string? batchDatabase = null) =>
-        ServiceProcess.Start("Orbital.Batch", new Dictionary<string, string>
+    /// <param name="settings">More configuration, as environment variables (<c>Screens__MaxReplayEvents</c>).</param>
+    public static async Task<ServiceProcess> StartBatchInstanceAsync(
+        this OrbitalAppFixture orbital, bool withBroker, string? batchDatabase = null, IReadOnlyDictionary<string, string>? settings = null) =>
+        ServiceProcess.Start("Orbital.Batch", new Dictionary<string, string>(settings ?? new Dictionary<string, string>())
         {
             [$"ConnectionStrings__{ResourceNames.RabbitMq}"] = withBroker
                 ? await orbital.ConnectionStringAsync(ResourceNames.RabbitMq)

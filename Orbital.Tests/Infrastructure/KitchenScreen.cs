@@ -19,16 +19,35 @@ public sealed class KitchenScreen : IAsyncDisposable
 
     private static string ChromiumPath => Environment.GetEnvironmentVariable("ORBITAL_CHROMIUM") ?? "/usr/bin/chromium";
 
-    /// <summary>Opens the screen for <paramref name="station"/> of <paramref name="kitchen"/> and waits until it is live.</summary>
+    /// <summary>
+    /// Opens a new screen, pairs it as a cook would (a manager's code for <paramref name="station"/> of
+    /// <paramref name="kitchen"/>, typed into the pairing form), and waits until it is live.
+    /// </summary>
     public static async Task<KitchenScreen> OpenAsync(OrbitalAppFixture orbital, string station, string kitchen = Kitchen.Id)
+    {
+        var screen = await OpenUnpairedAsync(orbital, $"/?screen=browser-test");
+        await screen.PairAsync(await Kitchen.PairingCodeAsync(orbital, kitchen, station));
+        await Assertions.Expect(screen.Page.Locator("#connection")).ToHaveTextAsync("Live");
+        return screen;
+    }
+
+    /// <summary>A browser on the screen's address, not paired: what a new tablet shows.</summary>
+    public static async Task<KitchenScreen> OpenUnpairedAsync(OrbitalAppFixture orbital, string path = "/")
     {
         Assert.True(File.Exists(ChromiumPath), $"Chromium not found at {ChromiumPath}: test.sh installs Debian's chromium package.");
         var playwright = await Playwright.CreateAsync();
         var browser = await playwright.Chromium.LaunchAsync(new() { ExecutablePath = ChromiumPath, Headless = true });
-        var page = await browser.NewPageAsync();
-        await page.GotoAsync(new Uri(orbital.BatchAddress(), $"/?kitchen={kitchen}&station={station}&screen=browser-test").ToString());
-        await Assertions.Expect(page.Locator("#connection")).ToHaveTextAsync("Live");
+        var page = await browser.NewPageAsync(new() { ViewportSize = new() { Width = 1280, Height = 800 } });
+        await page.GotoAsync(new Uri(orbital.BatchAddress(), path).ToString());
         return new KitchenScreen(playwright, browser, page);
+    }
+
+    /// <summary>Types the code into the pairing form and sends it.</summary>
+    public async Task PairAsync(string code)
+    {
+        await Assertions.Expect(Page.Locator("#pairing")).ToBeVisibleAsync();
+        await Page.Locator("#pair-code").FillAsync(code);
+        await Page.GetByRole(AriaRole.Button, new() { Name = "Pair" }).ClickAsync();
     }
 
     public async ValueTask DisposeAsync()

@@ -86,13 +86,14 @@ public sealed class OrbitalAppFixture : IAsyncLifetime
     }
 
     /// <summary>
-    /// A client of a service. The Orders service's client carries a manager's access token, as an operator's would: its
-    /// operator routes need one (<c>Operator_routes_need_a_managers_token</c> checks that they do).
+    /// A client of a service. The Orders and Batch services' clients carry a manager's access token, as an operator's
+    /// would: Orders' operator routes need one (<c>Operator_routes_need_a_managers_token</c> checks that they do), and
+    /// every Batch route needs a paired screen or staff (<c>Kitchen_screens_are_paired</c>).
     /// </summary>
     public HttpClient CreateClient(string service)
     {
         var client = AnonymousClient(service);
-        if (service == ResourceNames.OrdersService)
+        if (service is ResourceNames.OrdersService or ResourceNames.BatchService)
         {
             client.DefaultRequestHeaders.Authorization = new("Bearer", PrepAccess.Token(role: "manager", expires: DateTimeOffset.UtcNow.AddMinutes(30)));
         }

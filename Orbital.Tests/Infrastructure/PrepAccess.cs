@@ -62,8 +62,11 @@ public static class PrepAccess
         }
     }
 
-    /// <summary>A client signed in as a new user of <paramref name="role"/> (the admin itself for "admin").</summary>
-    public static async Task<HttpClient> SignedInAsync(this OrbitalAppFixture orbital, string role)
+    /// <summary>
+    /// A client signed in as a new user of <paramref name="role"/> (the admin itself for "admin"), who works at
+    /// <paramref name="locations"/>, or at every location when none are given.
+    /// </summary>
+    public static async Task<HttpClient> SignedInAsync(this OrbitalAppFixture orbital, string role, params string[] locations)
     {
         var client = orbital.Anonymous();
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", await orbital.AdminTokenAsync());
@@ -74,7 +77,8 @@ public static class PrepAccess
 
         var username = $"{role}-{Guid.NewGuid():N}";
         var password = $"pw-{Guid.NewGuid():N}";
-        using (var created = await client.PostAsJsonAsync("/auth/users", new { username, displayName = username, role, password }, TestContext.Current.CancellationToken))
+        using (var created = await client.PostAsJsonAsync(
+            "/auth/users", new { username, displayName = username, role, password, locations, allLocations = locations.Length == 0 }, TestContext.Current.CancellationToken))
         {
             created.EnsureSuccessStatusCode();
         }
@@ -110,12 +114,16 @@ public static class PrepAccess
     /// PEM private key; HS256 "signs" with the bytes of <paramref name="key"/> as a shared secret (the classic attempt
     /// to use a public key as an HMAC key); none leaves the signature empty.
     /// </summary>
-    public static string Token(string? key = SigningKey, string role = "admin", DateTimeOffset? expires = null, string issuer = "orbital-prep", string audience = "orbital-prep", string algorithm = "ES256")
+    /// <param name="locations">Where the bearer works; none means every location (<c>orbital:all-locations</c>).</param>
+    public static string Token(
+        string? key = SigningKey, string role = "admin", DateTimeOffset? expires = null, string issuer = "orbital-prep", string audience = "orbital-prep",
+        string algorithm = "ES256", string[]? locations = null)
     {
         var now = DateTimeOffset.UtcNow;
         var header = Base64Url(JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, string> { ["alg"] = algorithm, ["typ"] = "JWT" }));
         var payload = Base64Url(JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, object>
         {
+            [locations is { Length: > 0 } ? "orbital:location" : "orbital:all-locations"] = locations is { Length: > 0 } ? locations : "true",
             ["sub"] = Guid.NewGuid().ToString(),
             ["name"] = "forger",
             ["role"] = role,

@@ -55,7 +55,13 @@ public sealed class ServiceProcess : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
-    public HttpClient CreateClient() => new() { BaseAddress = Address, Timeout = TimeSpan.FromSeconds(30) };
+    /// <summary>A client of the process as a manager who works everywhere (Batch's and Orders' routes need staff or a paired screen).</summary>
+    public HttpClient CreateClient() => new()
+    {
+        BaseAddress = Address,
+        Timeout = TimeSpan.FromSeconds(30),
+        DefaultRequestHeaders = { Authorization = new("Bearer", PrepAccess.Token(role: "manager", expires: DateTimeOffset.UtcNow.AddHours(2))) },
+    };
 
     private void Append(string? line)
     {

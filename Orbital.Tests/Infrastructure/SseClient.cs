@@ -14,6 +14,8 @@ public sealed class SseClient : IAsyncDisposable
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Task? _reading;
 
+    private int _disposed;
+
     private SseClient(HttpClient http) => _http = http;
 
     public IReadOnlyList<SseEvent> Received
@@ -30,9 +32,13 @@ public sealed class SseClient : IAsyncDisposable
     public string? LastEventId => Received.LastOrDefault(e => e.Id is not null)?.Id;
 
     /// <summary>Connects and waits for the stream's <c>ready</c> event.</summary>
-    public static async Task<SseClient> ConnectAsync(Uri baseAddress, string? station = null, string? lastEventId = null, string kitchen = Kitchen.Id)
+    /// <param name="authorization">How the stream is asked for: by default as kitchen staff who work everywhere; "Screen …" for a paired screen.</param>
+    public static async Task<SseClient> ConnectAsync(
+        Uri baseAddress, string? station = null, string? lastEventId = null, string kitchen = Kitchen.Id, string? authorization = null)
     {
         var client = new SseClient(new HttpClient { BaseAddress = baseAddress, Timeout = Timeout.InfiniteTimeSpan });
+        client._http.DefaultRequestHeaders.TryAddWithoutValidation(
+            "Authorization", authorization ?? $"Bearer {PrepAccess.Token(role: "prep_cook", expires: DateTimeOffset.UtcNow.AddHours(2))}");
         var query = $"/orders/events?kitchen={Uri.EscapeDataString(kitchen)}" + (station is null ? string.Empty : $"&station={Uri.EscapeDataString(station)}");
         var request = new HttpRequestMessage(HttpMethod.Get, query);
         if (lastEventId is not null)
@@ -133,8 +139,14 @@ public sealed class SseClient : IAsyncDisposable
         }
     }
 
+    /// <summary>Closes the stream; closing it again does nothing (a test may close a stream before its end).</summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         await _stop.CancelAsync();
         if (_reading is not null)
         {

@@ -20,7 +20,8 @@ public sealed class A_prep_database_from_before_migrations_upgrades_in_place(Orb
         var script = assembly.GetManifestResourceNames().Single(n => n.EndsWith("0001_staff_products_counts_pars_transfers.sql", StringComparison.Ordinal));
         using (var reader = new StreamReader(assembly.GetManifestResourceStream(script)!))
         await using (var old = database.DataSource.CreateCommand(await reader.ReadToEndAsync(cancellationToken)
-            + "INSERT INTO prep.products (sku, name, unit, created_at, updated_at) VALUES ('tomato', 'Tomatoes', 'kg', now(), now());"))
+            + "INSERT INTO prep.products (sku, name, unit, created_at, updated_at) VALUES ('tomato', 'Tomatoes', 'kg', now(), now());"
+            + "INSERT INTO prep.users (id, username, display_name, password_hash, role, created_at, updated_at) VALUES (gen_random_uuid(), 'cook', 'Cook', 'x', 'prep_cook', now(), now());"))
         {
             await old.ExecuteNonQueryAsync(cancellationToken);
         }
@@ -30,12 +31,17 @@ public sealed class A_prep_database_from_before_migrations_upgrades_in_place(Orb
         await Task.WhenAll(first.UpgradeAsync(cancellationToken), second.UpgradeAsync(cancellationToken));
 
         await using var check = database.DataSource.CreateCommand(
-            "SELECT (SELECT name FROM prep.products WHERE sku = 'tomato'), (SELECT count(*) FROM prep.schema_migrations), to_regclass('messaging.outbox') IS NOT NULL");
+            """
+            SELECT (SELECT name FROM prep.products WHERE sku = 'tomato'), (SELECT count(*) FROM prep.schema_migrations), to_regclass('messaging.outbox') IS NOT NULL,
+                   (SELECT all_locations FROM prep.users WHERE username = 'cook')
+            """);
         await using var result = await check.ExecuteReaderAsync(cancellationToken);
         Assert.True(await result.ReadAsync(cancellationToken));
         Assert.Equal("Tomatoes", result.GetString(0));
         Assert.Equal(first.Scripts.Count, result.GetInt64(1));
         Assert.True(result.GetBoolean(2));
+        // An account from before locations keeps reaching every location, as it did.
+        Assert.True(result.GetBoolean(3));
     }
 
     [Fact(Timeout = TestTimeouts.EndToEnd)]

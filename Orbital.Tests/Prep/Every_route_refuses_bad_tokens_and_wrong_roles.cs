@@ -55,6 +55,8 @@ public sealed class Every_route_refuses_bad_tokens_and_wrong_roles(OrbitalAppFix
             ["HS256 with the public key as its secret"] = PrepAccess.Token(key: PrepAccess.VerificationKey, algorithm: "HS256"),
             ["other issuer"] = PrepAccess.Token(issuer: "someone-else"),
             ["other audience"] = PrepAccess.Token(audience: "someone-else"),
+            // Signed with the right key, for an account Prep does not have (a key that leaked, a user deleted).
+            ["no such account"] = PrepAccess.Token(),
         };
 
         var wrong = new List<string>();
@@ -71,7 +73,7 @@ public sealed class Every_route_refuses_bad_tokens_and_wrong_roles(OrbitalAppFix
         }
 
         Assert.Empty(wrong);
-        using var control = await client.SendWithTokenAsync(HttpMethod.Get, "/auth/me", PrepAccess.Token(), cancellationToken);
+        using var control = await client.SendWithTokenAsync(HttpMethod.Get, "/auth/me", await orbital.AdminTokenAsync(), cancellationToken);
         Assert.Equal(HttpStatusCode.OK, control.StatusCode);
     }
 

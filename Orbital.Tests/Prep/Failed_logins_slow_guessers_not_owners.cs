@@ -25,7 +25,7 @@ public sealed class Failed_logins_slow_guessers_not_owners(OrbitalAppFixture orb
         using var admin = await orbital.SignedInAsync("admin");
         var username = $"prep_cook-{Guid.NewGuid():N}";
         var password = $"pw-{Guid.NewGuid():N}";
-        (await admin.PostAsJsonAsync("/auth/users", new { username, role = "prep_cook", password }, cancellationToken)).Dispose();
+        (await admin.PostAsJsonAsync("/auth/users", new { username, role = "prep_cook", password, locations = new[] { "london" } }, cancellationToken)).Dispose();
         using var tablet = orbital.Anonymous();
         var deviceToken = (await tablet.LoginAsync(username, password)).GetProperty("deviceToken").GetString();
         using var guesser = orbital.Anonymous();

@@ -31,7 +31,7 @@ public sealed class Locations_are_the_kitchens_of_the_shared_setup(OrbitalAppFix
             Assert.Equal("America/Chicago", (await created.Content.ReadFromJsonAsync<JsonElement>(cancellationToken)).GetProperty("timeZone").GetString());
         }
 
-        using var batch = new HttpClient { BaseAddress = orbital.BatchAddress() };
+        using var batch = orbital.BatchClient();
         var kitchens = await Poll.UntilAsync(token => batch.GetFromJsonAsync<JsonElement>("/kitchens", token),
             list => list.GetProperty("kitchens").EnumerateArray().Any(k => k.GetProperty("id").GetString() == id), TimeSpan.FromSeconds(10), "Batch to know Prep's new location");
         Assert.Equal("Dallas Deep Ellum", kitchens.GetProperty("kitchens").EnumerateArray().Single(k => k.GetProperty("id").GetString() == id).GetProperty("name").GetString());

@@ -93,6 +93,9 @@ public sealed class Logging_in_refreshing_and_logging_out(OrbitalAppFixture orbi
         Assert.Equal(HttpStatusCode.Unauthorized, refreshDeactivated.StatusCode);
         using var loginDeactivated = await client.PostAsJsonAsync("/auth/login", new { username, password }, cancellationToken);
         Assert.Equal(HttpStatusCode.Unauthorized, loginDeactivated.StatusCode);
+        // The access token still has minutes to run, and Prep refuses it now: it checks the account on every request.
+        using var meDeactivated = await client.SendWithTokenAsync(HttpMethod.Get, "/auth/me", again.GetProperty("accessToken").GetString(), cancellationToken);
+        Assert.Equal(HttpStatusCode.Unauthorized, meDeactivated.StatusCode);
     }
 
     [Fact(Timeout = TestTimeouts.EndToEnd)]
@@ -124,7 +127,7 @@ public sealed class Logging_in_refreshing_and_logging_out(OrbitalAppFixture orbi
     {
         var username = $"{role}-{Guid.NewGuid():N}";
         var password = $"pw-{Guid.NewGuid():N}";
-        using var created = await admin.PostAsJsonAsync("/auth/users", new { username, role, password }, TestContext.Current.CancellationToken);
+        using var created = await admin.PostAsJsonAsync("/auth/users", new { username, role, password, allLocations = true }, TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         return (username, password);
     }
