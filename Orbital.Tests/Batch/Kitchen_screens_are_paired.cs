@@ -94,6 +94,23 @@ public sealed class Kitchen_screens_are_paired(OrbitalAppFixture orbital)
     }
 
     [Fact(Timeout = TestTimeouts.EndToEnd)]
+    public async Task Ten_screens_entering_one_code_at_once_pair_one()
+    {
+        var cancellationToken = TestContext.Current.CancellationToken;
+        var code = await orbital.PairingCodeAsync("london");
+        using var anonymous = new HttpClient { BaseAddress = orbital.BatchAddress() };
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, 10).Select(async _ =>
+        {
+            using var response = await anonymous.PostAsJsonAsync("/screens/pair", new { code, cookie = false }, cancellationToken);
+            return response.StatusCode;
+        }));
+
+        Assert.Equal(1, answers.Count(a => a == HttpStatusCode.OK));
+        Assert.Equal(9, answers.Count(a => a == HttpStatusCode.BadRequest));
+    }
+
+    [Fact(Timeout = TestTimeouts.EndToEnd)]
     public async Task A_screen_cannot_bump_another_kitchens_item_and_a_revoked_screen_is_out_at_once()
     {
         var cancellationToken = TestContext.Current.CancellationToken;
