@@ -26,6 +26,9 @@ public sealed class ScreenDevices(NpgsqlDataSource dataSource, IOptions<ScreenOp
     private const string Columns = "id, kitchen_id, station_id, name, paired_at, paired_by, last_seen_at, revoked_at, revoked_by";
 
     private readonly ConcurrentDictionary<Guid, (ScreenDevice? Device, string? SecretHash, DateTimeOffset ReadAt)> _cache = new();
+    private readonly SemaphoreSlim _revokedRefresh = new(1, 1);
+    // Replaced whole, never changed: a stream reads it without a lock.
+    private volatile RevokedDevices _revoked = new([], DateTimeOffset.MinValue);
 
     public async Task<PairingCode> CreatePairingCodeAsync(string kitchenId, string? stationId, string name, string createdBy, CancellationToken cancellationToken)
     {
@@ -94,9 +97,36 @@ public sealed class ScreenDevices(NpgsqlDataSource dataSource, IOptions<ScreenOp
             ? device
             : null;
 
-    /// <summary>Whether a device authenticated earlier is still paired (as of the cache).</summary>
-    public async Task<bool> IsPairedAsync(Guid deviceId, CancellationToken cancellationToken) =>
-        (await EntryAsync(deviceId, cancellationToken)).Device is { RevokedAt: null };
+    /// <summary>
+    /// Whether a device authenticated earlier is still paired. Asked by every open stream at every heartbeat, so it is
+    /// answered from the set of revoked devices, read in one query at most every <see cref="ScreenOptions.DeviceCacheTime"/>
+    /// by whichever stream asks first: thousands of screens cost one query, not one each.
+    /// </summary>
+    public async Task<bool> IsPairedAsync(Guid deviceId, CancellationToken cancellationToken)
+    {
+        if (time.GetUtcNow() - _revoked.ReadAt > options.Value.DeviceCacheTime && _revokedRefresh.Wait(0, CancellationToken.None))
+        {
+            try
+            {
+                var readAt = time.GetUtcNow();
+                var revoked = new HashSet<Guid>();
+                await using var command = dataSource.CreateCommand("SELECT id FROM batch.screen_devices WHERE revoked_at IS NOT NULL");
+                await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+                while (await reader.ReadAsync(cancellationToken))
+                {
+                    revoked.Add(reader.GetGuid(0));
+                }
+
+                _revoked = new RevokedDevices(revoked, readAt);
+            }
+            finally
+            {
+                _revokedRefresh.Release();
+            }
+        }
+
+        return !_revoked.Ids.Contains(deviceId);
+    }
 
     private async Task<(ScreenDevice? Device, string? SecretHash, DateTimeOffset ReadAt)> EntryAsync(Guid deviceId, CancellationToken cancellationToken)
     {
@@ -152,7 +182,10 @@ public sealed class ScreenDevices(NpgsqlDataSource dataSource, IOptions<ScreenOp
         }
 
         var device = Read(reader);
+        // Out at once on this instance; the others read it within their cache time.
         _cache.TryRemove(deviceId, out _);
+        var revoked = _revoked;
+        _revoked = revoked with { Ids = [.. revoked.Ids, deviceId] };
         return device;
     }
 
@@ -172,6 +205,8 @@ public sealed class ScreenDevices(NpgsqlDataSource dataSource, IOptions<ScreenOp
         command.Parameters.Add(new NpgsqlParameter { Value = time.GetUtcNow() - TimeSpan.FromDays(1) });
         return await command.ExecuteNonQueryAsync(cancellationToken);
     }
+
+    private sealed record RevokedDevices(HashSet<Guid> Ids, DateTimeOffset ReadAt);
 
     private static string Hash(string value) => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(value)));
 
