@@ -27,7 +27,8 @@ public sealed class KitchenScreen : IAsyncDisposable
     {
         var screen = await OpenUnpairedAsync(orbital, $"/?screen=browser-test");
         await screen.PairAsync(await Kitchen.PairingCodeAsync(orbital, kitchen, station));
-        await Assertions.Expect(screen.Page.Locator("#connection")).ToHaveTextAsync("Live");
+        // Pairing reloads the page: its board and stream are read anew.
+        await Assertions.Expect(screen.Page.Locator("#connection")).ToHaveTextAsync("Live", new() { Timeout = 15_000 });
         return screen;
     }
 
