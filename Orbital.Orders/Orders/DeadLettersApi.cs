@@ -13,7 +13,7 @@ public static class DeadLettersApi
 {
     public static IEndpointRouteBuilder MapDeadLettersApi(this IEndpointRouteBuilder app)
     {
-        var deadLetters = app.MapGroup("/dead-letters/otter-events").WithTags("Dead letters").RequireAuthorization(OperatorAccess.Policy);
+        var deadLetters = app.MapGroup("/dead-letters/otter-events").WithTags("Dead letters").RequireAuthorization(OperatorAccess.EveryStorePolicy);
         deadLetters.MapGet("/", CountAsync).WithName("CountOtterEventDeadLetters");
         deadLetters.MapPost("/replay", ReplayAsync).WithName("ReplayOtterEventDeadLetters");
         return app;

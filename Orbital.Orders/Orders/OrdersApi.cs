@@ -1,9 +1,11 @@
+using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Orbital.Orders.Data;
 using Microsoft.Extensions.Options;
 using Orbital.Orders.Operators;
 using Orbital.Orders.Webhooks;
+using Orbital.Places;
 
 namespace Orbital.Orders.Orders;
 
@@ -24,8 +26,10 @@ public static class OrdersApi
     /// Orders of a store changed since a time, oldest change first. Keyset-paged: pass the response's
     /// <c>next</c> back as <c>after</c> to read on.
     /// </summary>
-    public static async Task<Results<Ok<OrderPage>, ValidationProblem>> ListOrdersAsync(
+    public static async Task<Results<Ok<OrderPage>, ValidationProblem, ProblemHttpResult>> ListOrdersAsync(
         OrdersDbContext db,
+        ClaimsPrincipal user,
+        PlacesCache places,
         CancellationToken cancellationToken,
         string? storeId = null,
         DateTimeOffset? since = null,
@@ -49,10 +53,22 @@ public static class OrdersApi
             return TypedResults.ValidationProblem(errors);
         }
 
+        await places.EnsureLoadedAsync(cancellationToken);
+        var readable = user.ReadableStores(places.Current);
         var query = db.Orders.AsNoTracking();
         if (!string.IsNullOrWhiteSpace(storeId))
         {
+            if (readable is not null && !readable.Contains(storeId, StringComparer.Ordinal))
+            {
+                return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Not one of your stores",
+                    detail: $"Store '{storeId}' is not at a kitchen your account works at.");
+            }
+
             query = query.Where(o => o.StoreId == storeId);
+        }
+        else if (readable is not null)
+        {
+            query = query.Where(o => readable.Contains(o.StoreId));
         }
 
         if (since is { } from)
@@ -79,16 +95,18 @@ public static class OrdersApi
         return TypedResults.Ok(new OrderPage([.. page.Take(limit)], next));
     }
 
+    /// <summary>One order as stored; an order of a store the caller does not work at is, to them, not found.</summary>
     public static async Task<Results<Ok<OrderResponse>, ProblemHttpResult>> GetOrderAsync(
-        string id, OrdersDbContext db, IOptions<OtterOptions> options, CancellationToken cancellationToken)
+        string id, OrdersDbContext db, ClaimsPrincipal user, PlacesCache places, IOptions<OtterOptions> options, CancellationToken cancellationToken)
     {
+        await places.EnsureLoadedAsync(cancellationToken);
         var order = await db.Orders.AsNoTracking()
             .Include(o => o.Items).ThenInclude(i => i.Modifiers)
             .Include(o => o.Promotions)
             .Include(o => o.StatusHistory)
             .AsSplitQuery()
             .FirstOrDefaultAsync(o => o.Id == id, cancellationToken);
-        return order is null
+        return order is null || !user.MayRead(order.StoreId, places.Current)
             ? TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Order not found", detail: $"No order with Otter id '{id}' has been received.")
             : TypedResults.Ok(OrderResponse.From(order, options.Value.DeliveryTravelTime));
     }

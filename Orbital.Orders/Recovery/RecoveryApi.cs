@@ -9,7 +9,7 @@ public static class RecoveryApi
 {
     public static IEndpointRouteBuilder MapRecoveryApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/recovery/missed-orders").WithTags("Missed-order recovery").RequireAuthorization(OperatorAccess.Policy);
+        var group = app.MapGroup("/recovery/missed-orders").WithTags("Missed-order recovery").RequireAuthorization(OperatorAccess.EveryStorePolicy);
         group.MapGet("/", GetState).WithName("GetMissedOrderRecovery");
         group.MapPost("/run", Run).WithName("RunMissedOrderRecovery");
         return app;
