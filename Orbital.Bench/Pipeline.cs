@@ -34,6 +34,9 @@ public static class Pipeline
         await using var ordersDb = NpgsqlDataSource.Create(ordersDatabase);
         await using var batchDb = NpgsqlDataSource.Create(batchDatabase);
         double? accepted = null, stored = null;
+        // Only the orders not seen yet are asked after: asking for all 10,000 twenty times a second was itself a
+        // large share of PostgreSQL's work, and slowed the stages it measured.
+        string[] notStored = ids, notBatched = ids;
         while (true)
         {
             if (accepted is null && sending.IsCompleted)
@@ -42,26 +45,35 @@ public static class Pipeline
                 accepted = clock.Elapsed.TotalSeconds;
             }
 
-            if (stored is null && await CountAsync(ordersDb, "SELECT count(*) FROM otter.orders WHERE id = ANY($1)", ids) >= count)
+            if (stored is null && (notStored = await MissingAsync(ordersDb, "otter.orders", "id", notStored)).Length == 0)
             {
                 stored = clock.Elapsed.TotalSeconds;
             }
 
-            if (stored is not null && await CountAsync(batchDb, "SELECT count(*) FROM batch.orders WHERE order_id = ANY($1)", ids) >= count)
+            if (stored is not null && (notBatched = await MissingAsync(batchDb, "batch.orders", "order_id", notBatched)).Length == 0)
             {
                 var batched = clock.Elapsed.TotalSeconds;
                 return new Result(count / batched, accepted ?? batched, stored.Value, batched);
             }
 
-            await Task.Delay(50);
+            await Task.Delay(100);
         }
     }
 
-    private static async Task<long> CountAsync(NpgsqlDataSource database, string sql, string[] ids)
+    /// <summary>The ids of <paramref name="ids"/> that <paramref name="table"/> does not hold yet.</summary>
+    private static async Task<string[]> MissingAsync(NpgsqlDataSource database, string table, string column, string[] ids)
     {
-        await using var command = database.CreateCommand(sql);
+        await using var command = database.CreateCommand(
+            $"SELECT u.id FROM unnest($1::text[]) AS u(id) WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE t.{column} = u.id)");
         command.Parameters.Add(new NpgsqlParameter { Value = ids });
-        return (long)(await command.ExecuteScalarAsync())!;
+        var missing = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            missing.Add(reader.GetString(0));
+        }
+
+        return [.. missing];
     }
 
     /// <summary>The same orders (one row and five item rows each) written with multi-row INSERTs, 500 orders a statement.</summary>
