@@ -94,6 +94,26 @@ public sealed class Kitchen_screens_are_paired(OrbitalAppFixture orbital)
     }
 
     [Fact(Timeout = TestTimeouts.EndToEnd)]
+    public async Task A_manager_pairs_and_lists_screens_of_their_own_kitchen_only()
+    {
+        var cancellationToken = TestContext.Current.CancellationToken;
+        // Signed in at Prep as a manager of Austin: the token Prep issues says where they work.
+        using var prep = await orbital.SignedInAsync("manager", "austin");
+        using var manager = new HttpClient { BaseAddress = orbital.BatchAddress() };
+        manager.DefaultRequestHeaders.Authorization = prep.DefaultRequestHeaders.Authorization;
+
+        using var austinCode = await manager.PostAsJsonAsync("/kitchens/austin/screens/pairing-codes", new { station = "grill" }, cancellationToken);
+        using var londonCode = await manager.PostAsJsonAsync("/kitchens/london/screens/pairing-codes", new { station = "grill" }, cancellationToken);
+        using var londonScreens = await manager.GetAsync("/kitchens/london/screens", cancellationToken);
+        using var londonRevoke = await manager.DeleteAsync($"/kitchens/london/screens/{Guid.NewGuid()}", cancellationToken);
+
+        Assert.Equal(HttpStatusCode.Created, austinCode.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, londonCode.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, londonScreens.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, londonRevoke.StatusCode);
+    }
+
+    [Fact(Timeout = TestTimeouts.EndToEnd)]
     public async Task Ten_screens_entering_one_code_at_once_pair_one()
     {
         var cancellationToken = TestContext.Current.CancellationToken;
