@@ -1,6 +1,7 @@
 using Orbital.Batch.Batching;
 using Orbital.Batch.Data;
 using Orbital.Batch.Events;
+using Orbital.Batch.Expo;
 using Orbital.Batch.Extensions;
 using Orbital.Batch.Kitchens;
 using Orbital.Batch.Screens;
@@ -27,6 +28,7 @@ app.MapDefaultEndpoints();
 app.MapKitchensApi();
 app.MapBatchItemsApi();
 app.MapKitchenEventsApi();
+app.MapExpoApi();
 app.MapScreensApi();
 
 app.Run();

@@ -24,6 +24,7 @@ public sealed class KitchenMap
 
     private readonly Dictionary<string, Kitchen> _kitchens;
     private readonly Dictionary<string, Store> _stores;
+    private readonly Dictionary<string, Brand> _brands;
     private readonly Dictionary<(string Kitchen, string Station), Station> _stations;
     private readonly Dictionary<(string Brand, string Sku), MenuItem> _items;
     private readonly Dictionary<string, MenuItem> _anyBrand;
@@ -38,6 +39,7 @@ public sealed class KitchenMap
         Kitchens = [.. setup.Kitchens, UnassignedKitchen];
         _kitchens = Kitchens.ToDictionary(k => k.Id, StringComparer.Ordinal);
         _stores = setup.Stores.ToDictionary(s => s.StoreId, StringComparer.Ordinal);
+        _brands = setup.Brands.GroupBy(b => b.Id, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
         _stations = setup.Stations.ToDictionary(s => (s.KitchenId, s.Id));
         _items = setup.MenuItems.ToDictionary(i => (i.BrandId, i.Sku));
         _anyBrand = setup.MenuItems.GroupBy(i => i.Sku, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
@@ -67,6 +69,8 @@ public sealed class KitchenMap
         _stores.TryGetValue(storeId, out var store) && _kitchens.TryGetValue(store.KitchenId, out var kitchen)
             ? (kitchen, store.BrandId)
             : (UnassignedKitchen, null);
+
+    public Brand? Brand(string? brandId) => brandId is null ? null : _brands.GetValueOrDefault(brandId);
 
     public bool IsMapped(string storeId) => _stores.ContainsKey(storeId);
 

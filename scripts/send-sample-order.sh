@@ -11,7 +11,8 @@ secret=${3:-${OTTER_WEBHOOK_SECRET:-orbital-dev-webhook-secret}}
 prep=${PREP_URL:-http://localhost:8002}
 admin_password=${PREP_ADMIN_PASSWORD:-orbital-dev-admin}
 
-# Two dishes from the store's brand menu (the demo brands; any other store gets the burger and fries).
+# Two dishes from the store's brand menu (the demo brands; any other store gets the burger and fries), for a guest with a note;
+# the burger has a note of its own and the pad thai an allergy modifier ("No peanuts" in group "Allergies").
 case $store in
   fry-society-*) items='
    {"quantity":2,"id":"nuggets","lineItemId":"line-1","skuId":"nuggets","name":"Chicken nuggets (6)","price":6.50,"stationId":"fryer","modifiers":[]},
@@ -21,7 +22,7 @@ case $store in
     "modifiers":[{"quantity":1,"id":"no-peanuts","name":"No peanuts","groupName":"Allergies","modifiers":[]}]},
    {"quantity":2,"id":"spring-rolls","lineItemId":"line-2","skuId":"spring-rolls","name":"Vegetable spring rolls (4)","price":4.50,"stationId":"fryer","modifiers":[]}' ;;
   *) items='
-   {"quantity":2,"id":"burger","lineItemId":"line-1","skuId":"burger","name":"Smash burger","price":8.50,"stationId":"grill",
+   {"quantity":2,"id":"burger","lineItemId":"line-1","skuId":"burger","name":"Smash burger","price":8.50,"stationId":"grill","note":"No pickles",
     "modifiers":[{"quantity":1,"id":"cheese","name":"Cheddar","groupName":"Extras","modifiers":[]}]},
    {"quantity":1,"id":"fries","lineItemId":"line-2","skuId":"fries","name":"Fries","price":2.40,"stationId":"fryer","modifiers":[]}' ;;
 esac
@@ -34,6 +35,7 @@ body=$(cat <<JSON
  "metadata":{"storeId":"$store","applicationId":"sample","resourceId":"$order_id","payload":{
   "externalIdentifiers":{"id":"$order_id","friendlyId":"${order_id:0:6}","source":"ubereats"},
   "currencyCode":"EUR","status":"NEW_ORDER","orderedAt":"$now",
+  "customer":{"name":"Ada Lovelace"},"customerNote":"Please ring the bell",
   "fulfillmentInfo":{"fulfillmentMode":"DELIVERY","schedulingType":"ASAP"},
   "preparationTime":{"estimatedPreparationTime":"PT15M"},
   "orderTotal":{"subtotal":19.40,"tax":1.55,"total":20.95},

@@ -137,7 +137,9 @@ public static class LocalServers
         var root = Directory.CreateDirectory(Path.Combine(state.Root, "rabbitmq")).FullName;
         var nodeName = state.Ephemeral ? $"orbital-{state.RunId}@localhost" : "orbital@localhost";
         var epmdPort = state.Ephemeral ? FreeTcpPort() : options.ErlangPortMapperPort;
-        var distributionPort = state.Ephemeral ? FreeTcpPort() : options.ErlangPortMapperPort + 1;
+        // Tools find the node through the port mapper, so the distribution port need not be fixed: the one after the
+        // mapper's when it is free, else any (a client's outgoing connection can hold it: it is in Linux's ephemeral range).
+        var distributionPort = state.Ephemeral || !IsFree(options.ErlangPortMapperPort + 1) ? FreeTcpPort() : options.ErlangPortMapperPort + 1;
         state.ErlangPortMapperPort = epmdPort;
 
         var resource = new LocalRabbitMqResource(ResourceNames.RabbitMq, "/usr/lib/rabbitmq/bin/rabbitmq-server", root, nodeName);
@@ -236,6 +238,20 @@ public static class LocalServers
             : throw new InvalidOperationException(
                 "PostgreSQL server binaries were not found under /usr/lib/postgresql. Install them (apt-get install postgresql) " +
                 $"or set {InfrastructureOptions.SectionName}:PostgresBinDirectory.");
+    }
+
+    private static bool IsFree(int port)
+    {
+        try
+        {
+            using var listener = new TcpListener(IPAddress.Loopback, port);
+            listener.Start();
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
     }
 
     internal static int FreeTcpPort()

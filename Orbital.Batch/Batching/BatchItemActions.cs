@@ -3,6 +3,7 @@ using NpgsqlTypes;
 using Orbital.Batch.Board;
 using Orbital.Batch.Data;
 using Orbital.Batch.Events;
+using Orbital.Batch.Expo;
 using Orbital.Places;
 using Microsoft.Extensions.Options;
 
@@ -85,7 +86,17 @@ public sealed class BatchItemActions(
 
         await RecordSessionAsync(connection, transaction, id, action, kitchenId, stationId, sku, quantity, by, now, cancellationToken);
         var view = (await BatchItemRows.ReadViewsAsync(connection, transaction, [id], cancellationToken)).Single();
-        var events = await BatchItemRows.AppendEventsAsync(connection, transaction, [(eventType, view)], now, cancellationToken);
+        // The orders this item serves move on at the pass: ready to pack once their last line is bumped.
+        var orders = await PassRows.OrdersOfItemsAsync(connection, transaction, [id], cancellationToken);
+        var map = places.Current;
+        await PassRows.RefreshAsync(connection, transaction, orders, [.. map.Kitchens.Where(k => !k.HasExpo).Select(k => k.Id)], now, cancellationToken);
+        List<KitchenChange> changes = [KitchenChange.Of(eventType, view)];
+        if (map.Kitchen(kitchenId)?.HasExpo == true)
+        {
+            changes.AddRange((await PassRows.ReadViewsAsync(connection, transaction, orders, cancellationToken)).Select(KitchenChange.Of));
+        }
+
+        var events = await BatchItemRows.AppendEventsAsync(connection, transaction, changes, now, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
 
         await bus.PublishAsync(events);

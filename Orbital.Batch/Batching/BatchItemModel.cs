@@ -31,13 +31,20 @@ public static class BatchItemStatuses
     public static bool IsOpen(this BatchItemStatus status) => status is BatchItemStatus.Pending or BatchItemStatus.InProgress;
 }
 
-/// <summary>What makes two order lines the same thing to cook: kitchen, station, SKU and modifiers (brands at one kitchen share it).</summary>
+/// <summary>
+/// What makes two order lines the same thing to cook: kitchen, station, SKU and the rest of what is asked for (brands at
+/// one kitchen share it). <see cref="ModifierSignature"/> holds the modifiers, the note and, for an allergy, the order
+/// (<see cref="KitchenLines.CookSignature"/>).
+/// </summary>
 public sealed record BatchKey(string KitchenId, string StationId, string Sku, string ModifierSignature)
 {
     public override string ToString() => $"{KitchenId}\u001f{StationId}\u001f{Sku}\u001f{ModifierSignature}";
 }
 
-/// <summary>One order line as the kitchen sees it: what, where, how many, and when it must be fired.</summary>
+/// <summary>
+/// One order line as the kitchen sees it: what, where, how many, when it must be fired, the guest's note for it, and
+/// the note(s) that signalled an allergy (then the line is cooked apart from every other order's).
+/// </summary>
 public sealed record KitchenLine(
     string LineId,
     BatchKey Key,
@@ -47,7 +54,9 @@ public sealed record KitchenLine(
     DateTimeOffset FireAt,
     DateOnly BusinessDay,
     bool Batchable,
-    int MaxBatchSize);
+    int MaxBatchSize,
+    string? Note = null,
+    string? AllergyNote = null);
 
 /// <summary>The part of an order line held by one batch item.</summary>
 public sealed class LineAllocation(string orderId, string lineId, int quantity)
@@ -70,6 +79,10 @@ public sealed class BatchItemDraft
     public required int MaxBatchSize { get; init; }
     /// <summary>The kitchen's business day the item is cooked for: lines of another day never join it.</summary>
     public required DateOnly BusinessDay { get; init; }
+    /// <summary>The note every line of the item carries (it is part of the key); written when the item is created.</summary>
+    public string? Note { get; init; }
+    /// <summary>What signalled an allergy: the item then holds one order's lines only.</summary>
+    public string? AllergyNote { get; init; }
     public int Quantity { get; set; }
     /// <summary>Earliest fire-at of the lines it holds: when the cook should start it.</summary>
     public DateTimeOffset FireAt { get; set; }

@@ -10,67 +10,14 @@ using Orbital.Contracts.Orders;
 namespace Orbital.Batch.Batching;
 
 /// <summary>
-/// The batcher's reads and writes, each one round trip for a whole batch of orders: the versions it claims, the batch
-/// keys it locks, the pending items lines may join, and the changed items and lines it writes.
+/// The batcher's reads and writes of batch items, each one round trip for a whole batch of orders: the batch keys it
+/// locks, the pending items lines may join, and the changed items and lines it writes (the versions it claims:
+/// <see cref="OrderVersions"/>).
 /// </summary>
 internal static class BatchItemStore
 {
     /// <summary>Candidates a line may join are looked for among this many pending items per batch key, soonest first.</summary>
     private const int CandidatesPerKey = 200;
-
-    /// <summary>Records the orders on first sight and takes each version that is newer than the one applied; the ids of the orders whose version was taken.</summary>
-    public static async Task<HashSet<string>> ClaimVersionsAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, List<OrderWork> segment, DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        var orders = segment.Select(w => w.Order).ToList();
-        await using var batch = new NpgsqlBatch(connection, transaction);
-        var insert = new NpgsqlBatchCommand(
-            """
-            INSERT INTO batch.orders (order_id, store_id, friendly_id, version, status, ready_by, updated_at, kitchen_id)
-            SELECT order_id, store_id, friendly_id, 0, status, ready_by, $6, kitchen_id
-            FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $7::text[]) AS u(order_id, store_id, friendly_id, status, ready_by, kitchen_id)
-            ON CONFLICT (order_id) DO NOTHING
-            """);
-        insert.Parameters.Add(new NpgsqlParameter { Value = orders.Select(o => o.OrderId).ToArray() });
-        insert.Parameters.Add(new NpgsqlParameter { Value = orders.Select(o => o.StoreId).ToArray() });
-        insert.Parameters.Add(new NpgsqlParameter { Value = orders.Select(o => o.FriendlyId).ToArray() });
-        insert.Parameters.Add(new NpgsqlParameter { Value = orders.Select(o => o.Status.ToString()).ToArray() });
-        insert.Parameters.Add(new NpgsqlParameter { Value = orders.Select(ReadyBy).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz });
-        insert.Parameters.Add(new NpgsqlParameter { Value = now });
-        insert.Parameters.Add(new NpgsqlParameter { Value = segment.Select(w => w.KitchenId).ToArray() });
-        batch.BatchCommands.Add(insert);
-
-        var claim = new NpgsqlBatchCommand(
-            """
-            UPDATE batch.orders o SET version = u.version, status = u.status, ready_by = u.ready_by, friendly_id = u.friendly_id, updated_at = $6,
-                   store_id = u.store_id, kitchen_id = u.kitchen_id
-            FROM unnest($1::text[], $2::bigint[], $3::text[], $4::timestamptz[], $5::text[], $7::text[], $8::text[])
-                AS u(order_id, version, status, ready_by, friendly_id, store_id, kitchen_id)
-            WHERE o.order_id = u.order_id AND o.version < u.version
-            RETURNING o.order_id
-            """);
-        claim.Parameters.Add(new NpgsqlParameter { Value = orders.Select(o => o.OrderId).ToArray() });
-        claim.Parameters.Add(new NpgsqlParameter { Value = orders.Select(o => o.Version).ToArray() });
-        claim.Parameters.Add(new NpgsqlParameter { Value = orders.Select(o => o.Status.ToString()).ToArray() });
-        claim.Parameters.Add(new NpgsqlParameter { Value = orders.Select(ReadyBy).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz });
-        claim.Parameters.Add(new NpgsqlParameter { Value = orders.Select(o => o.FriendlyId).ToArray() });
-        claim.Parameters.Add(new NpgsqlParameter { Value = now });
-        claim.Parameters.Add(new NpgsqlParameter { Value = orders.Select(o => o.StoreId).ToArray() });
-        claim.Parameters.Add(new NpgsqlParameter { Value = segment.Select(w => w.KitchenId).ToArray() });
-        batch.BatchCommands.Add(claim);
-
-        var claimed = new HashSet<string>(StringComparer.Ordinal);
-        // The insert returns no rows, so the reader starts on the claim's.
-        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            claimed.Add(reader.GetString(0));
-        }
-
-        return claimed;
-    }
-
-    private static object ReadyBy(StructuredOrder order) => (object?)order.ReadyBy?.ToDateTimeOffset() ?? DBNull.Value;
 
     /// <summary>The batch keys of the items that already hold lines of these orders: an update may take lines out of them.</summary>
     public static async Task<List<BatchKey>> HeldKeysAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string[] orderIds, CancellationToken cancellationToken)
@@ -183,6 +130,9 @@ internal static class BatchItemStore
         return [.. drafts.Values];
     }
 
+    internal static NpgsqlParameter TextArray(IEnumerable<string?> values) =>
+        new() { Value = values.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text };
+
     /// <summary>Ids for new batch items from the table's identity, so that their lines can be written in the same round trip as they are.</summary>
     public static async Task<long[]> NextItemIdsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, int count, CancellationToken cancellationToken)
     {
@@ -214,13 +164,14 @@ internal static class BatchItemStore
             var insert = new NpgsqlBatchCommand(
                 """
                 INSERT INTO batch.batch_items (id, kitchen_id, station_id, sku, name, modifier_signature, modifiers, quantity, fire_at, latest_fire_at, status,
-                                               batchable, max_batch_size, created_at, updated_at, business_day)
+                                               batchable, max_batch_size, created_at, updated_at, business_day, note, allergy_note)
                 OVERRIDING SYSTEM VALUE
                 SELECT id, kitchen_id, station_id, sku, name, modifier_signature, modifiers, quantity, fire_at, latest_fire_at, 'pending', batchable, max_batch_size,
-                       $11, $11, business_day
+                       $11, $11, business_day, note, allergy_note
                 FROM unnest($1::bigint[], $13::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::int[], $8::timestamptz[], $9::timestamptz[],
-                            $10::bool[], $12::int[], $14::date[])
-                    AS u(id, kitchen_id, station_id, sku, name, modifier_signature, modifiers, quantity, fire_at, latest_fire_at, batchable, max_batch_size, business_day)
+                            $10::bool[], $12::int[], $14::date[], $15::text[], $16::text[])
+                    AS u(id, kitchen_id, station_id, sku, name, modifier_signature, modifiers, quantity, fire_at, latest_fire_at, batchable, max_batch_size, business_day,
+                         note, allergy_note)
                 """);
             insert.Parameters.Add(new NpgsqlParameter { Value = inserted.Select(d => d.Id).ToArray() });
             insert.Parameters.Add(new NpgsqlParameter { Value = inserted.Select(d => d.Key.StationId).ToArray() });
@@ -240,6 +191,8 @@ internal static class BatchItemStore
             insert.Parameters.Add(new NpgsqlParameter { Value = inserted.Select(d => d.MaxBatchSize).ToArray() });
             insert.Parameters.Add(new NpgsqlParameter { Value = inserted.Select(d => d.Key.KitchenId).ToArray() });
             insert.Parameters.Add(new NpgsqlParameter { Value = inserted.Select(d => d.BusinessDay).ToArray() });
+            insert.Parameters.Add(TextArray(inserted.Select(d => d.Note)));
+            insert.Parameters.Add(TextArray(inserted.Select(d => d.AllergyNote)));
             batch.BatchCommands.Add(insert);
         }
 

@@ -128,6 +128,8 @@ public static class BatchingRule
                 BusinessDay = line.BusinessDay,
                 FireAt = line.FireAt,
                 LatestFireAt = line.FireAt,
+                Note = line.Note,
+                AllergyNote = line.AllergyNote,
                 Status = BatchItemStatus.Pending,
                 Dirty = true,
             };

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Options;
 using Npgsql;
 using Orbital.Batch.Data;
 using Orbital.Batch.Events;
+using Orbital.Batch.Expo;
 using Orbital.Contracts.Orders;
 using Orbital.Places;
 
@@ -45,7 +46,14 @@ public sealed class OrderBatcher(
         var work = orders.Select(order =>
         {
             var canceled = order.Status is OrderStatus.Canceled or OrderStatus.Rejected || order.EventKind == OrderEventKind.Canceled;
-            return new OrderWork(order, map.StoreLocation(order.StoreId).Kitchen.Id, canceled ? [] : KitchenLines.From(order, map, settings, now));
+            var (kitchen, brandId) = map.StoreLocation(order.StoreId);
+            var guest = new GuestOfOrder(
+                map.Brand(brandId)?.Name ?? brandId,
+                GuestNotes.Clean(order.CustomerFirstName),
+                GuestNotes.Clean(order.CustomerNote),
+                GuestNotes.SignalsAllergy(GuestNotes.Clean(order.CustomerNote), settings.AllergyWordsInUse));
+            var wanted = canceled ? [] : KitchenLines.From(order, map, settings, now);
+            return new OrderWork(order, kitchen.Id, guest with { Allergy = guest.Allergy || wanted.Any(l => l.AllergyNote is not null) }, wanted);
         }).ToList();
 
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
@@ -61,12 +69,16 @@ public sealed class OrderBatcher(
             await ApplySegmentAsync(connection, transaction, segment, settings.Window, now, created, changed, cancellationToken);
         }
 
-        List<KitchenEvent> events = [];
-        if (changed.Count > 0)
-        {
-            var views = await BatchItemRows.ReadViewsAsync(connection, transaction, [.. changed], cancellationToken);
-            events = await BatchItemRows.AppendEventsAsync(connection, transaction, [.. views.Select(view => (EventType(view, created), view))], now, cancellationToken);
-        }
+        // A changed order is looked at again at the pass (an update can take away its last unbumped line; a first
+        // version's lines are all waiting); the expo screens of kitchens that run one hear of every applied order.
+        var applied = work.Where(w => w.Claimed).ToList();
+        await PassRows.RefreshAsync(connection, transaction,
+            [.. applied.Where(w => w.Order.Version > 1 || w.Order.EventKind != OrderEventKind.New).Select(w => w.Order.OrderId).Distinct()],
+            [.. map.Kitchens.Where(k => !k.HasExpo).Select(k => k.Id)], now, cancellationToken);
+        var atThePass = applied.Where(w => map.Kitchen(w.KitchenId)?.HasExpo == true).Select(w => w.Order.OrderId).Distinct().ToArray();
+
+        var changes = await ReadChangesAsync(connection, transaction, [.. changed], created, atThePass, cancellationToken);
+        var events = await BatchItemRows.AppendEventsAsync(connection, transaction, changes, now, cancellationToken);
 
         await transaction.CommitAsync(cancellationToken);
         return ([.. work.Select(w => (w.Order, w.Claimed ? OrderApplyResult.Applied : OrderApplyResult.Stale))], events);
@@ -103,7 +115,7 @@ public sealed class OrderBatcher(
         NpgsqlConnection connection, NpgsqlTransaction transaction, List<OrderWork> segment, TimeSpan window, DateTimeOffset now,
         HashSet<long> created, HashSet<long> changed, CancellationToken cancellationToken)
     {
-        var claimed = await BatchItemStore.ClaimVersionsAsync(connection, transaction, segment, now, cancellationToken);
+        var claimed = await OrderVersions.ClaimVersionsAsync(connection, transaction, segment, now, cancellationToken);
         var applying = segment.Where(w => claimed.Contains(w.Order.OrderId)).ToList();
         if (applying.Count == 0)
         {
@@ -132,6 +144,40 @@ public sealed class OrderBatcher(
         changed.UnionWith(dirty.Select(d => d.Id));
     }
 
+    /// <summary>The changed batch items and the orders at the pass as their events show them: one round trip for both.</summary>
+    private static async Task<List<KitchenChange>> ReadChangesAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, long[] itemIds, HashSet<long> created, string[] orderIds, CancellationToken cancellationToken)
+    {
+        List<KitchenChange> changes = [];
+        if (itemIds.Length == 0 && orderIds.Length == 0)
+        {
+            return changes;
+        }
+
+        await using var batch = new NpgsqlBatch(connection, transaction);
+        var items = new NpgsqlBatchCommand($"SELECT {BatchItemRows.ViewColumns} FROM {BatchItemRows.ViewSource} WHERE bi.id = ANY($1) ORDER BY bi.id");
+        items.Parameters.Add(new NpgsqlParameter { Value = itemIds });
+        batch.BatchCommands.Add(items);
+        var orders = new NpgsqlBatchCommand($"SELECT {PassRows.ViewColumns} FROM batch.orders o WHERE o.order_id = ANY($1) ORDER BY o.order_id");
+        orders.Parameters.Add(new NpgsqlParameter { Value = orderIds });
+        batch.BatchCommands.Add(orders);
+
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var view = BatchItemRows.ReadView(reader);
+            changes.Add(KitchenChange.Of(EventType(view, created), view));
+        }
+
+        await reader.NextResultAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            changes.Add(KitchenChange.Of(PassRows.Read(reader)));
+        }
+
+        return changes;
+    }
+
     private static string EventType(BatchItemView view, HashSet<long> created) =>
         view.Status == BatchItemStatus.Voided.ToDatabase() ? KitchenEventTypes.Voided
         : created.Contains(view.Id) ? KitchenEventTypes.Created
@@ -142,10 +188,14 @@ public sealed class OrderBatcher(
 }
 
 /// <summary>One order of a batch: its kitchen, the kitchen lines it wants now, and whether its version was claimed (newer than the one applied).</summary>
-internal sealed class OrderWork(StructuredOrder order, string kitchenId, List<KitchenLine> wanted)
+internal sealed class OrderWork(StructuredOrder order, string kitchenId, GuestOfOrder guest, List<KitchenLine> wanted)
 {
     public StructuredOrder Order { get; } = order;
     public string KitchenId { get; } = kitchenId;
+    public GuestOfOrder Guest { get; } = guest;
     public List<KitchenLine> Wanted { get; } = wanted;
     public bool Claimed { get; set; }
 }
+
+/// <summary>What the cards and the pass show of an order besides its lines; <see cref="Allergy"/> when any of its notes signals one.</summary>
+internal sealed record GuestOfOrder(string? Brand, string? FirstName, string? Note, bool Allergy);

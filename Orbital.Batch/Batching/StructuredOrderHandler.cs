@@ -36,7 +36,7 @@ public sealed partial class StructuredOrderHandler(
         }
 
         await bus.PublishAsync(events);
-        await board.UpdateAsync(events.Select(e => e.Item), cancellationToken);
+        await board.UpdateAsync(events.Select(e => e.Item).OfType<BatchItemView>(), cancellationToken);
     }
 
     private static StructuredOrder Parse(IncomingMessage message)

@@ -11,14 +11,30 @@ public static class BatchItemRows
     /// <summary>Columns of a view; select them <c>FROM {ViewSource}</c>.</summary>
     public const string ViewColumns = """
         bi.id, bi.station_id, bi.sku, bi.name, bi.modifiers::text, bi.quantity, bi.fire_at, bi.status, bi.changed, bi.flag,
-        shares.orders, bi.version, bi.created_at, bi.updated_at, bi.started_at, bi.completed_at, shares.cancelled, bi.kitchen_id, bi.business_day
+        shares.orders, bi.version, bi.created_at, bi.updated_at, bi.started_at, bi.completed_at, shares.cancelled, bi.kitchen_id, bi.business_day,
+        bi.note, bi.allergy_note, shares.shown
         """;
 
-    /// <summary>Batch items (as <c>bi</c>) with their orders' shares counted in one index scan per item.</summary>
+    /// <summary>
+    /// Batch items (as <c>bi</c>) with their orders' shares, in one index scan per item: how many orders, how many
+    /// portions were cancelled while cooking, and the orders the card lists by name, soonest promise first: at most 12
+    /// (the rest are counted), those with an allergy or a note chosen first.
+    /// </summary>
     public const string ViewSource = """
         batch.batch_items bi CROSS JOIN LATERAL (
-            SELECT count(*) FILTER (WHERE l.quantity > 0)::int AS orders, coalesce(sum(l.voided_quantity), 0)::int AS cancelled
-            FROM batch.batch_item_lines l WHERE l.batch_item_id = bi.id) shares
+            SELECT count(*) FILTER (WHERE s.quantity > 0)::int AS orders, coalesce(sum(s.voided), 0)::int AS cancelled,
+                   coalesce(jsonb_agg(jsonb_build_object(
+                       'orderId', s.order_id, 'friendlyId', s.friendly_id, 'brand', s.brand, 'channel', s.source, 'readyBy', s.ready_by,
+                       'quantity', s.quantity, 'allergy', s.allergy, 'firstName', s.customer_first_name, 'note', s.customer_note)
+                       ORDER BY s.ready_by, s.order_id) FILTER (WHERE s.listed), '[]')::text AS shown
+            FROM (
+                SELECT l.order_id, sum(l.quantity)::int AS quantity, sum(l.voided_quantity)::int AS voided,
+                       o.friendly_id, o.brand, o.source, o.ready_by, coalesce(o.allergy, false) AS allergy, o.customer_first_name, o.customer_note,
+                       sum(l.quantity) > 0 AND row_number() OVER (
+                           ORDER BY sum(l.quantity) > 0 DESC, coalesce(o.allergy, false) DESC, o.customer_note IS NOT NULL DESC, o.ready_by, l.order_id) <= 12 AS listed
+                FROM batch.batch_item_lines l LEFT JOIN batch.orders o ON o.order_id = l.order_id
+                WHERE l.batch_item_id = bi.id
+                GROUP BY l.order_id, o.order_id) s) shares
         """;
 
     public static BatchItemView ReadView(NpgsqlDataReader reader) => new(
@@ -40,7 +56,10 @@ public static class BatchItemRows
         reader.GetFieldValue<DateTimeOffset>(13),
         reader.IsDBNull(14) ? null : reader.GetFieldValue<DateTimeOffset>(14),
         reader.IsDBNull(15) ? null : reader.GetFieldValue<DateTimeOffset>(15),
-        reader.GetInt32(16));
+        reader.GetInt32(16),
+        reader.IsDBNull(19) ? null : reader.GetString(19),
+        reader.IsDBNull(20) ? null : reader.GetString(20),
+        JsonSerializer.Deserialize(reader.GetString(21), KitchenJson.Default.ListBatchItemOrder) ?? []);
 
     public static async Task<List<BatchItemView>> ReadViewsAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, long[] ids, CancellationToken cancellationToken)
     {
@@ -62,7 +81,7 @@ public static class BatchItemRows
     /// deadlock. Call it last, just before commit, to keep those locks short.
     /// </summary>
     public static async Task<List<KitchenEvent>> AppendEventsAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<(string Type, BatchItemView Item)> changes,
+        NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<KitchenChange> changes,
         DateTimeOffset now, CancellationToken cancellationToken)
     {
         if (changes.Count == 0)
@@ -70,7 +89,7 @@ public static class BatchItemRows
             return [];
         }
 
-        var byKitchen = changes.GroupBy(c => c.Item.KitchenId, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal).ToList();
+        var byKitchen = changes.GroupBy(c => c.KitchenId, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal).ToList();
         var lastIds = new Dictionary<string, long>(StringComparer.Ordinal);
         await using (var counter = new NpgsqlCommand(
             """
@@ -90,7 +109,7 @@ public static class BatchItemRows
         }
 
         var events = byKitchen.SelectMany(kitchen => kitchen.Select((change, index) => new KitchenEvent(
-            lastIds[kitchen.Key] - kitchen.Count() + 1 + index, change.Type, kitchen.Key, change.Item.StationId, change.Item))).ToList();
+            lastIds[kitchen.Key] - kitchen.Count() + 1 + index, change.Type, kitchen.Key, change.StationId, change.Item, change.Order))).ToList();
         await using var insert = new NpgsqlCommand(
             """
             INSERT INTO batch.kitchen_events (kitchen_id, id, station_id, type, batch_item_id, payload, created_at)
@@ -100,7 +119,7 @@ public static class BatchItemRows
         insert.Parameters.Add(new NpgsqlParameter { Value = events.Select(e => e.Id).ToArray() });
         insert.Parameters.Add(new NpgsqlParameter { Value = events.Select(e => e.StationId).ToArray() });
         insert.Parameters.Add(new NpgsqlParameter { Value = events.Select(e => e.Type).ToArray() });
-        insert.Parameters.Add(new NpgsqlParameter { Value = events.Select(e => e.Item.Id).ToArray() });
+        insert.Parameters.Add(new NpgsqlParameter { Value = events.Select(e => e.Item?.Id).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint });
         insert.Parameters.Add(new NpgsqlParameter
         {
             NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb,

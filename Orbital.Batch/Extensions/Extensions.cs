@@ -4,6 +4,7 @@ using Orbital.Batch.Batching;
 using Orbital.Batch.Board;
 using Orbital.Batch.Data;
 using Orbital.Batch.Events;
+using Orbital.Batch.Expo;
 using Orbital.Batch.Kitchens;
 using Orbital.Contracts;
 using Orbital.Messaging;
@@ -37,6 +38,7 @@ internal static class Extensions
 
         builder.Services.AddSingleton<OrderBatcher>();
         builder.Services.AddSingleton<BatchItemActions>();
+        builder.Services.AddSingleton<PassActions>();
         builder.AddMessageConsumer<StructuredOrderHandler>(Queues.BatchStructuredOrders, Exchanges.StructuredOrderData);
     }
 

@@ -2,8 +2,7 @@
 // then follows the kitchen's /orders/events from the board's watermark, so nothing that changed after the board was read
 // is missed. Items are kept by id and an event only replaces an item with a newer version, so replays and races are
 // harmless. Open items of an earlier business day are shown apart and left out of the all-day counts.
-// A screen is paired before it shows anything: on first open (or once a manager unpairs it) it asks for a pairing code,
-// and the credential it gets back lives in an HttpOnly cookie that this script never sees.
+// A screen is paired before it shows anything (screen.js).
 "use strict";
 
 const params = new URLSearchParams(location.search);
@@ -13,8 +12,7 @@ const thresholds = {
 };
 const screenName = params.get("screen") ?? "screen";
 
-const state = { kitchen: null, station: null, businessDay: null, items: new Map(), bumped: [], source: null, lastEventId: null };
-const el = (id) => document.getElementById(id);
+const state = { kitchen: null, timeZone: undefined, station: null, businessDay: null, items: new Map(), bumped: [], source: null, lastEventId: null, selected: null };
 
 /** Picks the option named, adding it when the list does not have it (a station Otter named but the setup does not). */
 function choose(select, wanted) {
@@ -25,43 +23,13 @@ function choose(select, wanted) {
   }
 }
 
-/** Answers a request, or shows the pairing form when the screen is not (or no longer) paired. */
-async function get(url) {
-  const response = await fetch(url);
-  if (response.status === 401) {
-    showPairing();
-    throw new Error("not paired");
-  }
-  return response.json();
-}
-
-function showPairing(message) {
-  if (state.source) state.source.close();
-  document.querySelector("main").hidden = true;
-  el("pairing").hidden = false;
-  el("pair-error").textContent = message ?? "";
-  setConnection("unpaired", "Not paired");
-  el("pair-code").focus();
-}
-
-el("pair-form").onsubmit = async (submit) => {
-  submit.preventDefault();
-  const response = await fetch("/screens/pair", {
-    method: "POST",
-    headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ code: el("pair-code").value.trim() }),
-  });
-  const answer = await response.json().catch(() => ({}));
-  if (!response.ok) {
-    el("pair-error").textContent = answer.detail ?? answer.title ?? `Pairing failed (${response.status}).`;
-    return;
-  }
-  // Open on the kitchen and station the code was made for (other settings in the address stay).
+/** Where a screen opens once paired: the kitchen and station the code was made for (other settings in the address stay). */
+function pairedAddress(answer) {
   const address = new URLSearchParams(location.search);
   address.set("kitchen", answer.kitchen);
   if (answer.station) address.set("station", answer.station); else address.delete("station");
-  location.assign(`/?${address}`);
-};
+  return `/?${address}`;
+}
 
 async function loadKitchens() {
   const { kitchens } = await get("/kitchens");
@@ -74,6 +42,7 @@ async function loadKitchens() {
     notice(`This screen is paired for ${cooking[0]?.name ?? "another kitchen"}: it cannot open ${wanted}.`);
   }
   select.value = cooking.some((k) => k.id === wanted) ? wanted : cooking[0]?.id;
+  state.kitchens = cooking;
   select.onchange = () => switchKitchen(select.value, null);
   el("station").onchange = () => switchStation(el("station").value);
   await switchKitchen(select.value, params.get("station") ?? localStorage.getItem("orbital.station"));
@@ -81,6 +50,8 @@ async function loadKitchens() {
 
 async function switchKitchen(kitchen, wantedStation) {
   state.kitchen = kitchen;
+  // Promised times are the kitchen's clock, whatever the screen's own time zone.
+  state.timeZone = state.kitchens?.find((k) => k.id === kitchen)?.timeZone;
   localStorage.setItem("orbital.kitchen", kitchen);
   const stations = await get(`/stations?${new URLSearchParams({ kitchen })}`);
   const select = el("station");
@@ -142,11 +113,6 @@ function connect() {
   };
 }
 
-function setConnection(status, text) {
-  const badge = el("connection");
-  badge.dataset.state = status;
-  badge.textContent = text;
-}
 
 function apply(item) {
   const known = state.items.get(item.id);
@@ -163,12 +129,6 @@ function forget(item) {
   state.bumped = state.bumped.filter((b) => b.id !== item.id);
 }
 
-function notice(text) {
-  const box = el("notice");
-  box.textContent = text;
-  clearTimeout(notice.timer);
-  notice.timer = setTimeout(() => { box.textContent = ""; }, 5000);
-}
 
 async function act(item, action) {
   const response = await fetch(`/batch-items/${item.id}/${action}`, {
@@ -204,6 +164,7 @@ function render() {
     columns[column].push(card(item, now));
   }
   for (const [id, cards] of Object.entries(columns)) el(id).replaceChildren(...cards);
+  showSelection();
   el("earlier-section").hidden = columns.earlier.length === 0;
 
   const counts = new Map();
@@ -228,33 +189,6 @@ function render() {
     li.append(recall);
     return li;
   }));
-}
-
-function card(item, now) {
-  const node = el("card").content.firstElementChild.cloneNode(true);
-  const since = new Date(item.status === "in_progress" && item.startedAt ? item.startedAt : item.fireAt).getTime();
-  const minutes = (now - since) / 60000;
-  node.dataset.id = item.id;
-  node.dataset.status = item.status;
-  node.classList.toggle("aging", minutes >= thresholds.agingMinutes && minutes < thresholds.lateMinutes);
-  node.classList.toggle("late", minutes >= thresholds.lateMinutes);
-  node.classList.toggle("changed", item.changed);
-  node.querySelector(".quantity").textContent = `${item.quantity}×`;
-  node.querySelector(".name").textContent = item.name;
-  node.querySelector(".age").textContent = minutes >= 0 ? clock(minutes) : `in ${clock(-minutes)}`;
-  node.querySelector(".modifiers").replaceChildren(...item.modifiers.map((m) => Object.assign(document.createElement("li"), { textContent: m })));
-  node.querySelector(".flag").textContent = item.flag ?? (item.changed ? "Changed" : "");
-  node.querySelector(".meta").textContent = `${item.orderCount} order${item.orderCount === 1 ? "" : "s"} · #${item.id}`;
-  const start = node.querySelector(".start");
-  start.hidden = item.status !== "pending";
-  start.onclick = () => act(item, "start");
-  node.querySelector(".bump").onclick = () => act(item, "complete");
-  return node;
-}
-
-function clock(minutes) {
-  const total = Math.floor(minutes * 60);
-  return `${Math.floor(total / 60)}:${String(total % 60).padStart(2, "0")}`;
 }
 
 setInterval(render, 1000);

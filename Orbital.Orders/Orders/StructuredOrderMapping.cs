@@ -23,6 +23,7 @@ public static class StructuredOrderMapping
             FulfillmentMode = FulfillmentMode(order.FulfillmentMode),
             SchedulingType = IsScheduled(order) ? SchedulingType.FixedTime : SchedulingType.Asap,
             CustomerNote = order.CustomerNote ?? string.Empty,
+            CustomerFirstName = FirstName(order.CustomerName),
             Version = order.Version,
             SourceEventId = sourceEventId,
         };
@@ -71,6 +72,10 @@ public static class StructuredOrderMapping
 
     /// <summary>When the order was placed: Otter's time, else when Orbital first stored it (never the epoch).</summary>
     public static DateTimeOffset OrderedAt(OrderEntity order) => order.OrderedAt ?? order.CreatedAt;
+
+    /// <summary>What the pass calls out: the first word of the name Otter gives (the kitchen needs no more of it).</summary>
+    public static string FirstName(string? name) =>
+        name?.Trim().Split((char[]?)null, 2, StringSplitOptions.RemoveEmptyEntries) is [var first, ..] ? first : string.Empty;
 
     private static bool IsScheduled(OrderEntity order) =>
         string.Equals(order.SchedulingType, "FIXED_TIME", StringComparison.OrdinalIgnoreCase);

@@ -103,6 +103,18 @@ public static class Kitchen
         return items ?? [];
     }
 
+    /// <summary>Bumps the station's only batch item once it is there, as a screen would; the item as bumped.</summary>
+    public static async Task<JsonElement> BumpOnlyItemAsync(this HttpClient batch, string station, string kitchen = Id)
+    {
+        var cancellationToken = TestContext.Current.CancellationToken;
+        var item = Assert.Single(await batch.WaitForItemsAsync(station, items => items.Count == 1, $"the item at {station}"));
+        Assert.Equal(kitchen, item.GetProperty("kitchenId").GetString());
+        using var bump = await batch.PostAsJsonAsync($"/batch-items/{item.GetProperty("id").GetInt64()}/complete",
+            new { expectedVersion = item.GetProperty("version").GetInt64() }, cancellationToken);
+        bump.EnsureSuccessStatusCode();
+        return await bump.Content.ReadFromJsonAsync<JsonElement>(cancellationToken);
+    }
+
     /// <summary>Waits until the station's batch items satisfy <paramref name="done"/>.</summary>
     public static Task<List<JsonElement>> WaitForItemsAsync(this HttpClient batch, string station, Func<List<JsonElement>, bool> done, string what) =>
         Poll.UntilAsync(_ => batch.ItemsAsync(station), done, TimeSpan.FromSeconds(30), what);

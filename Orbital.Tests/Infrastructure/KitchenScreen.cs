@@ -38,7 +38,7 @@ public sealed class KitchenScreen : IAsyncDisposable
         Assert.True(File.Exists(ChromiumPath), $"Chromium not found at {ChromiumPath}: test.sh installs Debian's chromium package.");
         var playwright = await Playwright.CreateAsync();
         var browser = await playwright.Chromium.LaunchAsync(new() { ExecutablePath = ChromiumPath, Headless = true });
-        var page = await browser.NewPageAsync(new() { ViewportSize = new() { Width = 1280, Height = 800 } });
+        var page = await browser.NewPageAsync(new() { ViewportSize = new() { Width = 1920, Height = 1080 } });
         await page.GotoAsync(new Uri(orbital.BatchAddress(), path).ToString());
         return new KitchenScreen(playwright, browser, page);
     }

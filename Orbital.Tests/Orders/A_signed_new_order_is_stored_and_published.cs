@@ -20,6 +20,8 @@ public sealed class A_signed_new_order_is_stored_and_published(OrbitalAppFixture
         var newOrder = Otter.Event("orders.new_order", Otter.Order(orderId,
             Otter.Item("line-1", "burger", "Smash burger", 2, Otter.Modifier("cheese", Otter.Modifier("extra-cheddar")), Otter.Modifier("bacon")),
             Otter.Item("line-2", "fries", "Fries", 1)));
+        newOrder["metadata"]!["payload"]!["items"]![1]!["note"] = "extra crispy";
+        newOrder["metadata"]!["payload"]!["customer"]!["name"] = "  Ada Lovelace ";
 
         using var response = await orders.SendAsync(newOrder, cancellationToken);
 
@@ -47,6 +49,10 @@ public sealed class A_signed_new_order_is_stored_and_published(OrbitalAppFixture
         Assert.Equal(["Smash burger", "Fries"], structured.Lines.Select(l => l.Name));
         Assert.Equal("cheese", structured.Lines[0].Modifiers[0].Name);
         Assert.Equal("extra-cheddar", structured.Lines[0].Modifiers[0].Modifiers[0].Name);
+        // What the guest wrote, and only the first name of who they are, for the kitchen and the pass.
+        Assert.Equal("extra crispy", structured.Lines[1].Note);
+        Assert.Equal("ring twice", structured.CustomerNote);
+        Assert.Equal("Ada", structured.CustomerFirstName);
         // ASAP: ordered at 12:00 plus the estimated 20 minutes.
         Assert.Equal(DateTimeOffset.Parse("2026-11-25T12:20:00Z", System.Globalization.CultureInfo.InvariantCulture), structured.ReadyBy.ToDateTimeOffset());
     }

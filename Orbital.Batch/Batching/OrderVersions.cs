@@ -1,0 +1,70 @@
+using Npgsql;
+using NpgsqlTypes;
+using Orbital.Contracts.Orders;
+
+namespace Orbital.Batch.Batching;
+
+/// <summary><c>batch.orders</c> as the batcher keeps it: the last version applied of each order, and what the cards show of it.</summary>
+internal static class OrderVersions
+{
+    /// <summary>Records the orders on first sight and takes each version that is newer than the one applied; the ids of the orders whose version was taken.</summary>
+    public static async Task<HashSet<string>> ClaimVersionsAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, List<OrderWork> segment, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var orders = segment.Select(w => w.Order).ToList();
+        await using var batch = new NpgsqlBatch(connection, transaction);
+        var insert = new NpgsqlBatchCommand(
+            """
+            INSERT INTO batch.orders (order_id, store_id, friendly_id, version, status, ready_by, updated_at, kitchen_id)
+            SELECT order_id, store_id, friendly_id, 0, status, ready_by, $6, kitchen_id
+            FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $7::text[]) AS u(order_id, store_id, friendly_id, status, ready_by, kitchen_id)
+            ON CONFLICT (order_id) DO NOTHING
+            """);
+        insert.Parameters.Add(new NpgsqlParameter { Value = orders.Select(o => o.OrderId).ToArray() });
+        insert.Parameters.Add(new NpgsqlParameter { Value = orders.Select(o => o.StoreId).ToArray() });
+        insert.Parameters.Add(new NpgsqlParameter { Value = orders.Select(o => o.FriendlyId).ToArray() });
+        insert.Parameters.Add(new NpgsqlParameter { Value = orders.Select(o => o.Status.ToString()).ToArray() });
+        insert.Parameters.Add(new NpgsqlParameter { Value = orders.Select(ReadyBy).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz });
+        insert.Parameters.Add(new NpgsqlParameter { Value = now });
+        insert.Parameters.Add(new NpgsqlParameter { Value = segment.Select(w => w.KitchenId).ToArray() });
+        batch.BatchCommands.Add(insert);
+
+        var claim = new NpgsqlBatchCommand(
+            """
+            UPDATE batch.orders o SET version = u.version, status = u.status, ready_by = u.ready_by, friendly_id = u.friendly_id, updated_at = $6,
+                   store_id = u.store_id, kitchen_id = u.kitchen_id, brand = u.brand, source = u.source,
+                   customer_first_name = u.first_name, customer_note = u.note, allergy = u.allergy, expo_version = o.expo_version + 1
+            FROM unnest($1::text[], $2::bigint[], $3::text[], $4::timestamptz[], $5::text[], $7::text[], $8::text[],
+                        $9::text[], $10::text[], $11::text[], $12::text[], $13::bool[])
+                AS u(order_id, version, status, ready_by, friendly_id, store_id, kitchen_id, brand, source, first_name, note, allergy)
+            WHERE o.order_id = u.order_id AND o.version < u.version
+            RETURNING o.order_id
+            """);
+        claim.Parameters.Add(new NpgsqlParameter { Value = orders.Select(o => o.OrderId).ToArray() });
+        claim.Parameters.Add(new NpgsqlParameter { Value = orders.Select(o => o.Version).ToArray() });
+        claim.Parameters.Add(new NpgsqlParameter { Value = orders.Select(o => o.Status.ToString()).ToArray() });
+        claim.Parameters.Add(new NpgsqlParameter { Value = orders.Select(ReadyBy).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz });
+        claim.Parameters.Add(new NpgsqlParameter { Value = orders.Select(o => o.FriendlyId).ToArray() });
+        claim.Parameters.Add(new NpgsqlParameter { Value = now });
+        claim.Parameters.Add(new NpgsqlParameter { Value = orders.Select(o => o.StoreId).ToArray() });
+        claim.Parameters.Add(new NpgsqlParameter { Value = segment.Select(w => w.KitchenId).ToArray() });
+        claim.Parameters.Add(BatchItemStore.TextArray(segment.Select(w => w.Guest.Brand)));
+        claim.Parameters.Add(BatchItemStore.TextArray(orders.Select(o => string.IsNullOrEmpty(o.Source) ? null : o.Source)));
+        claim.Parameters.Add(BatchItemStore.TextArray(segment.Select(w => w.Guest.FirstName)));
+        claim.Parameters.Add(BatchItemStore.TextArray(segment.Select(w => w.Guest.Note)));
+        claim.Parameters.Add(new NpgsqlParameter { Value = segment.Select(w => w.Guest.Allergy).ToArray() });
+        batch.BatchCommands.Add(claim);
+
+        var claimed = new HashSet<string>(StringComparer.Ordinal);
+        // The insert returns no rows, so the reader starts on the claim's.
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            claimed.Add(reader.GetString(0));
+        }
+
+        return claimed;
+    }
+
+    private static object ReadyBy(StructuredOrder order) => (object?)order.ReadyBy?.ToDateTimeOffset() ?? DBNull.Value;
+}

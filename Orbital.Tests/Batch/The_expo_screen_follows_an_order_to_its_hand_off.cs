@@ -1,0 +1,79 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Microsoft.Playwright;
+using Orbital.Contracts;
+using Orbital.Tests.Infrastructure;
+
+namespace Orbital.Tests.Batch;
+
+/// <summary>
+/// The expo screen at its real size (1920×1080, headless Chromium), paired for a kitchen, as an expeditor uses it: a
+/// whole order with its lines under their stations, live as the stations bump, then ready and handed off.
+/// </summary>
+[Collection(OrbitalCollection.Name)]
+public sealed partial class The_expo_screen_follows_an_order_to_its_hand_off(OrbitalAppFixture orbital)
+{
+    [Fact(Timeout = TestTimeouts.EndToEnd)]
+    public async Task An_expeditor_sees_the_order_come_together_marks_it_ready_by_keyboard_and_hands_it_off()
+    {
+        var cancellationToken = TestContext.Current.CancellationToken;
+        await using var screen = await KitchenScreen.OpenUnpairedAsync(orbital, "/expo?kitchen=london");
+        await screen.PairAsync(await Kitchen.PairingCodeAsync(orbital, "london"));
+        var page = screen.Page;
+        await Assertions.Expect(page.Locator("#connection")).ToHaveTextAsync("Live", new() { Timeout = 15_000 });
+        Assert.EndsWith("/expo?kitchen=london", page.Url, StringComparison.Ordinal);
+
+        var (grill, fryer) = (Kitchen.NewStation(), Kitchen.NewStation());
+        using var orders = orbital.CreateClient(ResourceNames.OrdersService);
+        var orderId = Otter.NewId();
+        var burger = Otter.Item("line-1", $"burger-{Guid.NewGuid():N}", "Smash burger", 1, Otter.Modifier("cheddar"));
+        burger["stationId"] = grill;
+        burger["note"] = "no pickles";
+        var fries = Otter.Item("line-2", $"fries-{Guid.NewGuid():N}", "Fries", 2);
+        fries["stationId"] = fryer;
+        var order = Otter.Order(orderId, burger, fries);
+        order["customer"]!["name"] = "Grace Hopper";
+        using (var response = await orders.SendAsync(Otter.Event("orders.new_order", order), cancellationToken))
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        var ticket = page.Locator(".ticket", new() { Has = page.Locator(".friendly", new() { HasText = $"#{orderId[..6].ToUpperInvariant()}" }) });
+        await Assertions.Expect(ticket).ToBeVisibleAsync();
+        await Assertions.Expect(ticket.Locator(".guest")).ToHaveTextAsync("Grace");
+        await Assertions.Expect(ticket.Locator(".source")).ToHaveTextAsync("Smash Club · Uber Eats");
+        await Assertions.Expect(ticket.Locator(".note")).ToHaveTextAsync("ring twice");
+        await Assertions.Expect(ticket.Locator(".station")).ToHaveCountAsync(2);
+        await Assertions.Expect(ticket.Locator(".station li", new() { HasText = "Smash burger" })).ToContainTextAsync("cheddar · no pickles");
+        await Assertions.Expect(ticket.Locator(".station li .pill")).ToHaveTextAsync(["waiting", "waiting"]);
+        await Assertions.Expect(ticket).ToHaveAttributeAsync("data-state", "cooking");
+
+        using var batch = orbital.BatchClient();
+        await batch.BumpOnlyItemAsync(grill);
+        await Assertions.Expect(ticket.Locator(".station li", new() { HasText = "Smash burger" }).Locator(".pill")).ToHaveTextAsync("done ✓");
+        await Assertions.Expect(ticket).ToHaveAttributeAsync("data-state", "cooking");
+        await batch.BumpOnlyItemAsync(fryer);
+        await Assertions.Expect(ticket).ToHaveAttributeAsync("data-state", "ready_to_pack");
+        await Assertions.Expect(ticket.Locator(".state")).ToHaveTextAsync("Ready to pack");
+
+        // The bump bar: select the ticket, Enter marks it ready.
+        await ticket.Locator(".friendly").ClickAsync();
+        await Assertions.Expect(ticket).ToHaveClassAsync(Selected());
+        await page.Keyboard.PressAsync("Enter");
+        await Assertions.Expect(ticket).ToHaveAttributeAsync("data-state", "ready");
+
+        await ticket.GetByRole(AriaRole.Button, new() { Name = "Handed off" }).ClickAsync();
+        await Assertions.Expect(page.Locator("#handed-off .ticket", new() { HasText = $"#{orderId[..6].ToUpperInvariant()}" })).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("#open .ticket", new() { HasText = $"#{orderId[..6].ToUpperInvariant()}" })).ToHaveCountAsync(0);
+
+        var board = await batch.GetFromJsonAsync<JsonElement>("/kitchens/london/expo", cancellationToken);
+        var stored = board.GetProperty("orders").EnumerateArray().Single(o => o.GetProperty("orderId").GetString() == orderId);
+        Assert.Equal("handed_off", stored.GetProperty("state").GetString());
+        Assert.Equal("expo", stored.GetProperty("readyMarkedBy").GetString());
+    }
+
+    [GeneratedRegex("selected")]
+    private static partial Regex Selected();
+}
