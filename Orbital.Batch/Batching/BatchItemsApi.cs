@@ -207,7 +207,8 @@ public static class BatchItemsApi
 
         // Who did it: what the screen says, else the paired screen's or the person's own name.
         var user = http.HttpContext.User;
-        var (result, item) = await actions.ApplyAsync(id, action, expected, request?.By ?? user.Identity?.Name, user.OpenableKitchens(), cancellationToken);
+        // A screen's name is stored: no NUL or other control character goes with it.
+        var (result, item) = await actions.ApplyAsync(id, action, expected, GuestNotes.Clean(request?.By) ?? user.Identity?.Name, user.OpenableKitchens(), cancellationToken);
         return result switch
         {
             ActionResult.Done => TypedResults.Ok(item!),

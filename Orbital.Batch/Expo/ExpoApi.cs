@@ -77,9 +77,10 @@ public static class ExpoApi
                 detail: $"'by' names the screen or expeditor in at most {KitchenActionRequest.MaxByLength} characters.");
         }
 
-        if (orderId.Length > 200)
+        // No order id is that long or holds a NUL (PostgreSQL could not even compare it).
+        if (orderId.Length > 200 || orderId.Contains('\0', StringComparison.Ordinal))
         {
-            return NotFound(orderId[..200]);
+            return NotFound(GuestNotes.Clean(orderId[..Math.Min(orderId.Length, 200)]) ?? string.Empty);
         }
 
         var (kitchenId, problem) = await KitchenQuery.FindAsync(kitchen, required: true, http.User, places, dataSource, cancellationToken);
@@ -89,7 +90,7 @@ public static class ExpoApi
         }
 
         var (result, order) = await actions.ApplyAsync(kitchenId!, orderId, action, request?.ExpectedVersion, request?.Force ?? false,
-            request?.By ?? http.User.Identity?.Name, cancellationToken);
+            GuestNotes.Clean(request?.By) ?? http.User.Identity?.Name, cancellationToken);
         return result switch
         {
             PassActionResult.Done => TypedResults.Ok(order!),

@@ -116,6 +116,21 @@ public sealed class The_pass_knows_when_an_order_is_ready(OrbitalAppFixture orbi
         }
 
         Assert.Equal("ready", (await OrderAsync(batch, "london", orderId, cancellationToken)).GetProperty("state").GetString());
+
+        // Bad input is an answer, never a 500: a NUL in the order id (refused before it reaches the pass) or in the expeditor's name.
+        using (var nul = await batch.PostAsJsonAsync($"/kitchens/london/expo/orders/{Uri.EscapeDataString(orderId + "\0")}/recall", new { }, cancellationToken))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, nul.StatusCode);
+        }
+
+        using (var tooLong = await batch.PostAsJsonAsync($"/kitchens/london/expo/orders/{new string('x', 5_000)}/recall", new { }, cancellationToken))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, tooLong.StatusCode);
+        }
+
+        var recalled = await StepAsync(batch, orderId, "recall", cancellationToken, by: "expo\0one");
+        Assert.Equal("ready_to_pack", recalled.GetProperty("state").GetString());
+        Assert.Equal("expo one", (await StepAsync(batch, orderId, "ready", cancellationToken, by: "expo\0one")).GetProperty("readyMarkedBy").GetString());
     }
 
     private static bool IsOrder(SseEvent e, string orderId, string? state = null) =>
@@ -143,9 +158,9 @@ public sealed class The_pass_knows_when_an_order_is_ready(OrbitalAppFixture orbi
         return board.GetProperty("orders").EnumerateArray().Single(o => o.GetProperty("orderId").GetString() == orderId);
     }
 
-    private static async Task<JsonElement> StepAsync(HttpClient batch, string orderId, string step, CancellationToken cancellationToken)
+    private static async Task<JsonElement> StepAsync(HttpClient batch, string orderId, string step, CancellationToken cancellationToken, string by = "expo-test")
     {
-        using var response = await batch.PostAsJsonAsync($"/kitchens/london/expo/orders/{orderId}/{step}", new { by = "expo-test" }, cancellationToken);
+        using var response = await batch.PostAsJsonAsync($"/kitchens/london/expo/orders/{orderId}/{step}", new { by }, cancellationToken);
         Assert.True(response.IsSuccessStatusCode, $"{step}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(cancellationToken)}");
         return await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken);
     }
