@@ -93,6 +93,13 @@ public static class KitchenLines
     public static string CookSignature(IEnumerable<LineModifier> modifiers, string? note, string? cookedApartFor)
     {
         var signature = Signature(modifiers);
+        // A line with dozens of long modifiers would make an index entry PostgreSQL cannot store (over 2,704 bytes), and
+        // the order would never reach the kitchen: past a few hundred characters its key holds a hash of them.
+        if (signature.Length > MaxSignatureLength)
+        {
+            signature = $"sha256:{GuestNotes.KeyOf(signature)}";
+        }
+
         if (note is not null)
         {
             signature += $"\u001enote:{GuestNotes.KeyOf(note)}";
@@ -100,6 +107,8 @@ public static class KitchenLines
 
         return cookedApartFor is null ? signature : $"{signature}\u001eorder:{cookedApartFor}";
     }
+
+    private const int MaxSignatureLength = 500;
 
     /// <summary>The same modifiers in any order give the same signature; nesting and quantities count.</summary>
     public static string Signature(IEnumerable<LineModifier> modifiers)

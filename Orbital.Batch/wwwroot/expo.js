@@ -45,7 +45,7 @@ function connect() {
   const source = new EventSource(`/orders/events?${query}`);
   state.source = source;
   source.addEventListener("ready", () => setConnection("live", "Live"));
-  source.addEventListener("reset", () => loadAndFollow());
+  source.addEventListener("reset", () => startScreen(loadAndFollow));
   source.addEventListener("unpaired", () => showPairing("A manager unpaired this screen. Enter a new code to pair it again."));
   source.addEventListener("order", (message) => {
     state.lastEventId = message.lastEventId;
@@ -54,7 +54,7 @@ function connect() {
   });
   source.onerror = () => {
     setConnection("reconnecting", "Reconnecting…");
-    if (source.readyState === EventSource.CLOSED) setTimeout(() => loadAndFollow().catch(() => {}), 2000);
+    if (source.readyState === EventSource.CLOSED) setTimeout(() => startScreen(loadAndFollow), 2000);
   };
 }
 
@@ -94,30 +94,61 @@ function label(order) {
   return order.friendlyId || order.orderId.slice(0, 6);
 }
 
+// A busy pass holds hundreds of orders: a ticket is built again only when its order changes, and the clock only
+// rewrites each ticket's promised time.
+const tickets = new Map();
+
 function render() {
   const now = Date.now();
   const orders = [...state.orders.values()].sort((a, b) => new Date(a.readyBy) - new Date(b.readyBy) || a.orderId.localeCompare(b.orderId));
+  for (const id of [...tickets.keys()]) if (!state.orders.has(id)) tickets.delete(id);
+  const nodeOf = (order) => {
+    let node = tickets.get(order.orderId);
+    if (!node || node.version !== order.version) {
+      node = ticket(order, now);
+      node.version = order.version;
+      tickets.set(order.orderId, node);
+    }
+    return node;
+  };
   const open = orders.filter((o) => o.state !== "handed_off");
-  el("open").replaceChildren(...open.map((o) => ticket(o, now)));
-  el("handed-off").replaceChildren(...orders.filter((o) => o.state === "handed_off").reverse().map((o) => ticket(o, now)));
+  el("open").replaceChildren(...open.map(nodeOf));
+  el("handed-off").replaceChildren(...orders.filter((o) => o.state === "handed_off").reverse().map(nodeOf));
   el("no-expo").hidden = state.hasExpo;
   const count = (s) => open.filter((o) => o.state === s).length;
   el("counts").textContent = `${count("cooking")} cooking · ${count("ready_to_pack")} ready to pack · ${count("ready")} ready`;
-  const tickets = [...document.querySelectorAll(".ticket")];
-  if (!tickets.some((t) => t.dataset.id === state.selected)) state.selected = tickets[0]?.dataset.id ?? null;
-  for (const node of tickets) node.classList.toggle("selected", node.dataset.id === state.selected);
+  showSelection();
+}
+
+function showSelection() {
+  const nodes = [...document.querySelectorAll(".ticket")];
+  if (!nodes.some((t) => t.dataset.id === state.selected)) state.selected = nodes[0]?.dataset.id ?? null;
+  for (const node of nodes) node.classList.toggle("selected", node.dataset.id === state.selected);
+}
+
+/** Each second: how late each open order is. */
+function tick() {
+  const now = Date.now();
+  for (const [id, node] of tickets) {
+    const order = state.orders.get(id);
+    if (order) showPromise(node, order, now);
+  }
+}
+
+function showPromise(node, order, now) {
+  const promised = order.readyBy ? new Date(order.readyBy).getTime() : null;
+  const late = promised !== null && promised < now && order.state !== "handed_off";
+  node.classList.toggle("late", late);
+  node.querySelector(".promise").textContent = promised === null ? "" : late ? `${time(promised)} · late ${clock((now - promised) / 60000)}` : time(promised);
 }
 
 function ticket(order, now) {
   const node = el("ticket").content.firstElementChild.cloneNode(true);
-  const promised = order.readyBy ? new Date(order.readyBy).getTime() : null;
-  const late = promised !== null && promised < now && order.state !== "handed_off";
   node.dataset.id = order.orderId;
   node.dataset.state = order.state;
-  node.classList.toggle("late", late);
   node.querySelector(".friendly").textContent = `#${label(order)}`;
   node.querySelector(".guest").textContent = order.firstName ?? "";
-  node.querySelector(".promise").textContent = promised === null ? "" : late ? `${time(promised)} · late ${clock((now - promised) / 60000)}` : time(promised);
+  showPromise(node, order, now);
   node.querySelector(".source").textContent = [order.brand, channelName(order.channel)].filter(Boolean).join(" · ");
   const allergies = [...new Set(order.lines.map((l) => l.allergyNote).filter(Boolean))];
   const allergy = node.querySelector(".allergy");
@@ -137,7 +168,7 @@ function ticket(order, now) {
   const recall = node.querySelector(".recall");
   recall.hidden = !(order.state === "ready" || order.state === "handed_off");
   recall.onclick = () => act(order, "recall");
-  node.onclick = (click) => { if (click.target.tagName !== "BUTTON") { state.selected = order.orderId; render(); } };
+  node.onclick = (click) => { if (click.target.tagName !== "BUTTON") { state.selected = order.orderId; showSelection(); } };
   return node;
 }
 
@@ -171,17 +202,17 @@ function stationGroups(order) {
 // A bump bar at the pass: arrows move between tickets, Enter takes the selected order its next step, R recalls it.
 document.addEventListener("keydown", (press) => {
   if (press.target.closest?.("input, select, textarea") || !el("pairing").hidden || press.ctrlKey || press.altKey || press.metaKey) return;
-  const tickets = [...document.querySelectorAll(".ticket")];
-  const at = tickets.findIndex((t) => t.dataset.id === state.selected);
+  const nodes = [...document.querySelectorAll(".ticket")];
+  const at = nodes.findIndex((t) => t.dataset.id === state.selected);
   const order = state.orders.get(state.selected);
-  if (press.key === "ArrowRight" || press.key === "ArrowDown") state.selected = tickets[Math.min(at + 1, tickets.length - 1)]?.dataset.id ?? null;
-  else if (press.key === "ArrowLeft" || press.key === "ArrowUp") state.selected = tickets[Math.max(at - 1, 0)]?.dataset.id ?? null;
+  if (press.key === "ArrowRight" || press.key === "ArrowDown") state.selected = nodes[Math.min(at + 1, nodes.length - 1)]?.dataset.id ?? null;
+  else if (press.key === "ArrowLeft" || press.key === "ArrowUp") state.selected = nodes[Math.max(at - 1, 0)]?.dataset.id ?? null;
   else if (press.key === "Enter" && order) nextStep(order);
   else if ((press.key === "r" || press.key === "R") && order && (order.state === "ready" || order.state === "handed_off")) act(order, "recall");
   else return;
   press.preventDefault();
-  render();
+  showSelection();
 });
 
-setInterval(render, 1000);
-start().catch(() => {});
+setInterval(tick, 1000);
+startScreen(start);

@@ -91,7 +91,7 @@ function connect() {
   const source = new EventSource(`/orders/events?${query}`);
   state.source = source;
   source.addEventListener("ready", () => setConnection("live", "Live"));
-  source.addEventListener("reset", () => loadBoardAndFollow());
+  source.addEventListener("reset", () => startScreen(loadBoardAndFollow));
   source.addEventListener("unpaired", () => showPairing("A manager unpaired this screen. Enter a new code to pair it again."));
   for (const type of ["created", "changed", "started", "completed", "recalled", "voided"]) {
     source.addEventListener(type, (message) => {
@@ -108,7 +108,7 @@ function connect() {
     setConnection("reconnecting", "Reconnecting…");
     // The browser gives up on a refused stream (not paired any more, too many open): find out which, and go on.
     if (source.readyState === EventSource.CLOSED) {
-      setTimeout(() => loadBoardAndFollow().catch(() => {}), 2000);
+      setTimeout(() => startScreen(loadBoardAndFollow), 2000);
     }
   };
 }
@@ -192,4 +192,4 @@ function render() {
 }
 
 setInterval(render, 1000);
-loadKitchens().catch(() => {});
+startScreen(loadKitchens);

@@ -19,14 +19,24 @@ el("pairing").innerHTML = `
   </form>
   <p id="pair-error" class="pair-error" role="alert"></p>`;
 
-/** Answers a request, or shows the pairing form when the screen is not (or no longer) paired. */
+/** Answers a request, or shows the pairing form when the screen is not (or no longer) paired; any other refusal throws. */
 async function get(url) {
   const response = await fetch(url);
   if (response.status === 401) {
     showPairing();
     throw new Error("not paired");
   }
+  if (!response.ok) throw new Error(`${url.split("?")[0]} answered ${response.status}`);
   return response.json();
+}
+
+/** Runs a screen's start until it works: a busy or restarting Batch is said on the screen and tried again. */
+function startScreen(start) {
+  start().catch((error) => {
+    if (!el("pairing").hidden) return;
+    notice(`Cannot load the screen (${error.message}); trying again…`);
+    setTimeout(() => startScreen(start), 3000);
+  });
 }
 
 function showPairing(message) {

@@ -129,6 +129,21 @@ public sealed class Guest_notes_and_allergies_reach_the_kitchen_apart
         Assert.True(line.Key.ModifierSignature.Length < 64);
     }
 
+    [Fact]
+    public void Many_long_modifiers_keep_a_key_short_enough_to_index_and_still_tell_lines_apart()
+    {
+        var many = Order("o", ("l1", "burger", 1, null));
+        many.Lines[0].Modifiers.AddRange(Enumerable.Range(0, 60).Select(i => new LineModifier { Name = $"{new string('m', 80)}-{i}", Quantity = 1 }));
+        var oneLess = Order("p", ("l1", "burger", 1, null));
+        oneLess.Lines[0].Modifiers.AddRange(many.Lines[0].Modifiers.Skip(1));
+
+        var first = Assert.Single(KitchenLines.From(many, KitchenMap.Empty, new BatchingOptions(), Noon));
+        var second = Assert.Single(KitchenLines.From(oneLess, KitchenMap.Empty, new BatchingOptions(), Noon));
+        Assert.True(first.Key.ModifierSignature.Length < 64);
+        Assert.NotEqual(first.Key, second.Key);
+        Assert.Equal(60, first.Modifiers.Count);
+    }
+
     private void Apply(StructuredOrder order)
     {
         var lines = KitchenLines.From(order, KitchenMap.Empty, new BatchingOptions(), Noon);
