@@ -50,7 +50,7 @@ function connect() {
   source.addEventListener("order", (message) => {
     state.lastEventId = message.lastEventId;
     apply(JSON.parse(message.data).order);
-    render();
+    renderSoon();
   });
   source.onerror = () => {
     setConnection("reconnecting", "Reconnecting…");
@@ -97,6 +97,12 @@ function label(order) {
 // A busy pass holds hundreds of orders: a ticket is built again only when its order changes, and the clock only
 // rewrites each ticket's promised time.
 const tickets = new Map();
+
+/** A rush brings many order events a second: the pass is laid out again at most five times a second. */
+function renderSoon() {
+  if (renderSoon.pending) return;
+  renderSoon.pending = setTimeout(() => { renderSoon.pending = null; render(); }, 200);
+}
 
 function render() {
   const now = Date.now();

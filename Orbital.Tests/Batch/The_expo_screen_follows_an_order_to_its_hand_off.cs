@@ -40,8 +40,11 @@ public sealed partial class The_expo_screen_follows_an_order_to_its_hand_off(Orb
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         }
 
+        // The suite's other tests keep London's pass busy (hundreds of open orders): what waits on the order's way
+        // through Orders and Batch gets as long as the other end-to-end waits.
+        var throughTheSystem = new LocatorAssertionsToHaveAttributeOptions { Timeout = 30_000 };
         var ticket = page.Locator(".ticket", new() { Has = page.Locator(".friendly", new() { HasText = $"#{orderId[..6].ToUpperInvariant()}" }) });
-        await Assertions.Expect(ticket).ToBeVisibleAsync();
+        await Assertions.Expect(ticket).ToBeVisibleAsync(new() { Timeout = 30_000 });
         await Assertions.Expect(ticket.Locator(".guest")).ToHaveTextAsync("Grace");
         await Assertions.Expect(ticket.Locator(".source")).ToHaveTextAsync("Smash Club · Uber Eats");
         await Assertions.Expect(ticket.Locator(".note")).ToHaveTextAsync("ring twice");
@@ -52,20 +55,20 @@ public sealed partial class The_expo_screen_follows_an_order_to_its_hand_off(Orb
 
         using var batch = orbital.BatchClient();
         await batch.BumpOnlyItemAsync(grill);
-        await Assertions.Expect(ticket.Locator(".station li", new() { HasText = "Smash burger" }).Locator(".pill")).ToHaveTextAsync("done ✓");
+        await Assertions.Expect(ticket.Locator(".station li", new() { HasText = "Smash burger" }).Locator(".pill")).ToHaveTextAsync("done ✓", new() { Timeout = 30_000 });
         await Assertions.Expect(ticket).ToHaveAttributeAsync("data-state", "cooking");
         await batch.BumpOnlyItemAsync(fryer);
-        await Assertions.Expect(ticket).ToHaveAttributeAsync("data-state", "ready_to_pack");
+        await Assertions.Expect(ticket).ToHaveAttributeAsync("data-state", "ready_to_pack", throughTheSystem);
         await Assertions.Expect(ticket.Locator(".state")).ToHaveTextAsync("Ready to pack");
 
         // The bump bar: select the ticket, Enter marks it ready.
         await ticket.Locator(".friendly").ClickAsync();
         await Assertions.Expect(ticket).ToHaveClassAsync(Selected());
         await page.Keyboard.PressAsync("Enter");
-        await Assertions.Expect(ticket).ToHaveAttributeAsync("data-state", "ready");
+        await Assertions.Expect(ticket).ToHaveAttributeAsync("data-state", "ready", throughTheSystem);
 
         await ticket.GetByRole(AriaRole.Button, new() { Name = "Handed off" }).ClickAsync();
-        await Assertions.Expect(page.Locator("#handed-off .ticket", new() { HasText = $"#{orderId[..6].ToUpperInvariant()}" })).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("#handed-off .ticket", new() { HasText = $"#{orderId[..6].ToUpperInvariant()}" })).ToBeVisibleAsync(new() { Timeout = 30_000 });
         await Assertions.Expect(page.Locator("#open .ticket", new() { HasText = $"#{orderId[..6].ToUpperInvariant()}" })).ToHaveCountAsync(0);
 
         var board = await batch.GetFromJsonAsync<JsonElement>("/kitchens/london/expo", cancellationToken);
