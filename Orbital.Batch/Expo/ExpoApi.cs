@@ -31,6 +31,7 @@ public static class ExpoApi
 
         var expo = app.MapGroup("/kitchens/{kitchen}/expo").WithTags("Expo");
         expo.MapGet("/", ListAsync);
+        expo.MapGet("/orders/{orderId}", GetAsync);
         expo.MapPost("/orders/{orderId}/ready", (string kitchen, string orderId, [FromBody] PassActionRequest? request, HttpContext http, PlacesCache places, NpgsqlDataSource dataSource, PassActions actions) =>
             ActAsync(kitchen, orderId, PassAction.Ready, request, http, places, dataSource, actions));
         expo.MapPost("/orders/{orderId}/handed-off", (string kitchen, string orderId, [FromBody] PassActionRequest? request, HttpContext http, PlacesCache places, NpgsqlDataSource dataSource, PassActions actions) =>
@@ -64,6 +65,26 @@ public static class ExpoApi
         await snapshot.CommitAsync(cancellationToken);
         var map = places.Current;
         return TypedResults.Ok(new PassBoard(kitchenId!, map.Kitchen(kitchenId!)?.HasExpo ?? false, map.BusinessDay(kitchenId!, now), orders, lastEventId));
+    }
+
+    /// <summary>One order at the pass, whenever it was promised.</summary>
+    public static async Task<Results<Ok<PassOrderView>, ProblemHttpResult>> GetAsync(
+        string kitchen, string orderId, ClaimsPrincipal user, PlacesCache places, NpgsqlDataSource dataSource, CancellationToken cancellationToken)
+    {
+        var (kitchenId, problem) = await KitchenQuery.FindAsync(kitchen, required: true, user, places, dataSource, cancellationToken);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        if (orderId.Length > 200 || orderId.Contains('\0', StringComparison.Ordinal))
+        {
+            return NotFound(GuestNotes.Clean(orderId[..Math.Min(orderId.Length, 200)]) ?? string.Empty);
+        }
+
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var order = (await PassRows.ReadViewsAsync(connection, null, [orderId], cancellationToken)).SingleOrDefault();
+        return order is null || order.KitchenId != kitchenId ? NotFound(orderId) : TypedResults.Ok(order);
     }
 
     private static async Task<Results<Ok<PassOrderView>, ProblemHttpResult>> ActAsync(

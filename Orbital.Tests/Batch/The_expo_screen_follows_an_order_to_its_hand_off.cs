@@ -71,8 +71,7 @@ public sealed partial class The_expo_screen_follows_an_order_to_its_hand_off(Orb
         await Assertions.Expect(page.Locator("#handed-off .ticket", new() { HasText = $"#{orderId[..6].ToUpperInvariant()}" })).ToBeVisibleAsync(new() { Timeout = 30_000 });
         await Assertions.Expect(page.Locator("#open .ticket", new() { HasText = $"#{orderId[..6].ToUpperInvariant()}" })).ToHaveCountAsync(0);
 
-        var board = await batch.GetFromJsonAsync<JsonElement>("/kitchens/london/expo", cancellationToken);
-        var stored = board.GetProperty("orders").EnumerateArray().Single(o => o.GetProperty("orderId").GetString() == orderId);
+        var stored = await batch.GetFromJsonAsync<JsonElement>($"/kitchens/london/expo/orders/{orderId}", cancellationToken);
         Assert.Equal("handed_off", stored.GetProperty("state").GetString());
         Assert.Equal("expo", stored.GetProperty("readyMarkedBy").GetString());
     }

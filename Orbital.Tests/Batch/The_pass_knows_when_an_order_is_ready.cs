@@ -110,6 +110,11 @@ public sealed class The_pass_knows_when_an_order_is_ready(OrbitalAppFixture orbi
             Assert.Equal(HttpStatusCode.Forbidden, list.StatusCode);
         }
 
+        using (var one = await austin.GetAsync($"/kitchens/austin/expo/orders/{orderId}", cancellationToken))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, one.StatusCode);
+        }
+
         using (var step = await austin.PostAsJsonAsync($"/kitchens/austin/expo/orders/{orderId}/handed-off", new { }, cancellationToken))
         {
             Assert.Equal(HttpStatusCode.NotFound, step.StatusCode);
@@ -152,11 +157,8 @@ public sealed class The_pass_knows_when_an_order_is_ready(OrbitalAppFixture orbi
         return orderId;
     }
 
-    private static async Task<JsonElement> OrderAsync(HttpClient batch, string kitchen, string orderId, CancellationToken cancellationToken)
-    {
-        var board = await batch.GetFromJsonAsync<JsonElement>($"/kitchens/{kitchen}/expo", cancellationToken);
-        return board.GetProperty("orders").EnumerateArray().Single(o => o.GetProperty("orderId").GetString() == orderId);
-    }
+    private static async Task<JsonElement> OrderAsync(HttpClient batch, string kitchen, string orderId, CancellationToken cancellationToken) =>
+        await batch.GetFromJsonAsync<JsonElement>($"/kitchens/{kitchen}/expo/orders/{orderId}", cancellationToken);
 
     private static async Task<JsonElement> StepAsync(HttpClient batch, string orderId, string step, CancellationToken cancellationToken, string by = "expo-test")
     {
