@@ -20,13 +20,10 @@ namespace Orbital.Prep.Auth;
 public sealed class LoginThrottle(IOptions<AuthOptions> options, IOptions<AccessTokenOptions> tokens) : IDisposable
 {
     private readonly PartitionedRateLimiter<string> _failures = PartitionedRateLimiter.Create<string, string>(key =>
-        // A sliding window: with a fixed one, failures just before and just after its edge were two windows' worth and
-        // a guesser got twice the tries (seen as a flaky test: five quick failures counted in two windows).
-        RateLimitPartition.GetSlidingWindowLimiter(key, _ => new SlidingWindowRateLimiterOptions
+        RateLimitPartition.GetFixedWindowLimiter(key, _ => new FixedWindowRateLimiterOptions
         {
             PermitLimit = key.StartsWith("client|", StringComparison.Ordinal) ? options.Value.LoginFailuresPerClientPerWindow : options.Value.LoginAttemptsPerWindow,
             Window = options.Value.LoginWindow,
-            SegmentsPerWindow = 6,
             QueueLimit = 0,
         }));
 
