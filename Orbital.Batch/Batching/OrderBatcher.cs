@@ -47,13 +47,11 @@ public sealed class OrderBatcher(
         {
             var canceled = order.Status is OrderStatus.Canceled or OrderStatus.Rejected || order.EventKind == OrderEventKind.Canceled;
             var (kitchen, brandId) = map.StoreLocation(order.StoreId);
-            var guest = new GuestOfOrder(
-                map.Brand(brandId)?.Name ?? brandId,
-                GuestNotes.Clean(order.CustomerFirstName),
-                GuestNotes.Clean(order.CustomerNote),
-                GuestNotes.SignalsAllergy(GuestNotes.Clean(order.CustomerNote), settings.AllergyWordsInUse));
+            var note = GuestNotes.Clean(order.CustomerNote);
             var wanted = canceled ? [] : KitchenLines.From(order, map, settings, now);
-            return new OrderWork(order, kitchen.Id, guest with { Allergy = guest.Allergy || wanted.Any(l => l.AllergyNote is not null) }, wanted);
+            // The order is marked when its own note signals an allergy, or any line's note or modifiers do.
+            var allergy = GuestNotes.SignalsAllergy(note, settings.AllergyWordsInUse) || wanted.Any(l => l.AllergyNote is not null);
+            return new OrderWork(order, kitchen.Id, new GuestOfOrder(map.Brand(brandId)?.Name ?? brandId, GuestNotes.Clean(order.CustomerFirstName), note, allergy), wanted);
         }).ToList();
 
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
