@@ -22,7 +22,8 @@ public static class ExpoApi
     /// <summary>Handed-off orders stay listed this long, so that a wrong hand-off can be recalled.</summary>
     public static readonly TimeSpan RecallableFor = TimeSpan.FromMinutes(15);
 
-    public const int MaxOrders = 500;
+    /// <summary>At most this many open orders are listed (those promised or received latest) and this many handed-off ones.</summary>
+    public const int MaxOpenOrders = 500, MaxHandedOffOrders = 100;
 
     public static IEndpointRouteBuilder MapExpoApi(this IEndpointRouteBuilder app)
     {
@@ -61,7 +62,7 @@ public static class ExpoApi
             lastEventId = (long)(await counter.ExecuteScalarAsync(cancellationToken))!;
         }
 
-        var orders = await PassRows.ReadKitchenAsync(connection, snapshot, kitchenId!, now - OpenFor, now - RecallableFor, MaxOrders, cancellationToken);
+        var orders = await PassRows.ReadKitchenAsync(connection, snapshot, kitchenId!, now - OpenFor, now - RecallableFor, MaxOpenOrders, MaxHandedOffOrders, cancellationToken);
         await snapshot.CommitAsync(cancellationToken);
         var map = places.Current;
         return TypedResults.Ok(new PassBoard(kitchenId!, map.Kitchen(kitchenId!)?.HasExpo ?? false, map.BusinessDay(kitchenId!, now), orders, lastEventId));

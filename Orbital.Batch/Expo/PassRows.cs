@@ -79,25 +79,30 @@ public static class PassRows
             [new NpgsqlParameter { Value = orderIds }], cancellationToken);
 
     /// <summary>
-    /// A kitchen's orders at the pass: those promised or received since <paramref name="since"/> and not handed off, and
-    /// those handed off since <paramref name="handedOffSince"/> (to recall one), oldest promise first; cancelled ones are left out.
+    /// A kitchen's orders at the pass, oldest promise first, cancelled ones left out: those promised or received since
+    /// <paramref name="since"/> and not handed off (the <paramref name="openLimit"/> promised or received latest: orders
+    /// forgotten at the pass for hours are the ones left off, never the one just in), and up to <paramref name="handedOffLimit"/> of
+    /// those handed off since <paramref name="handedOffSince"/> (to recall one), latest hand-off first.
     /// </summary>
     public static Task<List<PassOrderView>> ReadKitchenAsync(
-        NpgsqlConnection connection, NpgsqlTransaction? transaction, string kitchenId, DateTimeOffset since, DateTimeOffset handedOffSince, int limit,
-        CancellationToken cancellationToken) =>
+        NpgsqlConnection connection, NpgsqlTransaction? transaction, string kitchenId, DateTimeOffset since, DateTimeOffset handedOffSince,
+        int openLimit, int handedOffLimit, CancellationToken cancellationToken) =>
         ReadAsync(connection, transaction,
             $"""
             SELECT {ViewColumns} FROM (
-                SELECT order_id FROM batch.orders WHERE kitchen_id = $1 AND handed_off_at IS NULL AND greatest(ready_by, updated_at) >= $2
+                (SELECT order_id FROM batch.orders
+                 WHERE kitchen_id = $1 AND handed_off_at IS NULL AND greatest(ready_by, updated_at) >= $2
+                   AND version > 0 AND status NOT IN ('Canceled', 'Rejected')
+                 ORDER BY greatest(ready_by, updated_at) DESC, order_id DESC LIMIT $4)
                 UNION ALL
-                SELECT order_id FROM batch.orders WHERE kitchen_id = $1 AND handed_off_at >= $3) listed
+                (SELECT order_id FROM batch.orders
+                 WHERE kitchen_id = $1 AND handed_off_at >= $3 AND version > 0 AND status NOT IN ('Canceled', 'Rejected')
+                 ORDER BY handed_off_at DESC LIMIT $5)) listed
             JOIN batch.orders o ON o.order_id = listed.order_id
-            WHERE o.version > 0 AND o.status NOT IN ('Canceled', 'Rejected')
             ORDER BY o.ready_by, o.order_id
-            LIMIT $4
             """,
             [new NpgsqlParameter { Value = kitchenId }, new NpgsqlParameter { Value = since }, new NpgsqlParameter { Value = handedOffSince },
-             new NpgsqlParameter { Value = limit }],
+             new NpgsqlParameter { Value = openLimit }, new NpgsqlParameter { Value = handedOffLimit }],
             cancellationToken);
 
     private static async Task<List<PassOrderView>> ReadAsync(

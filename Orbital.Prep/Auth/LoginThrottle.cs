@@ -1,7 +1,7 @@
+using System.Collections.Concurrent;
 using System.Net;
 using System.Security.Cryptography;
 using System.Text;
-using System.Threading.RateLimiting;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Tokens;
 
@@ -15,30 +15,38 @@ namespace Orbital.Prep.Auth;
 /// elsewhere never locks the owner's tablet out;</item>
 /// <item>per client address, whatever the account: spraying many usernames from one place is stopped too.</item>
 /// </list>
-/// Keys are bounded: usernames are checked for length before they get here, device tokens are verified first.
+/// Failures are counted over a sliding window (the times of the last few are kept): with a fixed one, failures either side
+/// of its edge would count as two windows' worth. Keys are bounded: usernames are checked for length before they get here,
+/// device tokens are verified first, a key is only kept while it has failures in the window, and a client stops adding
+/// keys once it has spent its own.
 /// </summary>
-public sealed class LoginThrottle(IOptions<AuthOptions> options, IOptions<AccessTokenOptions> tokens) : IDisposable
+public sealed class LoginThrottle(IOptions<AuthOptions> options, IOptions<AccessTokenOptions> tokens, TimeProvider time)
 {
-    private readonly PartitionedRateLimiter<string> _failures = PartitionedRateLimiter.Create<string, string>(key =>
-        RateLimitPartition.GetFixedWindowLimiter(key, _ => new FixedWindowRateLimiterOptions
-        {
-            PermitLimit = key.StartsWith("client|", StringComparison.Ordinal) ? options.Value.LoginFailuresPerClientPerWindow : options.Value.LoginAttemptsPerWindow,
-            Window = options.Value.LoginWindow,
-            QueueLimit = 0,
-        }));
+    private readonly ConcurrentDictionary<string, Queue<DateTimeOffset>> _failures = new(StringComparer.Ordinal);
+    private long _lastSweepTicks = time.GetUtcNow().UtcTicks;
 
     private readonly byte[] _deviceKey = SHA256.HashData(Encoding.UTF8.GetBytes("orbital-login-device\n" + tokens.Value.SigningKey));
 
     /// <summary>Whether an attempt may be tried now; if not, how long to wait.</summary>
     public (bool Allowed, TimeSpan RetryAfter) TryAttempt(LoginAttempt attempt)
     {
+        var now = time.GetUtcNow();
+        var window = options.Value.LoginWindow;
         foreach (var key in Keys(attempt))
         {
-            // Asking for no permit tells whether any is left without spending one.
-            using var lease = _failures.AttemptAcquire(key, permitCount: 0);
-            if (!lease.IsAcquired)
+            if (!_failures.TryGetValue(key, out var failures))
             {
-                return (false, lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter) ? retryAfter : options.Value.LoginWindow);
+                continue;
+            }
+
+            lock (failures)
+            {
+                Forget(failures, now - window);
+                if (failures.Count >= LimitOf(key))
+                {
+                    // Allowed again when the oldest failure still counted leaves the window.
+                    return (false, failures.Peek() + window - now);
+                }
             }
         }
 
@@ -48,11 +56,69 @@ public sealed class LoginThrottle(IOptions<AuthOptions> options, IOptions<Access
     /// <summary>Counts a failed attempt against the account (or the device) and the client.</summary>
     public void Failed(LoginAttempt attempt)
     {
+        var now = time.GetUtcNow();
+        var window = options.Value.LoginWindow;
         foreach (var key in Keys(attempt))
         {
-            _failures.AttemptAcquire(key).Dispose();
+            while (true)
+            {
+                var failures = _failures.GetOrAdd(key, _ => new Queue<DateTimeOffset>());
+                lock (failures)
+                {
+                    // A sweep may have just dropped this (empty) log: count in the one that is kept.
+                    if (!_failures.TryGetValue(key, out var kept) || !ReferenceEquals(kept, failures))
+                    {
+                        continue;
+                    }
+
+                    Forget(failures, now - window);
+                    failures.Enqueue(now);
+                    // Only the last few failures decide; older ones need not be kept.
+                    while (failures.Count > LimitOf(key))
+                    {
+                        failures.Dequeue();
+                    }
+                }
+
+                break;
+            }
+        }
+
+        SweepIfDue(now, window);
+    }
+
+    /// <summary>Drops the keys whose failures have all left the window, at most once a window.</summary>
+    private void SweepIfDue(DateTimeOffset now, TimeSpan window)
+    {
+        var last = Interlocked.Read(ref _lastSweepTicks);
+        if (now.UtcTicks - last < window.Ticks || Interlocked.CompareExchange(ref _lastSweepTicks, now.UtcTicks, last) != last)
+        {
+            return;
+        }
+
+        foreach (var (key, failures) in _failures)
+        {
+            lock (failures)
+            {
+                Forget(failures, now - window);
+                if (failures.Count == 0)
+                {
+                    _failures.TryRemove(new KeyValuePair<string, Queue<DateTimeOffset>>(key, failures));
+                }
+            }
         }
     }
+
+    private static void Forget(Queue<DateTimeOffset> failures, DateTimeOffset before)
+    {
+        while (failures.Count > 0 && failures.Peek() <= before)
+        {
+            failures.Dequeue();
+        }
+    }
+
+    private int LimitOf(string key) =>
+        key.StartsWith("client|", StringComparison.Ordinal) ? options.Value.LoginFailuresPerClientPerWindow : options.Value.LoginAttemptsPerWindow;
 
     /// <summary>The attempt as the throttle sees it: who for, from which device (when the token is genuine), from where.</summary>
     public LoginAttempt Attempt(string username, string? deviceToken, IPAddress? client) =>
@@ -94,8 +160,6 @@ public sealed class LoginThrottle(IOptions<AuthOptions> options, IOptions<Access
         yield return attempt.Device is { } device ? $"device|{device}" : $"account|{attempt.Account}";
         yield return $"client|{attempt.Client}";
     }
-
-    public void Dispose() => _failures.Dispose();
 }
 
 public sealed record LoginAttempt(string Account, string? Device, string Client);

@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Npgsql;
+using Orbital.Batch.Expo;
 using Orbital.Contracts;
 using Orbital.Tests.Infrastructure;
 
@@ -138,11 +140,55 @@ public sealed class The_pass_knows_when_an_order_is_ready(OrbitalAppFixture orbi
         Assert.Equal("expo one", (await StepAsync(batch, orderId, "ready", cancellationToken, by: "expo\0one")).GetProperty("readyMarkedBy").GetString());
     }
 
+    [Fact(Timeout = TestTimeouts.EndToEnd)]
+    public async Task A_pass_with_more_open_orders_than_it_lists_leaves_off_the_oldest_promises_never_the_order_just_in()
+    {
+        var cancellationToken = TestContext.Current.CancellationToken;
+        var marker = $"busy-{Guid.NewGuid():N}"[..13];
+        await using var database = NpgsqlDataSource.Create(await orbital.ConnectionStringAsync(ResourceNames.BatchDatabase));
+        // A pass that was never cleared: more open orders promised this morning than the list holds, and more hand-offs
+        // in the last minutes than it shows.
+        await using (var forgotten = database.CreateCommand(
+            """
+            INSERT INTO batch.orders (order_id, store_id, kitchen_id, friendly_id, version, status, ready_by, updated_at, handed_off_at)
+            SELECT $1 || '-' || n, 'smash-club-austin', 'austin', 'OLD' || n, 1, 'New', now() - interval '20 hours' + n * interval '1 second', now(),
+                   CASE WHEN n > 600 THEN now() - interval '5 minutes' END
+            FROM generate_series(1, 750) n
+            """))
+        {
+            forgotten.Parameters.Add(new NpgsqlParameter { Value = marker });
+            await forgotten.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        try
+        {
+            var (grill, fryer) = (Kitchen.NewStation(), Kitchen.NewStation());
+            using var batch = orbital.BatchClient();
+            var orderId = await SendAsync("smash-club-austin", grill, fryer, cancellationToken, orderedAt: DateTimeOffset.UtcNow);
+            var board = await Poll.UntilAsync(
+                async token => await batch.GetFromJsonAsync<JsonElement>("/kitchens/austin/expo", token),
+                b => b.GetProperty("orders").EnumerateArray().Any(o => o.GetProperty("orderId").GetString() == orderId),
+                TimeSpan.FromSeconds(30), "the order just in on a pass with 600 forgotten ones");
+            var listed = board.GetProperty("orders").EnumerateArray().ToList();
+            Assert.Equal(ExpoApi.MaxOpenOrders, listed.Count(o => o.GetProperty("state").GetString() != "handed_off"));
+            Assert.Equal(ExpoApi.MaxHandedOffOrders, listed.Count(o => o.GetProperty("state").GetString() == "handed_off"));
+            Assert.DoesNotContain(listed, o => o.GetProperty("orderId").GetString() == $"{marker}-1");
+            var promised = listed.Select(o => o.GetProperty("readyBy").GetDateTimeOffset()).ToList();
+            Assert.Equal(promised.Order(), promised);
+        }
+        finally
+        {
+            await using var cleanUp = database.CreateCommand("DELETE FROM batch.orders WHERE order_id LIKE $1 || '-%'");
+            cleanUp.Parameters.Add(new NpgsqlParameter { Value = marker });
+            await cleanUp.ExecuteNonQueryAsync(CancellationToken.None);
+        }
+    }
+
     private static bool IsOrder(SseEvent e, string orderId, string? state = null) =>
         e.Type == "order" && e.Json.GetProperty("order").GetProperty("orderId").GetString() == orderId
         && (state is null || e.Json.GetProperty("order").GetProperty("state").GetString() == state);
 
-    private async Task<string> SendAsync(string store, string grill, string fryer, CancellationToken cancellationToken)
+    private async Task<string> SendAsync(string store, string grill, string fryer, CancellationToken cancellationToken, DateTimeOffset? orderedAt = null)
     {
         using var orders = orbital.CreateClient(ResourceNames.OrdersService);
         var orderId = Otter.NewId();
@@ -150,7 +196,13 @@ public sealed class The_pass_knows_when_an_order_is_ready(OrbitalAppFixture orbi
         burger["stationId"] = grill;
         var fries = Otter.Item("line-2", $"fries-{Guid.NewGuid():N}", "Fries", 2);
         fries["stationId"] = fryer;
-        var webhook = Otter.Event("orders.new_order", Otter.Order(orderId, burger, fries));
+        var order = Otter.Order(orderId, burger, fries);
+        if (orderedAt is { } at)
+        {
+            order["orderedAt"] = at.ToString("O");
+        }
+
+        var webhook = Otter.Event("orders.new_order", order);
         webhook["metadata"]!["storeId"] = store;
         using var response = await orders.SendAsync(webhook, cancellationToken);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
 using Orbital.Prep.Auth;
 using Orbital.Tests.Infrastructure;
 
@@ -14,9 +15,10 @@ namespace Orbital.Tests.Prep;
 [Collection(OrbitalCollection.Name)]
 public sealed class Failed_logins_slow_guessers_not_owners(OrbitalAppFixture orbital)
 {
-    private static LoginThrottle Throttle() => new(
+    private static LoginThrottle Throttle(TimeProvider? time = null) => new(
         Options.Create(new AuthOptions { LoginAttemptsPerWindow = 5, LoginFailuresPerClientPerWindow = 20, LoginWindow = TimeSpan.FromMinutes(1) }),
-        Options.Create(new AccessTokenOptions { SigningKey = PrepAccess.SigningKey }));
+        Options.Create(new AccessTokenOptions { SigningKey = PrepAccess.SigningKey }),
+        time ?? new FakeTimeProvider());
 
     [Fact(Timeout = TestTimeouts.EndToEnd)]
     public async Task Five_wrong_passwords_elsewhere_do_not_keep_the_owner_out_of_a_device_they_used_before()
@@ -47,7 +49,7 @@ public sealed class Failed_logins_slow_guessers_not_owners(OrbitalAppFixture orb
     [Fact]
     public void Spraying_many_usernames_from_one_client_is_stopped_there_only()
     {
-        using var throttle = Throttle();
+        var throttle = Throttle();
         var sprayer = System.Net.IPAddress.Parse("203.0.113.7");
         for (var name = 0; name < 20; name++)
         {
@@ -63,7 +65,7 @@ public sealed class Failed_logins_slow_guessers_not_owners(OrbitalAppFixture orb
     [Fact]
     public void A_device_token_is_trusted_only_for_its_own_account_and_only_as_issued()
     {
-        using var throttle = Throttle();
+        var throttle = Throttle();
         var token = throttle.IssueDeviceToken("Ada");
 
         Assert.NotNull(throttle.Attempt("ada", token, null).Device);
@@ -76,7 +78,7 @@ public sealed class Failed_logins_slow_guessers_not_owners(OrbitalAppFixture orb
     [Fact]
     public void Failures_on_a_trusted_device_count_against_that_device_not_the_account()
     {
-        using var throttle = Throttle();
+        var throttle = Throttle();
         var client = System.Net.IPAddress.Loopback;
         var owners = throttle.IssueDeviceToken("ada");
         for (var guess = 0; guess < 5; guess++)
@@ -86,5 +88,31 @@ public sealed class Failed_logins_slow_guessers_not_owners(OrbitalAppFixture orb
 
         Assert.False(throttle.TryAttempt(throttle.Attempt("ada", null, client)).Allowed);
         Assert.True(throttle.TryAttempt(throttle.Attempt("ada", owners, client)).Allowed);
+    }
+
+    [Fact]
+    public void Failures_count_over_the_last_window_wherever_a_minute_begins_and_are_forgotten_after_it()
+    {
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 11, 30, 12, 0, 58, TimeSpan.Zero));
+        var throttle = Throttle(clock);
+        var guess = throttle.Attempt("ada", null, System.Net.IPAddress.Loopback);
+        // Five failures within four seconds, either side of a minute's edge.
+        foreach (var wait in new[] { 0, 1, 1, 1, 1 })
+        {
+            clock.Advance(TimeSpan.FromSeconds(wait));
+            Assert.True(throttle.TryAttempt(guess).Allowed);
+            throttle.Failed(guess);
+        }
+
+        var (allowed, retryAfter) = throttle.TryAttempt(guess);
+        Assert.False(allowed);
+        Assert.Equal(TimeSpan.FromSeconds(56), retryAfter);
+
+        clock.Advance(TimeSpan.FromSeconds(55));
+        Assert.False(throttle.TryAttempt(guess).Allowed);
+        clock.Advance(TimeSpan.FromSeconds(1));
+        Assert.True(throttle.TryAttempt(guess).Allowed);
+        throttle.Failed(guess);
+        Assert.False(throttle.TryAttempt(guess).Allowed);
     }
 }
