@@ -26,8 +26,19 @@ var orders = builder.AddProject<Projects.Orbital_Orders>(ResourceNames.OrdersSer
     .WithEnvironment("Auth__VerificationKey", accessTokenPublicKey)
     .WithHttpHealthCheck("/health");
 
-// Otter's Public API for missed-order recovery (Otter:Api:BaseUrl, ClientId, ClientSecret; Otter:Recovery:*):
-// unset, the recovery job runs and reports that it is not configured. Keep the client secret in user secrets.
+// Otter's Public API, for missed-order recovery and for telling Otter of the kitchen's steps (Otter:Api:BaseUrl,
+// ClientId, ClientSecret; Otter:Recovery:*, Otter:Calls:*). Keep the client secret in user secrets. Unset, a local
+// stand-in of Otter's API takes its place (http://localhost:8009 lists the calls it received) unless Otter:StandIn is
+// false; then the recovery job reports that it is not configured and Otter is not told.
+if (string.IsNullOrEmpty(builder.Configuration["Otter:Api:BaseUrl"]) && !string.Equals(builder.Configuration["Otter:StandIn"], "false", StringComparison.OrdinalIgnoreCase))
+{
+    var otterStandIn = builder.AddProject<Projects.Orbital_OtterStandIn>("otter-stand-in");
+    // The stand-in's own local credentials (Orbital.OtterStandIn): nobody's real ones.
+    orders.WithEnvironment("Otter__Api__BaseUrl", otterStandIn.GetEndpoint("http"))
+        .WithEnvironment("Otter__Api__ClientId", "orbital-stand-in")
+        .WithEnvironment("Otter__Api__ClientSecret", "orbital-stand-in-secret");
+}
+
 orders.WithConfigurationSection(builder.Configuration, "Otter", except: "WebhookSecret")
     // Consumer prefetch and parallelism (Messaging:Prefetch, Messaging:ConsumerConcurrency) for the bench and operators.
     .WithConfigurationSection(builder.Configuration, "Messaging");

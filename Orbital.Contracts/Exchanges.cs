@@ -11,6 +11,9 @@ public static class Exchanges
 
     /// <summary>Product and transfer-unit scans from the Prep service.</summary>
     public const string Scans = "scans";
+
+    /// <summary>An order's steps in its kitchen (<c>KitchenOrderEvent</c>: accepted, ready, handed off), published by Batch after commit.</summary>
+    public const string KitchenOrderEvents = "kitchen_order_events";
 }
 
 /// <summary>The queues Orbital's own consumers read; each is bound to one exchange.</summary>
@@ -18,6 +21,7 @@ public static class Queues
 {
     public const string OrdersOtterEvents = "orders.otter_events";
     public const string BatchStructuredOrders = "batch.structured_order_data";
+    public const string OrdersKitchenOrderEvents = "orders.kitchen_order_events";
 }
 
 /// <summary>Content types of Orbital messages, set as the AMQP <c>content_type</c>.</summary>

@@ -10,6 +10,7 @@ builder.AddServiceDefaults();
 builder.AddOrdersDependencies();
 builder.AddOrderIngestion();
 builder.AddMissedOrderRecovery();
+builder.AddTellingOtter();
 builder.AddWarehouseSyncs();
 builder.AddOperatorAccess();
 

@@ -90,6 +90,8 @@ public sealed class BatchItemActions(
         var orders = await PassRows.OrdersOfItemsAsync(connection, transaction, [id], cancellationToken);
         var map = places.Current;
         await PassRows.RefreshAsync(connection, transaction, orders, [.. map.Kitchens.Where(k => !k.HasExpo).Select(k => k.Id)], now, cancellationToken);
+        // In a kitchen without an expo, the last bump makes an order ready: Otter hears of it.
+        await TellingOtter.EnqueueAsync(connection, transaction, orders, estimates: null, now, cancellationToken);
         List<KitchenChange> changes = [KitchenChange.Of(eventType, view)];
         if (map.Kitchen(kitchenId)?.HasExpo == true)
         {

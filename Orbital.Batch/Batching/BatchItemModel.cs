@@ -56,7 +56,8 @@ public sealed record KitchenLine(
     bool Batchable,
     int MaxBatchSize,
     string? Note = null,
-    string? AllergyNote = null);
+    string? AllergyNote = null,
+    int PrepSeconds = 0);
 
 /// <summary>The part of an order line held by one batch item.</summary>
 public sealed class LineAllocation(string orderId, string lineId, int quantity)
@@ -83,6 +84,8 @@ public sealed class BatchItemDraft
     public string? Note { get; init; }
     /// <summary>What signalled an allergy: the item then holds one order's lines only.</summary>
     public string? AllergyNote { get; init; }
+    /// <summary>How long one takes to cook, from the menu when the item was created: the station's queued work is the sum of these.</summary>
+    public int PrepSeconds { get; init; }
     public int Quantity { get; set; }
     /// <summary>Earliest fire-at of the lines it holds: when the cook should start it.</summary>
     public DateTimeOffset FireAt { get; set; }

@@ -164,14 +164,14 @@ internal static class BatchItemStore
             var insert = new NpgsqlBatchCommand(
                 """
                 INSERT INTO batch.batch_items (id, kitchen_id, station_id, sku, name, modifier_signature, modifiers, quantity, fire_at, latest_fire_at, status,
-                                               batchable, max_batch_size, created_at, updated_at, business_day, note, allergy_note)
+                                               batchable, max_batch_size, created_at, updated_at, business_day, note, allergy_note, prep_seconds)
                 OVERRIDING SYSTEM VALUE
                 SELECT id, kitchen_id, station_id, sku, name, modifier_signature, modifiers, quantity, fire_at, latest_fire_at, 'pending', batchable, max_batch_size,
-                       $11, $11, business_day, note, allergy_note
+                       $11, $11, business_day, note, allergy_note, prep_seconds
                 FROM unnest($1::bigint[], $13::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::int[], $8::timestamptz[], $9::timestamptz[],
-                            $10::bool[], $12::int[], $14::date[], $15::text[], $16::text[])
+                            $10::bool[], $12::int[], $14::date[], $15::text[], $16::text[], $17::int[])
                     AS u(id, kitchen_id, station_id, sku, name, modifier_signature, modifiers, quantity, fire_at, latest_fire_at, batchable, max_batch_size, business_day,
-                         note, allergy_note)
+                         note, allergy_note, prep_seconds)
                 """);
             insert.Parameters.Add(new NpgsqlParameter { Value = inserted.Select(d => d.Id).ToArray() });
             insert.Parameters.Add(new NpgsqlParameter { Value = inserted.Select(d => d.Key.StationId).ToArray() });
@@ -193,6 +193,7 @@ internal static class BatchItemStore
             insert.Parameters.Add(new NpgsqlParameter { Value = inserted.Select(d => d.BusinessDay).ToArray() });
             insert.Parameters.Add(TextArray(inserted.Select(d => d.Note)));
             insert.Parameters.Add(TextArray(inserted.Select(d => d.AllergyNote)));
+            insert.Parameters.Add(new NpgsqlParameter { Value = inserted.Select(d => d.PrepSeconds).ToArray() });
             batch.BatchCommands.Add(insert);
         }
 

@@ -27,6 +27,14 @@ public sealed class BatchingOptions
     public int DefaultMaxBatchSize { get; set; } = 10;
 
     /// <summary>
+    /// How many batch items a station cooks side by side. The prep time Otter is told when an order is accepted is the
+    /// work queued at each station the order needs (the prep time of every item due and not bumped) divided by this,
+    /// plus the order's own longest prep time there.
+    /// </summary>
+    [Range(1, 100)]
+    public int ItemsCookedAtOnce { get; set; } = 2;
+
+    /// <summary>
     /// Replaces <see cref="DefaultAllergyWords"/> when given (<c>Batching__AllergyWords__0=…</c>, …): list every word,
     /// the defaults included if they still apply. Configuration adds to a list it binds, so the defaults live apart.
     /// </summary>

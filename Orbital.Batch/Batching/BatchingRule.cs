@@ -130,6 +130,7 @@ public static class BatchingRule
                 LatestFireAt = line.FireAt,
                 Note = line.Note,
                 AllergyNote = line.AllergyNote,
+                PrepSeconds = line.PrepSeconds,
                 Status = BatchItemStatus.Pending,
                 Dirty = true,
             };

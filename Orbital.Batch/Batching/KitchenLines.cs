@@ -57,7 +57,8 @@ public static class KitchenLines
                 item?.Batchable ?? true,
                 item?.MaxBatchSize ?? options.DefaultMaxBatchSize,
                 note,
-                allergyNote));
+                allergyNote,
+                (int)prep.TotalSeconds));
         }
 
         return lines;

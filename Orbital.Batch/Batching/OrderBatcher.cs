@@ -60,6 +60,10 @@ public sealed class OrderBatcher(
         var heldKeys = await BatchItemStore.HeldKeysAsync(connection, transaction, [.. orders.Select(o => o.OrderId).Distinct()], cancellationToken);
         await BatchItemStore.LockKeysAsync(connection, transaction, [.. work.SelectMany(w => w.Wanted.Select(l => l.Key)).Concat(heldKeys).Distinct()], cancellationToken);
 
+        // Read before the orders' own items are written: an order does not queue behind itself.
+        var estimates = await TellingOtter.EstimatePrepMinutesAsync(connection, transaction,
+            [.. work.Where(w => w.Wanted.Count > 0).Select(w => (w.Order.OrderId, (IReadOnlyList<KitchenLine>)w.Wanted))], settings, now, cancellationToken);
+
         var created = new HashSet<long>();
         var changed = new HashSet<long>();
         foreach (var segment in Segments(work))
@@ -73,6 +77,7 @@ public sealed class OrderBatcher(
         await PassRows.RefreshAsync(connection, transaction,
             [.. applied.Where(w => w.Order.Version > 1 || w.Order.EventKind != OrderEventKind.New).Select(w => w.Order.OrderId).Distinct()],
             [.. map.Kitchens.Where(k => !k.HasExpo).Select(k => k.Id)], now, cancellationToken);
+        await TellingOtter.EnqueueAsync(connection, transaction, [.. applied.Select(w => w.Order.OrderId).Distinct()], estimates, now, cancellationToken);
         var atThePass = applied.Where(w => map.Kitchen(w.KitchenId)?.HasExpo == true).Select(w => w.Order.OrderId).Distinct().ToArray();
 
         var changes = await ReadChangesAsync(connection, transaction, [.. changed], created, atThePass, cancellationToken);

@@ -69,6 +69,7 @@ public sealed class PassActions(NpgsqlDataSource dataSource, KitchenEventBus bus
                 return (PassActionResult.Conflict, current);
             }
 
+            await TellingOtter.EnqueueAsync(connection, transaction, [orderId], estimates: null, now, cancellationToken);
             var events = await BatchItemRows.AppendEventsAsync(connection, transaction, [KitchenChange.Of(current)], now, cancellationToken);
             await transaction.CommitAsync(cancellationToken);
             await bus.PublishAsync(events);

@@ -39,6 +39,8 @@ internal static class Extensions
         builder.Services.AddSingleton<OrderBatcher>();
         builder.Services.AddSingleton<BatchItemActions>();
         builder.Services.AddSingleton<PassActions>();
+        // The order's steps that Otter is told of leave through the outbox, committed with the step itself.
+        builder.AddOutboxRelay();
         builder.AddMessageConsumer<StructuredOrderHandler>(Queues.BatchStructuredOrders, Exchanges.StructuredOrderData);
     }
 
@@ -56,7 +58,7 @@ internal static class Extensions
     /// <summary>Cooking sessions to the warehouse: a Hangfire job in schema <c>batch_jobs</c>.</summary>
     public static void AddSessionSync(this IHostApplicationBuilder builder)
     {
-        builder.AddScheduledJobs("batch_jobs");
+        builder.AddScheduledJobs("batch_jobs", ResourceNames.BatchDatabase);
         builder.AddRecurringJob<SessionDataSync>(SessionDataSync.Id, SessionDataSync.DefaultSchedule);
     }
 }

@@ -153,3 +153,36 @@ public static class RawEventStates
     /// <summary>A type Orbital does not act on: stored and acknowledged.</summary>
     public const string Ignored = "ignored";
 }
+
+/// <summary>
+/// A step of an order in its kitchen (accepted, ready, handed off) and the call it owes Otter (confirm, ready-to-pickup,
+/// fulfill): kept from the moment the kitchen's event arrives until Otter accepts the call, so neither a restart nor
+/// Otter's rate limits lose it. One row per order and step (<see cref="EventId"/>).
+/// </summary>
+public sealed class OtterCallEntity
+{
+    public long Id { get; set; }
+    /// <summary>The kitchen event's id, <c>order:milestone</c>: a redelivered event finds its row.</summary>
+    public required string EventId { get; set; }
+    public required string OrderId { get; set; }
+    public required string StoreId { get; set; }
+    /// <summary>Otter's order source (<c>ubereats</c>), a segment of the call's path.</summary>
+    public required string Source { get; set; }
+    /// <summary>The kitchen's step: accepted, ready, handed_off.</summary>
+    public required string Milestone { get; set; }
+    /// <summary>The call's last path segment: confirm, ready-to-pickup, fulfill.</summary>
+    public required string Endpoint { get; set; }
+    /// <summary>The JSON body sent, if any (<c>{"estimatedPrepTimeMinutes": n}</c> for confirm).</summary>
+    public string? Body { get; set; }
+    public string? By { get; set; }
+    /// <summary>pending, sent, failed (Otter refused it for good, or it was too old to matter), not_configured (Otter is not being told).</summary>
+    public required string State { get; set; }
+    public int Attempts { get; set; }
+    public DateTimeOffset OccurredAt { get; set; }
+    public DateTimeOffset NextAttemptAt { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset? SentAt { get; set; }
+    /// <summary>Otter's last answer (HTTP status), or null after a network error or timeout.</summary>
+    public int? LastStatus { get; set; }
+    public string? LastError { get; set; }
+}

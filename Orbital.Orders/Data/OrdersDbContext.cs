@@ -13,6 +13,7 @@ public sealed class OrdersDbContext(DbContextOptions<OrdersDbContext> options) :
     public DbSet<OrderStatusChangeEntity> OrderStatusHistory => Set<OrderStatusChangeEntity>();
     public DbSet<RawEventEntity> RawEvents => Set<RawEventEntity>();
     public DbSet<EventConflictEntity> EventConflicts => Set<EventConflictEntity>();
+    public DbSet<OtterCallEntity> OtterCalls => Set<OtterCallEntity>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -76,6 +77,16 @@ public sealed class OrdersDbContext(DbContextOptions<OrdersDbContext> options) :
             conflict.ToTable("event_conflicts");
             conflict.Property(c => c.Body).HasColumnType("jsonb");
             conflict.HasIndex(c => c.EventId);
+        });
+
+        modelBuilder.Entity<OtterCallEntity>(call =>
+        {
+            call.ToTable("otter_calls");
+            call.HasIndex(c => c.EventId).IsUnique();
+            call.HasIndex(c => c.OrderId);
+            call.Property(c => c.Body).HasColumnType("jsonb");
+            // What the sender looks for: calls still owed, soonest first.
+            call.HasIndex(c => new { c.NextAttemptAt, c.Id }).HasFilter("state = 'pending'").HasDatabaseName("ix_otter_calls_pending");
         });
     }
 }

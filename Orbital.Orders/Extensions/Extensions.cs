@@ -5,6 +5,7 @@ using Orbital.Messaging;
 using Orbital.Orders.Data;
 using Orbital.Orders.Orders;
 using Orbital.Orders.Recovery;
+using Orbital.Orders.TellingOtter;
 using Orbital.Orders.Webhooks;
 using Orbital.Scheduling;
 using Orbital.Warehouse;
@@ -56,8 +57,29 @@ internal static class Extensions
         builder.Services.AddOtterApiClient(builder.Configuration);
         builder.Services.AddSingleton<MissedOrderRecoveryMetrics>();
 
-        builder.AddScheduledJobs("orders_jobs");
+        builder.AddScheduledJobs("orders_jobs", ResourceNames.OrdersDatabase);
         builder.AddRecurringJob<MissedOrderRecoveryJob>(MissedOrderRecoveryJob.JobId, MissedOrderRecoveryJob.DefaultSchedule);
+    }
+
+    /// <summary>
+    /// Telling Otter of the kitchen's steps: Batch's events in (accepted, ready, handed off), each kept as the call it owes
+    /// Otter, made by one paced sender. Needs the Otter API client (<see cref="AddMissedOrderRecovery"/>).
+    /// </summary>
+    public static void AddTellingOtter(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<OtterCallsOptions>().BindConfiguration(OtterCallsOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        var api = builder.Configuration.GetSection(OtterApiOptions.SectionName).Get<OtterApiOptions>() ?? new OtterApiOptions();
+#pragma warning disable EXTEXP0001 // RemoveAllResilienceHandlers: the sender retries, paced, not the client.
+        builder.Services.AddHttpClient<OtterOrderCalls>(OtterOrderCalls.HttpClientName, http =>
+            {
+                http.BaseAddress = api.BaseUrl is { } url && !url.AbsoluteUri.EndsWith('/') ? new Uri(url.AbsoluteUri + "/") : api.BaseUrl;
+                http.Timeout = Timeout.InfiniteTimeSpan;
+            })
+            .RemoveAllResilienceHandlers();
+#pragma warning restore EXTEXP0001
+        builder.AddMessageConsumer<KitchenOrderEventHandler>(Queues.OrdersKitchenOrderEvents, Exchanges.KitchenOrderEvents);
+        builder.Services.AddHostedService<OtterCallSender>();
+        builder.Services.AddHealthChecks().AddCheck<TellingOtterHealthCheck>("telling-otter");
     }
 
     /// <summary>Customer and promotion syncs to the warehouse (Hangfire jobs next to missed-order recovery).</summary>

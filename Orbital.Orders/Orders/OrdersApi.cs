@@ -106,9 +106,15 @@ public static class OrdersApi
             .Include(o => o.StatusHistory)
             .AsSplitQuery()
             .FirstOrDefaultAsync(o => o.Id == id, cancellationToken);
-        return order is null || !user.MayRead(order.StoreId, places.Current)
-            ? TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Order not found", detail: $"No order with Otter id '{id}' has been received.")
-            : TypedResults.Ok(OrderResponse.From(order, options.Value.DeliveryTravelTime));
+        if (order is null || !user.MayRead(order.StoreId, places.Current))
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Order not found", detail: $"No order with Otter id '{id}' has been received.");
+        }
+
+        var calls = await db.OtterCalls.AsNoTracking().Where(c => c.OrderId == id).OrderBy(c => c.Id)
+            .Select(c => new OtterCallResponse(c.Milestone, c.Endpoint, c.State, c.Attempts, c.OccurredAt, c.SentAt, c.LastStatus, c.LastError))
+            .ToListAsync(cancellationToken);
+        return TypedResults.Ok(OrderResponse.From(order, options.Value.DeliveryTravelTime) with { OtterCalls = calls });
     }
 }
 
@@ -131,6 +137,9 @@ public sealed record OrderResponse(
     IReadOnlyList<PromotionResponse> Promotions,
     IReadOnlyList<StatusChangeResponse> StatusHistory)
 {
+    /// <summary>What Otter has been told of the kitchen's steps, and how each call went.</summary>
+    public IReadOnlyList<OtterCallResponse> OtterCalls { get; init; } = [];
+
     public static OrderResponse From(OrderEntity order, TimeSpan deliveryTravelTime) => new(
         order.Id,
         order.FriendlyId,
@@ -198,3 +207,7 @@ public sealed record ModifierResponse(string Name, int Quantity, decimal? Price,
 public sealed record PromotionResponse(string? ExternalId, string? Name, decimal? Value);
 
 public sealed record StatusChangeResponse(string Status, DateTimeOffset? At, string Source);
+
+/// <summary>A call owed to Otter for a step in the kitchen: state pending, sent, failed or not_configured.</summary>
+public sealed record OtterCallResponse(
+    string Milestone, string Endpoint, string State, int Attempts, DateTimeOffset OccurredAt, DateTimeOffset? SentAt, int? LastStatus, string? LastError);

@@ -3,26 +3,23 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using Microsoft.Extensions.Options;
 
 namespace Orbital.Orders.Recovery;
 
 /// <summary>
-/// Otter's Public API over HTTP: an OAuth client-credentials token (<c>POST /v1/auth/token</c>), kept until shortly
-/// before it expires and renewed once when Otter answers 401, and the paged order feed. 429, 5xx and network errors
+/// Otter's order feed over HTTP (<c>GET /manager/order/v1/orders</c>, paged), with the shared access token
+/// (<see cref="OtterTokens"/>), renewed once when Otter answers 401. 429, 5xx and network errors
 /// are retried by the client's resilience pipeline, which honours <c>Retry-After</c>.
 /// </summary>
 public sealed partial class OtterApiClient(
     HttpClient http,
-    OtterTokenCache tokens,
+    OtterTokens tokens,
     IOptions<OtterApiOptions> options,
-    TimeProvider time,
     ILogger<OtterApiClient> logger) : IOtterOrderFeed
 {
     public const string HttpClientName = "otter-api";
     public const string StoreHeader = "X-Store-Id";
-    private static readonly TimeSpan ExpiryMargin = TimeSpan.FromMinutes(1);
 
     public bool IsConfigured => options.Value.IsConfigured;
 
@@ -72,7 +69,7 @@ public sealed partial class OtterApiClient(
     {
         for (var attempt = 1; ; attempt++)
         {
-            var token = await GetTokenAsync(forceRenewal: attempt > 1, cancellationToken);
+            var token = await tokens.GetAsync(http, forceRenewal: attempt > 1, cancellationToken);
             using var request = new HttpRequestMessage(HttpMethod.Get, relativeUri);
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
             request.Headers.Add(StoreHeader, storeId);
@@ -90,54 +87,7 @@ public sealed partial class OtterApiClient(
         }
     }
 
-    private async Task<string> GetTokenAsync(bool forceRenewal, CancellationToken cancellationToken)
-    {
-        var now = time.GetUtcNow();
-        if (!forceRenewal && tokens.Current is { } cached && cached.RenewAt > now)
-        {
-            return cached.Value;
-        }
-
-        await tokens.Lock.WaitAsync(cancellationToken);
-        try
-        {
-            if (!forceRenewal && tokens.Current is { } fresh && fresh.RenewAt > now)
-            {
-                return fresh.Value;
-            }
-
-            var settings = options.Value;
-            using var request = new HttpRequestMessage(HttpMethod.Post, "v1/auth/token")
-            {
-                Content = new FormUrlEncodedContent(new Dictionary<string, string>
-                {
-                    ["grant_type"] = "client_credentials",
-                    ["client_id"] = settings.ClientId,
-                    ["client_secret"] = settings.ClientSecret,
-                    ["scope"] = settings.Scope,
-                }),
-            };
-            using var response = await http.SendAsync(request, cancellationToken);
-            await EnsureSuccessAsync(response, "token request", cancellationToken);
-            var issued = await response.Content.ReadFromJsonAsync(OtterApiJson.Default.TokenResponse, cancellationToken);
-            if (string.IsNullOrEmpty(issued?.AccessToken))
-            {
-                throw new OtterApiException("Otter's token endpoint answered without an access_token.");
-            }
-
-            var lifetime = TimeSpan.FromSeconds(Math.Max(issued.ExpiresIn ?? 0, 0));
-            var margin = lifetime > 2 * ExpiryMargin ? ExpiryMargin : lifetime / 2;
-            tokens.Current = new OtterAccessToken(issued.AccessToken, now + lifetime - margin);
-            Log.TokenIssued(logger, lifetime.TotalSeconds);
-            return issued.AccessToken;
-        }
-        finally
-        {
-            tokens.Lock.Release();
-        }
-    }
-
-    private static async Task EnsureSuccessAsync(HttpResponseMessage response, string what, CancellationToken cancellationToken)
+    internal static async Task EnsureSuccessAsync(HttpResponseMessage response, string what, CancellationToken cancellationToken)
     {
         if (response.IsSuccessStatusCode)
         {
@@ -154,9 +104,6 @@ public sealed partial class OtterApiClient(
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 1601, Level = LogLevel.Information, Message = "Otter access token issued, valid for {Seconds} s")]
-        public static partial void TokenIssued(ILogger logger, double seconds);
-
         [LoggerMessage(EventId = 1602, Level = LogLevel.Warning, Message = "Otter refused the access token for store {StoreId}; requesting a new one")]
         public static partial void TokenRefused(ILogger logger, string storeId);
 
@@ -164,22 +111,3 @@ public sealed partial class OtterApiClient(
         public static partial void FeedRead(ILogger logger, string storeId, int pages);
     }
 }
-
-/// <summary>The access token, shared by every client instance for as long as Otter lets it live (30 days today).</summary>
-public sealed class OtterTokenCache
-{
-    internal SemaphoreSlim Lock { get; } = new(1, 1);
-
-    internal OtterAccessToken? Current { get; set; }
-}
-
-internal sealed record OtterAccessToken(string Value, DateTimeOffset RenewAt);
-
-internal sealed record TokenResponse(
-    [property: JsonPropertyName("access_token")] string? AccessToken,
-    [property: JsonPropertyName("expires_in")] long? ExpiresIn,
-    [property: JsonPropertyName("scope")] string? Scope,
-    [property: JsonPropertyName("token_type")] string? TokenType);
-
-[JsonSerializable(typeof(TokenResponse))]
-internal sealed partial class OtterApiJson : JsonSerializerContext;

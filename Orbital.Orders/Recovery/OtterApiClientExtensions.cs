@@ -11,7 +11,7 @@ public static class OtterApiClientExtensions
     {
         services.AddOptions<OtterApiOptions>().Bind(configuration.GetSection(OtterApiOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
-        services.AddSingleton<OtterTokenCache>();
+        services.AddSingleton<OtterTokens>();
 
         var api = configuration.GetSection(OtterApiOptions.SectionName).Get<OtterApiOptions>() ?? new OtterApiOptions();
 #pragma warning disable EXTEXP0001 // RemoveAllResilienceHandlers is marked for evaluation; it is the documented way to replace the default.

@@ -56,7 +56,7 @@ internal static class Extensions
 
         // The dashboard needs Hangfire's services; the storage itself is created by ScheduledJobs once PostgreSQL answers.
         builder.Services.AddHangfire(_ => { });
-        builder.AddScheduledJobs("prep_jobs");
+        builder.AddScheduledJobs("prep_jobs", ResourceNames.PrepDatabase);
         builder.Services.AddSingleton<IRecurringJobTimeZones, LocationTimeZones>();
         builder.Services.AddHostedService<LocationScheduleMover>();
         builder.AddWarehouse();

@@ -6,6 +6,7 @@ using Aspire.Hosting.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Orbital.Contracts;
+using Orbital.OtterStandIn;
 
 namespace Orbital.Tests.Infrastructure;
 
@@ -24,7 +25,7 @@ public sealed class OrbitalAppFixture : IAsyncLifetime
     private static readonly string[] Services = [ResourceNames.OrdersService, ResourceNames.BatchService, ResourceNames.PrepService];
 
     private DistributedApplication? _app;
-    private FakeOtterApi? _otterApi;
+    private OtterApiStandIn? _otterApi;
     private FakeSlackApi? _slackApi;
 
     /// <summary>The location whose Prep reports go to <see cref="ReportsChannel"/> in the Slack stand-in.</summary>
@@ -35,14 +36,16 @@ public sealed class OrbitalAppFixture : IAsyncLifetime
     public FakeSlackApi SlackApi => _slackApi ?? throw new InvalidOperationException("The Slack stand-in has not started.");
 
     /// <summary>The local Otter Public API the Orders service's missed-order recovery reads.</summary>
-    public FakeOtterApi OtterApi => _otterApi ?? throw new InvalidOperationException("The Otter stand-in has not started.");
+    public OtterApiStandIn OtterApi => _otterApi ?? throw new InvalidOperationException("The Otter stand-in has not started.");
 
     public DistributedApplication App => _app ?? throw new InvalidOperationException("The AppHost has not started.");
 
     public async ValueTask InitializeAsync()
     {
         using var timeout = new CancellationTokenSource(StartTimeout);
-        _otterApi = await FakeOtterApi.StartAsync();
+        _otterApi = await OtterApiStandIn.StartAsync();
+        _otterApi.CallLimitPerMinute = 1000;
+        _otterApi.CallLimitPerSecond = 150;
         _slackApi = await FakeSlackApi.StartAsync();
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Orbital_AppHost>(
             [
@@ -53,10 +56,18 @@ public sealed class OrbitalAppFixture : IAsyncLifetime
                 $"--Parameters:prep-jwt-verification-key={PrepAccess.VerificationKey}",
                 $"--Parameters:prep-admin-password={PrepAccess.AdminPassword}",
                 $"--Otter:Api:BaseUrl={_otterApi.BaseUrl}",
-                $"--Otter:Api:ClientId={FakeOtterApi.ClientId}",
-                $"--Otter:Api:ClientSecret={FakeOtterApi.ClientSecret}",
+                $"--Otter:Api:ClientId={OtterApiStandIn.ClientId}",
+                $"--Otter:Api:ClientSecret={OtterApiStandIn.ClientSecret}",
                 "--Otter:Api:RetryDelay=00:00:00.200",
                 "--Otter:Recovery:SettleDelay=00:00:00",
+                // The suite confirms hundreds of orders of one store within minutes: its pace is raised here (Otter's
+                // stand-in with it), and the pacing at Otter's real limits is a test of its own.
+                "--Otter:Calls:PerStoreEndpointPerMinute=900",
+                "--Otter:Calls:PerSecond=100",
+                "--Otter:Calls:FirstRetryDelay=00:00:00.200",
+                "--Otter:Calls:MaxRetryDelay=00:00:02",
+                "--Otter:Calls:AttemptTimeout=00:00:02",
+                "--Otter:Calls:PollInterval=00:00:00.250",
                 $"--Slack:ApiBaseUrl={_slackApi.BaseUrl}",
                 $"--Slack:BotToken={FakeSlackApi.BotToken}",
                 $"--Reports:Locations:0:LocationId={ReportsLocation}",

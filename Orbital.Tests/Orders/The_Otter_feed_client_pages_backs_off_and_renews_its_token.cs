@@ -3,6 +3,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Orbital.Orders.Recovery;
 using Orbital.Tests.Infrastructure;
+using Orbital.OtterStandIn;
 
 namespace Orbital.Tests.Orders;
 
@@ -10,13 +11,13 @@ namespace Orbital.Tests.Orders;
 public sealed class The_Otter_feed_client_pages_backs_off_and_renews_its_token : IAsyncLifetime
 {
     private static readonly DateTimeOffset Now = DateTimeOffset.UtcNow;
-    private FakeOtterApi _otter = null!;
+    private OtterApiStandIn _otter = null!;
     private ServiceProvider _services = null!;
 
     public async ValueTask InitializeAsync()
     {
-        _otter = await FakeOtterApi.StartAsync();
-        _services = Client(FakeOtterApi.ClientSecret);
+        _otter = await OtterApiStandIn.StartAsync();
+        _services = Client(OtterApiStandIn.ClientSecret);
     }
 
     [Fact]
@@ -104,7 +105,7 @@ public sealed class The_Otter_feed_client_pages_backs_off_and_renews_its_token :
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["Otter:Api:BaseUrl"] = _otter.BaseUrl.ToString(),
-            ["Otter:Api:ClientId"] = FakeOtterApi.ClientId,
+            ["Otter:Api:ClientId"] = OtterApiStandIn.ClientId,
             ["Otter:Api:ClientSecret"] = clientSecret,
             ["Otter:Api:RetryDelay"] = "00:00:00.100",
         }).Build();

@@ -34,7 +34,8 @@ public sealed class Failed_logins_slow_guessers_not_owners(OrbitalAppFixture orb
 
         for (var attempt = 0; attempt < 5; attempt++)
         {
-            (await guesser.PostAsJsonAsync("/auth/login", new { username, password = $"guess-{attempt}" }, cancellationToken)).Dispose();
+            using var wrong = await guesser.PostAsJsonAsync("/auth/login", new { username, password = $"guess-{attempt}" }, cancellationToken);
+            Assert.Equal(HttpStatusCode.Unauthorized, wrong.StatusCode);
         }
 
         using var guesserAgain = await guesser.PostAsJsonAsync("/auth/login", new { username, password }, cancellationToken);

@@ -7,21 +7,25 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace Orbital.Tests.Infrastructure;
+namespace Orbital.OtterStandIn;
 
 /// <summary>
 /// A local stand-in for Otter's Public API, speaking its documented shapes: <c>POST /v1/auth/token</c>
 /// (client credentials, form-encoded) and <c>GET /manager/order/v1/orders</c> (bearer token, <c>X-Store-Id</c>,
-/// <c>limit</c>, <c>minDateTime</c>/<c>maxDateTime</c>, opaque <c>token</c> → <c>{orders, offsetToken}</c>).
-/// Tests script rate limiting (429 with <c>Retry-After</c>) and token revocation.
+/// <c>limit</c>, <c>minDateTime</c>/<c>maxDateTime</c>, opaque <c>token</c> → <c>{orders, offsetToken}</c>), and the
+/// calls a kitchen makes about an order (<see cref="OrderCalls"/>). Tests run it in their own process and script rate
+/// limiting (429 with <c>Retry-After</c>), failures and token revocation; <c>./run.sh</c> runs it as a service of its
+/// own (Program.cs), so that the demo's orders are confirmed, ready and fulfilled somewhere one can see.
 /// </summary>
-public sealed class FakeOtterApi : IAsyncDisposable
+public sealed partial class OtterApiStandIn : IAsyncDisposable
 {
-    public const string ClientId = "orbital-test-app";
-    public const string ClientSecret = "orbital-test-client-secret";
+    /// <summary>The credentials it accepts (local only: the stand-in holds nothing of anyone's).</summary>
+    public const string ClientId = "orbital-stand-in";
+    public const string ClientSecret = "orbital-stand-in-secret";
 
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, JsonObject>> _feeds = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, bool> _validTokens = new(StringComparer.Ordinal);
@@ -42,20 +46,28 @@ public sealed class FakeOtterApi : IAsyncDisposable
 
     public long TokenLifetimeSeconds { get; set; } = 2_592_000;
 
-    public static async Task<FakeOtterApi> StartAsync()
+    /// <summary>Starts a stand-in on a free loopback port, in this process.</summary>
+    public static async Task<OtterApiStandIn> StartAsync()
     {
-        var fake = new FakeOtterApi();
+        var fake = new OtterApiStandIn();
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Logging.ClearProviders();
         var app = builder.Build();
-        app.MapPost("/v1/auth/token", fake.IssueTokenAsync);
-        app.MapGet("/manager/order/v1/orders", fake.OrderFeed);
+        fake.MapRoutes(app);
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         fake.BaseUrl = new Uri(address + "/");
         fake._app = app;
         return fake;
+    }
+
+    /// <summary>Otter's routes this stand-in speaks.</summary>
+    public void MapRoutes(IEndpointRouteBuilder app)
+    {
+        app.MapPost("/v1/auth/token", IssueTokenAsync);
+        app.MapGet("/manager/order/v1/orders", OrderFeed);
+        app.MapPost("/manager/order/v1/sources/{source}/orders/{orderId}/{action}", OrderCallAsync);
     }
 
     /// <summary>Puts an order (Otter's Order shape, with <c>orderedAt</c>) in a store's feed.</summary>

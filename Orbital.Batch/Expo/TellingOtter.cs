@@ -1,0 +1,146 @@
+using Google.Protobuf;
+using Google.Protobuf.WellKnownTypes;
+using Npgsql;
+using Orbital.Batch.Batching;
+using Orbital.Contracts;
+using Orbital.Contracts.Kitchen;
+using Orbital.Messaging;
+using Orbital.Messaging.Outbox;
+
+namespace Orbital.Batch.Expo;
+
+/// <summary>
+/// What Otter is told of an order's way through its kitchen: accepted (its lines are on the screens), ready and handed
+/// off. Each milestone is put in the outbox once per order, inside the transaction that reached it (so a step that
+/// commits is told, and one that rolls back is not), whichever path reached it: the batcher, a bump, the expeditor.
+/// </summary>
+public static class TellingOtter
+{
+    /// <summary>
+    /// Minutes until each order could be ready, from the kitchen's real load: for each station the order needs, the
+    /// work queued there (the prep time of every item due and not bumped, cooked <see cref="BatchingOptions.ItemsCookedAtOnce"/>
+    /// at a time) plus the order's own longest prep time at it; the order's estimate is its slowest station's. Read
+    /// before the orders' own items are written, so an order does not wait behind itself.
+    /// </summary>
+    public static async Task<Dictionary<string, int>> EstimatePrepMinutesAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<(string OrderId, IReadOnlyList<KitchenLine> Lines)> orders,
+        BatchingOptions options, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var estimates = new Dictionary<string, int>(StringComparer.Ordinal);
+        var stations = orders.SelectMany(o => o.Lines.Select(l => (l.Key.KitchenId, l.Key.StationId))).Distinct().ToList();
+        if (stations.Count == 0)
+        {
+            return estimates;
+        }
+
+        var queued = new Dictionary<(string, string), double>();
+        await using (var command = new NpgsqlCommand(
+            """
+            SELECT bi.kitchen_id, bi.station_id, sum(coalesce(bi.prep_seconds, $4))::float8
+            FROM batch.batch_items bi
+            JOIN unnest($1::text[], $2::text[]) AS s(kitchen_id, station_id) ON bi.kitchen_id = s.kitchen_id AND bi.station_id = s.station_id
+            WHERE bi.status IN ('pending', 'in_progress') AND bi.fire_at <= $3
+            GROUP BY bi.kitchen_id, bi.station_id
+            """, connection, transaction))
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = stations.Select(s => s.KitchenId).ToArray() });
+            command.Parameters.Add(new NpgsqlParameter { Value = stations.Select(s => s.StationId).ToArray() });
+            command.Parameters.Add(new NpgsqlParameter { Value = now });
+            command.Parameters.Add(new NpgsqlParameter { Value = (int)options.DefaultPrepTime.TotalSeconds });
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                queued[(reader.GetString(0), reader.GetString(1))] = reader.GetDouble(2);
+            }
+        }
+
+        foreach (var (orderId, lines) in orders)
+        {
+            if (lines.Count == 0)
+            {
+                continue;
+            }
+
+            var seconds = lines.GroupBy(l => (l.Key.KitchenId, l.Key.StationId))
+                .Max(station => queued.GetValueOrDefault(station.Key) / options.ItemsCookedAtOnce + station.Max(l => l.PrepSeconds));
+            estimates[orderId] = (int)Math.Clamp(Math.Ceiling(seconds / 60), 1, 24 * 60);
+        }
+
+        return estimates;
+    }
+
+    /// <summary>
+    /// Puts in the outbox each milestone these orders have reached and Otter has not been told of, and marks it told.
+    /// A recalled order that is ready again is not told twice (Otter has no way back). Cancelled orders are told nothing.
+    /// </summary>
+    public static async Task EnqueueAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, string[] orderIds, IReadOnlyDictionary<string, int>? estimates, DateTimeOffset now,
+        CancellationToken cancellationToken)
+    {
+        if (orderIds.Length == 0)
+        {
+            return;
+        }
+
+        var messages = new List<(string, OutgoingMessage, Dictionary<string, string>)>();
+        await using (var command = new NpgsqlCommand(
+            """
+            WITH due AS (
+                SELECT order_id, accepted_told_at IS NULL AS accept,
+                       ready_at IS NOT NULL AND ready_told_at IS NULL AS ready,
+                       handed_off_at IS NOT NULL AND handed_off_told_at IS NULL AS hand_off
+                FROM batch.orders
+                WHERE order_id = ANY($1) AND version > 0 AND status NOT IN ('Canceled', 'Rejected'))
+            UPDATE batch.orders o SET
+                accepted_told_at = CASE WHEN due.accept THEN $2 ELSE o.accepted_told_at END,
+                ready_told_at = CASE WHEN due.ready THEN $2 ELSE o.ready_told_at END,
+                handed_off_told_at = CASE WHEN due.hand_off THEN $2 ELSE o.handed_off_told_at END
+            FROM due
+            WHERE o.order_id = due.order_id AND (due.accept OR due.ready OR due.hand_off)
+            RETURNING o.order_id, o.store_id, coalesce(o.source, ''), o.kitchen_id, due.accept, due.ready, due.hand_off,
+                      coalesce(o.ready_marked_by, ''), coalesce(o.handed_off_by, ''), o.ready_at, o.handed_off_at
+            """, connection, transaction))
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = orderIds });
+            command.Parameters.Add(new NpgsqlParameter { Value = now });
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            var trace = MessagingTelemetry.CaptureTraceContext();
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                var orderId = reader.GetString(0);
+                KitchenOrderEvent Event(KitchenMilestone milestone, DateTimeOffset at, string by) => new()
+                {
+                    EventId = $"{orderId}:{milestone}",
+                    OrderId = orderId,
+                    StoreId = reader.GetString(1),
+                    Source = reader.GetString(2),
+                    KitchenId = reader.GetString(3),
+                    Milestone = milestone,
+                    OccurredAt = Timestamp.FromDateTimeOffset(at),
+                    By = by,
+                };
+                void Add(KitchenOrderEvent message) => messages.Add((Exchanges.KitchenOrderEvents,
+                    new OutgoingMessage(message.ToByteArray(), message.EventId, KitchenOrderEvent.Descriptor.FullName, ContentTypes.Protobuf), trace));
+
+                if (reader.GetBoolean(4))
+                {
+                    var accepted = Event(KitchenMilestone.Accepted, now, "kitchen");
+                    accepted.EstimatedPrepMinutes = estimates?.GetValueOrDefault(orderId) ?? 0;
+                    Add(accepted);
+                }
+
+                if (reader.GetBoolean(5))
+                {
+                    Add(Event(KitchenMilestone.Ready, reader.GetFieldValue<DateTimeOffset>(9), reader.GetString(7)));
+                }
+
+                if (reader.GetBoolean(6))
+                {
+                    Add(Event(KitchenMilestone.HandedOff, reader.GetFieldValue<DateTimeOffset>(10), reader.GetString(8)));
+                }
+            }
+        }
+
+        await OutboxWriter.EnqueueAsync(connection, transaction, messages, cancellationToken);
+    }
+}

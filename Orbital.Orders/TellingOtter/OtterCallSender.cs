@@ -1,0 +1,214 @@
+using Microsoft.Extensions.Options;
+using Npgsql;
+using Orbital.Orders.Data;
+using Orbital.Orders.Recovery;
+
+namespace Orbital.Orders.TellingOtter;
+
+/// <summary>
+/// Makes the calls Otter is owed, oldest first and one order's calls in order (confirm before ready-to-pickup before
+/// fulfill), paced under Otter's limits. One instance sends at a time (it holds an advisory lock on a connection of its
+/// own), so the pacing holds however many instances run. A call is marked sent only once Otter accepted it; 429, 5xx,
+/// timeouts and network errors try again later with back-off; a call Otter refuses for good is kept as failed, with why.
+/// </summary>
+public sealed partial class OtterCallSender(
+    NpgsqlDataSource dataSource,
+    OtterOrderCalls otter,
+    OrdersSchema schema,
+    IOptions<OtterCallsOptions> options,
+    IOptions<OtterApiOptions> api,
+    TimeProvider time,
+    ILogger<OtterCallSender> logger) : BackgroundService
+{
+    private const long LeaderLock = 7432101;
+    private const int CallsPerLook = 100;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (!api.Value.IsConfigured)
+        {
+            Log.NotTelling(logger);
+            return;
+        }
+
+        try
+        {
+            await schema.WaitUntilReadyAsync(stoppingToken);
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
+
+        var settings = options.Value;
+        var pacer = new OtterCallPacer(settings.PerStoreEndpointPerMinute, settings.PerSecond);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await using var leader = await dataSource.OpenConnectionAsync(stoppingToken);
+                await using (var take = new NpgsqlCommand($"SELECT pg_try_advisory_lock({LeaderLock})", leader))
+                {
+                    if (!(bool)(await take.ExecuteScalarAsync(stoppingToken))!)
+                    {
+                        // Another instance sends; this one stands by in case it goes.
+                        await Task.Delay(TimeSpan.FromSeconds(5), time, stoppingToken);
+                        continue;
+                    }
+                }
+
+                await using (var listen = new NpgsqlCommand($"LISTEN {KitchenOrderEventHandler.NotifyChannel}", leader))
+                {
+                    await listen.ExecuteNonQueryAsync(stoppingToken);
+                }
+
+                Log.Leading(logger);
+                while (!stoppingToken.IsCancellationRequested)
+                {
+                    await SendDueAsync(pacer, settings, stoppingToken);
+                    pacer.Forget(time.GetUtcNow());
+                    // A new call wakes the sender at once; otherwise it looks again for calls whose back-off is over.
+                    await leader.WaitAsync(settings.PollInterval, stoppingToken);
+                }
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException or TimeoutException)
+            {
+                // PostgreSQL went away: the lock went with the connection; try to lead again shortly.
+                Log.Interrupted(logger, ex.GetBaseException().Message);
+                try
+                {
+                    await Task.Delay(TimeSpan.FromSeconds(2), time, stoppingToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+        }
+    }
+
+    private async Task SendDueAsync(OtterCallPacer pacer, OtterCallsOptions settings, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var due = new List<DueCall>();
+        await using (var select = dataSource.CreateCommand(
+            """
+            SELECT c.id, c.order_id, c.store_id, c.source, c.endpoint, c.body::text, c.attempts, c.occurred_at
+            FROM otter.otter_calls c
+            WHERE c.state = 'pending' AND c.next_attempt_at <= $1
+              AND NOT EXISTS (SELECT 1 FROM otter.otter_calls e WHERE e.order_id = c.order_id AND e.state = 'pending' AND e.id < c.id)
+            ORDER BY c.next_attempt_at, c.id
+            LIMIT $2
+            """))
+        {
+            select.Parameters.Add(new NpgsqlParameter { Value = now });
+            select.Parameters.Add(new NpgsqlParameter { Value = CallsPerLook });
+            await using var reader = await select.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                due.Add(new DueCall(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4),
+                    reader.IsDBNull(5) ? null : reader.GetString(5), reader.GetInt32(6), reader.GetFieldValue<DateTimeOffset>(7)));
+            }
+        }
+
+        foreach (var call in due)
+        {
+            now = time.GetUtcNow();
+            if (now - call.OccurredAt > settings.GiveUpAfter)
+            {
+                await UpdateAsync(call.Id, "failed", call.Attempts, now, null, $"not accepted within {settings.GiveUpAfter}: given up", cancellationToken);
+                Log.GivenUp(logger, call.Endpoint, call.OrderId);
+                continue;
+            }
+
+            var wait = pacer.WaitFor(call.StoreId, call.Endpoint, now);
+            if (wait > TimeSpan.Zero)
+            {
+                // Over Otter's limit for now: the call keeps its place and goes when the window has room.
+                await using var later = dataSource.CreateCommand("UPDATE otter.otter_calls SET next_attempt_at = $2 WHERE id = $1");
+                later.Parameters.Add(new NpgsqlParameter { Value = call.Id });
+                later.Parameters.Add(new NpgsqlParameter { Value = now + wait });
+                await later.ExecuteNonQueryAsync(cancellationToken);
+                continue;
+            }
+
+            pacer.Sent(call.StoreId, call.Endpoint, now);
+            var outcome = await otter.SendAsync(call.StoreId, call.Source, call.OrderId, call.Endpoint, call.Body, settings.AttemptTimeout, cancellationToken);
+            var attempts = call.Attempts + 1;
+            now = time.GetUtcNow();
+            switch (outcome.Result)
+            {
+                case OtterCallResult.Accepted:
+                    await UpdateAsync(call.Id, "sent", attempts, now, outcome.Status, null, cancellationToken, sentAt: now);
+                    Log.Sent(logger, call.Endpoint, call.OrderId, attempts);
+                    break;
+                case OtterCallResult.Refused:
+                    await UpdateAsync(call.Id, "failed", attempts, now, outcome.Status, outcome.Error, cancellationToken);
+                    Log.Refused(logger, call.Endpoint, call.OrderId, outcome.Error);
+                    break;
+                default:
+                    var delay = BackOff(settings, attempts);
+                    await UpdateAsync(call.Id, "pending", attempts, now + delay, outcome.Status, outcome.Error, cancellationToken);
+                    Log.WillRetry(logger, call.Endpoint, call.OrderId, outcome.Error, delay.TotalSeconds);
+                    break;
+            }
+        }
+    }
+
+    /// <summary>Doubles from the first delay up to the longest, with ±20% jitter so that many calls failed together do not return together.</summary>
+    private static TimeSpan BackOff(OtterCallsOptions settings, int attempts)
+    {
+        var doubled = settings.FirstRetryDelay.TotalMilliseconds * Math.Pow(2, Math.Min(attempts - 1, 20));
+        var capped = Math.Min(doubled, settings.MaxRetryDelay.TotalMilliseconds);
+        return TimeSpan.FromMilliseconds(capped * (0.8 + 0.4 * Random.Shared.NextDouble()));
+    }
+
+    private async Task UpdateAsync(
+        long id, string state, int attempts, DateTimeOffset nextAttemptAt, int? status, string? error, CancellationToken cancellationToken, DateTimeOffset? sentAt = null)
+    {
+        await using var update = dataSource.CreateCommand(
+            """
+            UPDATE otter.otter_calls SET state = $2, attempts = $3, next_attempt_at = $4, last_status = $5, last_error = $6, sent_at = coalesce($7, sent_at)
+            WHERE id = $1
+            """);
+        update.Parameters.Add(new NpgsqlParameter { Value = id });
+        update.Parameters.Add(new NpgsqlParameter { Value = state });
+        update.Parameters.Add(new NpgsqlParameter { Value = attempts });
+        update.Parameters.Add(new NpgsqlParameter { Value = nextAttemptAt });
+        update.Parameters.Add(new NpgsqlParameter { Value = (object?)status ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Integer });
+        update.Parameters.Add(new NpgsqlParameter { Value = (object?)error?.Replace("\0", "", StringComparison.Ordinal) ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        update.Parameters.Add(new NpgsqlParameter { Value = (object?)sentAt ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz });
+        await update.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private sealed record DueCall(long Id, string OrderId, string StoreId, string Source, string Endpoint, string? Body, int Attempts, DateTimeOffset OccurredAt);
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 1711, Level = LogLevel.Warning,
+            Message = "Otter is not being told of the kitchen's steps: Otter:Api (BaseUrl, ClientId, ClientSecret) is not configured. Orders are cooked all the same.")]
+        public static partial void NotTelling(ILogger logger);
+
+        [LoggerMessage(EventId = 1712, Level = LogLevel.Information, Message = "This instance makes the calls Otter is owed")]
+        public static partial void Leading(ILogger logger);
+
+        [LoggerMessage(EventId = 1713, Level = LogLevel.Information, Message = "Otter accepted {Endpoint} for order {OrderId} (attempt {Attempts})")]
+        public static partial void Sent(ILogger logger, string endpoint, string orderId, int attempts);
+
+        [LoggerMessage(EventId = 1714, Level = LogLevel.Error, Message = "Otter refused {Endpoint} for order {OrderId} for good: {Error}")]
+        public static partial void Refused(ILogger logger, string endpoint, string orderId, string? error);
+
+        [LoggerMessage(EventId = 1715, Level = LogLevel.Warning, Message = "{Endpoint} for order {OrderId} not accepted ({Error}); trying again in {Seconds:F1} s")]
+        public static partial void WillRetry(ILogger logger, string endpoint, string orderId, string? error, double seconds);
+
+        [LoggerMessage(EventId = 1716, Level = LogLevel.Error, Message = "{Endpoint} for order {OrderId} given up: Otter did not accept it in time")]
+        public static partial void GivenUp(ILogger logger, string endpoint, string orderId);
+
+        [LoggerMessage(EventId = 1717, Level = LogLevel.Warning, Message = "Calling Otter interrupted ({Reason}); resuming shortly")]
+        public static partial void Interrupted(ILogger logger, string reason);
+    }
+}
