@@ -63,12 +63,19 @@ public sealed partial class OtterCallSender(
                 }
 
                 Log.Leading(logger);
-                while (!stoppingToken.IsCancellationRequested)
+                try
                 {
-                    await SendDueAsync(pacer, settings, stoppingToken);
-                    pacer.Forget(time.GetUtcNow());
-                    // A new call wakes the sender at once; otherwise it looks again for calls whose back-off is over.
-                    await leader.WaitAsync(settings.PollInterval, stoppingToken);
+                    while (!stoppingToken.IsCancellationRequested)
+                    {
+                        await SendDueAsync(pacer, settings, stoppingToken);
+                        pacer.Forget(time.GetUtcNow());
+                        // A new call wakes the sender at once; otherwise it looks again for calls whose back-off is over.
+                        await leader.WaitAsync(settings.PollInterval, stoppingToken);
+                    }
+                }
+                finally
+                {
+                    await StepDownAsync(leader);
                 }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -88,6 +95,28 @@ public sealed partial class OtterCallSender(
                     return;
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// Gives the lead up on a connection that still works: back in the pool it would keep holding the lock (the pool
+    /// resets a session only when it lends it again), and no instance could lead meanwhile.
+    /// </summary>
+    private static async Task StepDownAsync(NpgsqlConnection leader)
+    {
+        if (leader.State != System.Data.ConnectionState.Open)
+        {
+            return;
+        }
+
+        try
+        {
+            await using var release = new NpgsqlCommand("UNLISTEN *; SELECT pg_advisory_unlock_all()", leader);
+            await release.ExecuteNonQueryAsync(CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException or TimeoutException)
+        {
+            // The connection is gone, and the session's lock with it.
         }
     }
 
