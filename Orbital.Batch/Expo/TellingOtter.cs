@@ -17,6 +17,12 @@ namespace Orbital.Batch.Expo;
 public static class TellingOtter
 {
     /// <summary>
+    /// A station with more work due than this is counted as having this much: its estimate is hours already, and a
+    /// kitchen nobody bumps (or a benchmark) must not make every order's transaction read all of it.
+    /// </summary>
+    public const int MaxItemsCounted = 200;
+
+    /// <summary>
     /// Minutes until each order could be ready, from the kitchen's real load: for each station the order needs, the
     /// work queued there (the prep time of every item due and not bumped, cooked <see cref="BatchingOptions.ItemsCookedAtOnce"/>
     /// at a time) plus the order's own longest prep time at it; the order's estimate is its slowest station's. Read
@@ -36,17 +42,21 @@ public static class TellingOtter
         var queued = new Dictionary<(string, string), double>();
         await using (var command = new NpgsqlCommand(
             """
-            SELECT bi.kitchen_id, bi.station_id, sum(coalesce(bi.prep_seconds, $4))::float8
-            FROM batch.batch_items bi
-            JOIN unnest($1::text[], $2::text[]) AS s(kitchen_id, station_id) ON bi.kitchen_id = s.kitchen_id AND bi.station_id = s.station_id
-            WHERE bi.status IN ('pending', 'in_progress') AND bi.fire_at <= $3
-            GROUP BY bi.kitchen_id, bi.station_id
+            SELECT s.kitchen_id, s.station_id, coalesce(q.seconds, 0)::float8
+            FROM unnest($1::text[], $2::text[]) AS s(kitchen_id, station_id)
+            CROSS JOIN LATERAL (
+                SELECT sum(coalesce(ahead.prep_seconds, $4)) AS seconds
+                FROM (SELECT bi.prep_seconds FROM batch.batch_items bi
+                      WHERE bi.kitchen_id = s.kitchen_id AND bi.station_id = s.station_id
+                        AND bi.status IN ('pending', 'in_progress') AND bi.fire_at <= $3
+                      LIMIT $5) ahead) q
             """, connection, transaction))
         {
             command.Parameters.Add(new NpgsqlParameter { Value = stations.Select(s => s.KitchenId).ToArray() });
             command.Parameters.Add(new NpgsqlParameter { Value = stations.Select(s => s.StationId).ToArray() });
             command.Parameters.Add(new NpgsqlParameter { Value = now });
             command.Parameters.Add(new NpgsqlParameter { Value = (int)options.DefaultPrepTime.TotalSeconds });
+            command.Parameters.Add(new NpgsqlParameter { Value = MaxItemsCounted });
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
             {

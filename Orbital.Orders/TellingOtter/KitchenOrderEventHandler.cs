@@ -16,82 +16,84 @@ namespace Orbital.Orders.TellingOtter;
 /// sender makes the call. An event for an order Orders never received (it did not come from Otter) is acknowledged and logged.
 /// </summary>
 public sealed partial class KitchenOrderEventHandler(
-    NpgsqlDataSource dataSource, OrdersSchema schema, IOptions<OtterApiOptions> api, TimeProvider time, ILogger<KitchenOrderEventHandler> logger) : IMessageHandler
+    NpgsqlDataSource dataSource, OrdersSchema schema, IOptions<OtterApiOptions> api, TimeProvider time, ILogger<KitchenOrderEventHandler> logger) : IMessageBatchHandler
 {
     /// <summary>Woken at commit, the sender makes a new call without waiting for its next look.</summary>
     public const string NotifyChannel = "orbital_otter_calls";
 
     private const int MaxIdLength = 200;
 
-    public async Task HandleAsync(IncomingMessage message, CancellationToken cancellationToken)
-    {
-        var step = Read(message);
-        var (milestone, endpoint, status) = step.Milestone switch
-        {
-            KitchenMilestone.Accepted => ("accepted", "confirm", "ACCEPTED"),
-            KitchenMilestone.Ready => ("ready", "ready-to-pickup", "READY_TO_PICKUP"),
-            KitchenMilestone.HandedOff => ("handed_off", "fulfill", "HANDED_OFF"),
-            _ => throw new PoisonMessageException($"Kitchen event {step.EventId} has no known milestone ({step.Milestone})."),
-        };
-        var body = step.Milestone == KitchenMilestone.Accepted && step.EstimatedPrepMinutes > 0
-            ? string.Create(CultureInfo.InvariantCulture, $$"""{"estimatedPrepTimeMinutes":{{step.EstimatedPrepMinutes}}}""")
-            : null;
-        var now = time.GetUtcNow();
-        var occurredAt = step.OccurredAt?.ToDateTimeOffset() ?? now;
+    public Task HandleAsync(IncomingMessage message, CancellationToken cancellationToken) => HandleBatchAsync([message], cancellationToken);
 
+    /// <summary>A rush's steps in one statement and one commit (a bad one makes the consumer take them one by one).</summary>
+    public async Task HandleBatchAsync(IReadOnlyList<IncomingMessage> messages, CancellationToken cancellationToken)
+    {
+        var steps = messages.Select(Read).Select(step => (Step: step, Call: CallOf(step))).ToList();
+        var now = time.GetUtcNow();
         await schema.WaitUntilReadyAsync(cancellationToken);
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var batch = new NpgsqlBatch(connection);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using var batch = new NpgsqlBatch(connection, transaction);
         // Otter's own record of the order names its source; the kitchen's copy is the fallback. Without either the
         // call has no path, and a store id that is not printable ASCII cannot be a header (webhooks bring any text):
         // such a call is kept as failed, with the reason, and never takes a turn from the calls that can be made.
+        // A step of an order Orders never received (it did not come from Otter) joins no order and is left out.
         var record = new NpgsqlBatchCommand(
             """
-            WITH o AS (SELECT id, store_id, coalesce(nullif(source, ''), nullif($3, '')) AS source FROM otter.orders WHERE id = $2),
+            WITH e AS (
+                SELECT DISTINCT ON (event_id) *
+                FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::text[], $8::timestamptz[], $9::text[])
+                     WITH ORDINALITY AS e(event_id, order_id, source, milestone, endpoint, body, by, occurred_at, status, position)
+                ORDER BY event_id, position),
+            o AS (
+                SELECT e.*, x.store_id, coalesce(nullif(x.source, ''), nullif(e.source, '')) AS call_source
+                FROM e JOIN otter.orders x ON x.id = e.order_id),
             call AS (
                 INSERT INTO otter.otter_calls (event_id, order_id, store_id, source, milestone, endpoint, body, by, state, attempts,
                                                occurred_at, next_attempt_at, created_at, last_error)
-                SELECT $1, o.id, o.store_id, coalesce(o.source, ''), $4, $5, $6, $7,
-                       CASE WHEN NOT $8 THEN 'not_configured' WHEN o.source IS NULL OR o.store_id !~ '^[ -~]+$' THEN 'failed' ELSE 'pending' END,
-                       0, $9, $10, $10,
-                       CASE WHEN NOT $8 THEN NULL
-                            WHEN o.source IS NULL THEN 'the order has no source (Otter''s path needs one)'
+                SELECT o.event_id, o.order_id, o.store_id, coalesce(o.call_source, ''), o.milestone, o.endpoint, o.body, o.by,
+                       CASE WHEN NOT $10 THEN 'not_configured'
+                            WHEN o.call_source IS NULL OR o.store_id !~ '^[ -~]+$' THEN 'failed' ELSE 'pending' END,
+                       0, o.occurred_at, $11, $11,
+                       CASE WHEN NOT $10 THEN NULL
+                            WHEN o.call_source IS NULL THEN 'the order has no source (Otter''s path needs one)'
                             WHEN o.store_id !~ '^[ -~]+$' THEN 'the store id cannot be sent as X-Store-Id (printable ASCII only)' END
-                FROM o
+                FROM o ORDER BY o.position
                 ON CONFLICT (event_id) DO NOTHING
-                RETURNING order_id)
+                RETURNING event_id, order_id)
             INSERT INTO otter.order_status_history (order_id, status, event_time, event_id, event_type, recorded_at)
-            SELECT order_id, $11, $9, $1, $12, $10 FROM call
-            RETURNING order_id
+            SELECT call.order_id, o.status, o.occurred_at, call.event_id, 'kitchen.' || o.milestone, $11
+            FROM call JOIN o ON o.event_id = call.event_id
             """);
-        record.Parameters.Add(new NpgsqlParameter { Value = step.EventId });
-        record.Parameters.Add(new NpgsqlParameter { Value = step.OrderId });
-        record.Parameters.Add(new NpgsqlParameter { Value = step.Source });
-        record.Parameters.Add(new NpgsqlParameter { Value = milestone });
-        record.Parameters.Add(new NpgsqlParameter { Value = endpoint });
-        record.Parameters.Add(new NpgsqlParameter { Value = (object?)body ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Jsonb });
-        record.Parameters.Add(new NpgsqlParameter { Value = Clean(step.By), NpgsqlDbType = NpgsqlDbType.Text });
+        NpgsqlParameter Texts(IEnumerable<string?> values) => new() { Value = values.Select(v => (object?)v ?? DBNull.Value).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text };
+        record.Parameters.Add(Texts(steps.Select(s => s.Step.EventId)));
+        record.Parameters.Add(Texts(steps.Select(s => s.Step.OrderId)));
+        record.Parameters.Add(Texts(steps.Select(s => s.Step.Source)));
+        record.Parameters.Add(Texts(steps.Select(s => s.Call.Milestone)));
+        record.Parameters.Add(Texts(steps.Select(s => s.Call.Endpoint)));
+        record.Parameters.Add(new NpgsqlParameter { Value = steps.Select(s => (object?)s.Call.Body ?? DBNull.Value).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb });
+        record.Parameters.Add(Texts(steps.Select(s => Clean(s.Step.By))));
+        record.Parameters.Add(new NpgsqlParameter { Value = steps.Select(s => s.Step.OccurredAt?.ToDateTimeOffset() ?? now).ToArray() });
+        record.Parameters.Add(Texts(steps.Select(s => s.Call.Status)));
         record.Parameters.Add(new NpgsqlParameter { Value = api.Value.IsConfigured });
-        record.Parameters.Add(new NpgsqlParameter { Value = occurredAt });
         record.Parameters.Add(new NpgsqlParameter { Value = now });
-        record.Parameters.Add(new NpgsqlParameter { Value = status });
-        record.Parameters.Add(new NpgsqlParameter { Value = $"kitchen.{milestone}" });
         batch.BatchCommands.Add(record);
         batch.BatchCommands.Add(new NpgsqlBatchCommand($"NOTIFY {NotifyChannel}"));
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        batch.Transaction = transaction;
-        var recorded = await batch.ExecuteScalarAsync(cancellationToken) is not null;
+        var recorded = await batch.ExecuteNonQueryAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-
-        if (recorded)
-        {
-            Log.Recorded(logger, step.OrderId, milestone, api.Value.IsConfigured ? endpoint : "nothing (Otter is not being told)");
-        }
-        else
-        {
-            Log.NothingToRecord(logger, step.EventId);
-        }
+        Log.Recorded(logger, steps.Count, recorded, api.Value.IsConfigured ? "owed to Otter" : "recorded only (Otter is not being told)");
     }
+
+    /// <summary>The step's name as kept, the call it owes Otter, its body and the status it writes in the order's history.</summary>
+    private static (string Milestone, string Endpoint, string? Body, string Status) CallOf(KitchenOrderEvent step) => step.Milestone switch
+    {
+        KitchenMilestone.Accepted => ("accepted", "confirm",
+            step.EstimatedPrepMinutes > 0 ? string.Create(CultureInfo.InvariantCulture, $$"""{"estimatedPrepTimeMinutes":{{step.EstimatedPrepMinutes}}}""") : null,
+            "ACCEPTED"),
+        KitchenMilestone.Ready => ("ready", "ready-to-pickup", null, "READY_TO_PICKUP"),
+        KitchenMilestone.HandedOff => ("handed_off", "fulfill", null, "HANDED_OFF"),
+        _ => throw new PoisonMessageException($"Kitchen event {step.EventId} has no known milestone ({step.Milestone})."),
+    };
 
     private static KitchenOrderEvent Read(IncomingMessage message)
     {
@@ -122,18 +124,15 @@ public sealed partial class KitchenOrderEventHandler(
     }
 
     /// <summary>Who took the step, as something PostgreSQL can store: no NUL or control characters, at most 100 characters.</summary>
-    private static object Clean(string by)
+    private static string? Clean(string by)
     {
         var text = new string([.. by.Where(c => !char.IsControl(c)).Take(100)]).Trim();
-        return text.Length == 0 ? DBNull.Value : text;
+        return text.Length == 0 ? null : text;
     }
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 1701, Level = LogLevel.Information, Message = "Order {OrderId} {Milestone} in its kitchen; Otter is owed {Call}")]
-        public static partial void Recorded(ILogger logger, string orderId, string milestone, string call);
-
-        [LoggerMessage(EventId = 1702, Level = LogLevel.Debug, Message = "Kitchen event {EventId}: already recorded, or for an order Orders never received from Otter")]
-        public static partial void NothingToRecord(ILogger logger, string eventId);
+        [LoggerMessage(EventId = 1701, Level = LogLevel.Debug, Message = "{Steps} kitchen step(s) in, {Rows} row(s) written: {What}")]
+        public static partial void Recorded(ILogger logger, int steps, int rows, string what);
     }
 }

@@ -22,6 +22,7 @@ public sealed partial class OtterCallSender(
 {
     private const long LeaderLock = 7432101;
     private const int CallsPerLook = 100;
+    private static readonly TimeSpan MinimumBetweenLooks = TimeSpan.FromMilliseconds(100);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -42,6 +43,7 @@ public sealed partial class OtterCallSender(
 
         var settings = options.Value;
         var pacer = new OtterCallPacer(settings.PerStoreEndpointPerMinute, settings.PerSecond);
+        var waiting = new Dictionary<(string Store, string Endpoint), DateTimeOffset>();
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -67,9 +69,12 @@ public sealed partial class OtterCallSender(
                 {
                     while (!stoppingToken.IsCancellationRequested)
                     {
-                        await SendDueAsync(pacer, settings, stoppingToken);
+                        var attempted = await SendDueAsync(pacer, waiting, settings, stoppingToken);
                         pacer.Forget(time.GetUtcNow());
-                        // A new call wakes the sender at once; otherwise it looks again for calls whose back-off is over.
+                        // A new call wakes the sender; otherwise it looks again for calls whose back-off is over. In a
+                        // rush every order's step notifies: it looks at most ten times a second while it has calls to
+                        // make, and once a poll interval while all that is owed waits for back-off or Otter's limits.
+                        await Task.Delay(attempted > 0 ? MinimumBetweenLooks : settings.PollInterval, time, stoppingToken);
                         await leader.WaitAsync(settings.PollInterval, stoppingToken);
                     }
                 }
@@ -120,7 +125,9 @@ public sealed partial class OtterCallSender(
         }
     }
 
-    private async Task SendDueAsync(OtterCallPacer pacer, OtterCallsOptions settings, CancellationToken cancellationToken)
+    /// <returns>How many calls it tried.</returns>
+    private async Task<int> SendDueAsync(
+        OtterCallPacer pacer, Dictionary<(string Store, string Endpoint), DateTimeOffset> waiting, OtterCallsOptions settings, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         var due = new List<DueCall>();
@@ -130,12 +137,25 @@ public sealed partial class OtterCallSender(
             FROM otter.otter_calls c
             WHERE c.state = 'pending' AND c.next_attempt_at <= $1
               AND NOT EXISTS (SELECT 1 FROM otter.otter_calls e WHERE e.order_id = c.order_id AND e.state = 'pending' AND e.id < c.id)
+              AND NOT EXISTS (SELECT 1 FROM unnest($3::text[], $4::text[]) AS w(store_id, endpoint) WHERE w.store_id = c.store_id AND w.endpoint = c.endpoint)
             ORDER BY c.next_attempt_at, c.id
             LIMIT $2
             """))
         {
+            // Store endpoints over Otter's limit are left out of the look until their window has room: their calls
+            // keep their places without being written again, and other stores' calls are not held up behind them.
+            foreach (var (key, until) in waiting.ToList())
+            {
+                if (until <= now)
+                {
+                    waiting.Remove(key);
+                }
+            }
+
             select.Parameters.Add(new NpgsqlParameter { Value = now });
             select.Parameters.Add(new NpgsqlParameter { Value = CallsPerLook });
+            select.Parameters.Add(new NpgsqlParameter { Value = waiting.Keys.Select(k => k.Store).ToArray() });
+            select.Parameters.Add(new NpgsqlParameter { Value = waiting.Keys.Select(k => k.Endpoint).ToArray() });
             await using var reader = await select.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
             {
@@ -144,6 +164,7 @@ public sealed partial class OtterCallSender(
             }
         }
 
+        var attempted = 0;
         foreach (var call in due)
         {
             now = time.GetUtcNow();
@@ -158,14 +179,12 @@ public sealed partial class OtterCallSender(
             if (wait > TimeSpan.Zero)
             {
                 // Over Otter's limit for now: the call keeps its place and goes when the window has room.
-                await using var later = dataSource.CreateCommand("UPDATE otter.otter_calls SET next_attempt_at = $2 WHERE id = $1");
-                later.Parameters.Add(new NpgsqlParameter { Value = call.Id });
-                later.Parameters.Add(new NpgsqlParameter { Value = now + wait });
-                await later.ExecuteNonQueryAsync(cancellationToken);
+                waiting[(call.StoreId, call.Endpoint)] = now + wait;
                 continue;
             }
 
             pacer.Sent(call.StoreId, call.Endpoint, now);
+            attempted++;
             var outcome = await otter.SendAsync(call.StoreId, call.Source, call.OrderId, call.Endpoint, call.Body, settings.AttemptTimeout, cancellationToken);
             var attempts = call.Attempts + 1;
             now = time.GetUtcNow();
@@ -186,6 +205,8 @@ public sealed partial class OtterCallSender(
                     break;
             }
         }
+
+        return attempted;
     }
 
     /// <summary>Doubles from the first delay up to the longest, with ±20% jitter so that many calls failed together do not return together.</summary>
