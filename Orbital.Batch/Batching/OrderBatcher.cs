@@ -74,10 +74,15 @@ public sealed class OrderBatcher(
         // A changed order is looked at again at the pass (an update can take away its last unbumped line; a first
         // version's lines are all waiting); the expo screens of kitchens that run one hear of every applied order.
         var applied = work.Where(w => w.Claimed).ToList();
-        await PassRows.RefreshAsync(connection, transaction,
-            [.. applied.Where(w => w.Order.Version > 1 || w.Order.EventKind != OrderEventKind.New).Select(w => w.Order.OrderId).Distinct()],
+        string[] refreshed = [.. applied.Where(w => w.Order.Version > 1 || w.Order.EventKind != OrderEventKind.New).Select(w => w.Order.OrderId).Distinct()];
+        await PassRows.RefreshAsync(connection, transaction, refreshed,
             [.. map.Kitchens.Where(k => !k.HasExpo).Select(k => k.Id)], now, cancellationToken);
-        await TellingOtter.EnqueueAsync(connection, transaction, [.. applied.Select(w => w.Order.OrderId).Distinct()], estimates, now, cancellationToken);
+        // Otter hears that the kitchen has each order it took for the first time, and of an update that made one ready.
+        var acceptedNow = applied.Where(w => w.Accepted).DistinctBy(w => w.Order.OrderId).ToList();
+        await TellingOtter.EnqueueAcceptedAsync(connection, transaction,
+            [.. acceptedNow.Select(w => new AcceptedOrder(w.Order.OrderId, w.Order.StoreId, w.Order.Source, w.KitchenId, estimates.GetValueOrDefault(w.Order.OrderId)))],
+            now, cancellationToken);
+        await TellingOtter.EnqueueAsync(connection, transaction, refreshed, estimates: null, now, cancellationToken);
         var atThePass = applied.Where(w => map.Kitchen(w.KitchenId)?.HasExpo == true).Select(w => w.Order.OrderId).Distinct().ToArray();
 
         var changes = await ReadChangesAsync(connection, transaction, [.. changed], created, atThePass, cancellationToken);
@@ -118,8 +123,13 @@ public sealed class OrderBatcher(
         NpgsqlConnection connection, NpgsqlTransaction transaction, List<OrderWork> segment, TimeSpan window, DateTimeOffset now,
         HashSet<long> created, HashSet<long> changed, CancellationToken cancellationToken)
     {
-        var claimed = await OrderVersions.ClaimVersionsAsync(connection, transaction, segment, now, cancellationToken);
+        var (claimed, accepted) = await OrderVersions.ClaimVersionsAsync(connection, transaction, segment, now, cancellationToken);
         var applying = segment.Where(w => claimed.Contains(w.Order.OrderId)).ToList();
+        foreach (var item in applying)
+        {
+            item.Accepted = accepted.Contains(item.Order.OrderId);
+        }
+
         if (applying.Count == 0)
         {
             return;
@@ -198,6 +208,8 @@ internal sealed class OrderWork(StructuredOrder order, string kitchenId, GuestOf
     public GuestOfOrder Guest { get; } = guest;
     public List<KitchenLine> Wanted { get; } = wanted;
     public bool Claimed { get; set; }
+    /// <summary>The kitchen took this order for the first time in this transaction: Otter is told it is confirmed.</summary>
+    public bool Accepted { get; set; }
 }
 
 /// <summary>What the cards and the pass show of an order besides its lines; <see cref="Allergy"/> when any of its notes signals one.</summary>

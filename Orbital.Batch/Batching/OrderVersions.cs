@@ -7,8 +7,12 @@ namespace Orbital.Batch.Batching;
 /// <summary><c>batch.orders</c> as the batcher keeps it: the last version applied of each order, and what the cards show of it.</summary>
 internal static class OrderVersions
 {
-    /// <summary>Records the orders on first sight and takes each version that is newer than the one applied; the ids of the orders whose version was taken.</summary>
-    public static async Task<HashSet<string>> ClaimVersionsAsync(
+    /// <summary>
+    /// Records the orders on first sight and takes each version that is newer than the one applied: the ids of the
+    /// orders whose version was taken, and of those among them that the kitchen accepts now (the first version it takes
+    /// that is not cancelled; Otter is told, once).
+    /// </summary>
+    public static async Task<(HashSet<string> Claimed, HashSet<string> Accepted)> ClaimVersionsAsync(
         NpgsqlConnection connection, NpgsqlTransaction transaction, List<OrderWork> segment, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var orders = segment.Select(w => w.Order).ToList();
@@ -33,12 +37,13 @@ internal static class OrderVersions
             """
             UPDATE batch.orders o SET version = u.version, status = u.status, ready_by = u.ready_by, friendly_id = u.friendly_id, updated_at = $6,
                    store_id = u.store_id, kitchen_id = u.kitchen_id, brand = u.brand, source = u.source,
-                   customer_first_name = u.first_name, customer_note = u.note, allergy = u.allergy, expo_version = o.expo_version + 1
+                   customer_first_name = u.first_name, customer_note = u.note, allergy = u.allergy, expo_version = o.expo_version + 1,
+                   accepted_told_at = CASE WHEN o.accepted_told_at IS NULL AND u.status NOT IN ('Canceled', 'Rejected') THEN $6 ELSE o.accepted_told_at END
             FROM unnest($1::text[], $2::bigint[], $3::text[], $4::timestamptz[], $5::text[], $7::text[], $8::text[],
                         $9::text[], $10::text[], $11::text[], $12::text[], $13::bool[])
                 AS u(order_id, version, status, ready_by, friendly_id, store_id, kitchen_id, brand, source, first_name, note, allergy)
             WHERE o.order_id = u.order_id AND o.version < u.version
-            RETURNING o.order_id
+            RETURNING o.order_id, o.accepted_told_at = $6
             """);
         claim.Parameters.Add(new NpgsqlParameter { Value = orders.Select(o => o.OrderId).ToArray() });
         claim.Parameters.Add(new NpgsqlParameter { Value = orders.Select(o => o.Version).ToArray() });
@@ -56,14 +61,19 @@ internal static class OrderVersions
         batch.BatchCommands.Add(claim);
 
         var claimed = new HashSet<string>(StringComparer.Ordinal);
+        var accepted = new HashSet<string>(StringComparer.Ordinal);
         // The insert returns no rows, so the reader starts on the claim's.
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
             claimed.Add(reader.GetString(0));
+            if (!reader.IsDBNull(1) && reader.GetBoolean(1))
+            {
+                accepted.Add(reader.GetString(0));
+            }
         }
 
-        return claimed;
+        return (claimed, accepted);
     }
 
     private static object ReadyBy(StructuredOrder order) => (object?)order.ReadyBy?.ToDateTimeOffset() ?? DBNull.Value;

@@ -20,7 +20,7 @@ public static class TellingOtter
     /// A station with more work due than this is counted as having this much: its estimate is hours already, and a
     /// kitchen nobody bumps (or a benchmark) must not make every order's transaction read all of it.
     /// </summary>
-    public const int MaxItemsCounted = 200;
+    public const int MaxItemsCounted = 40;
 
     /// <summary>
     /// Minutes until each order could be ready, from the kitchen's real load: for each station the order needs, the
@@ -80,6 +80,35 @@ public static class TellingOtter
     }
 
     /// <summary>
+    /// Puts in the outbox that the kitchen accepted these orders (the claim of their first version marked them told),
+    /// from what the batcher has in hand: no read of the orders again.
+    /// </summary>
+    public static Task EnqueueAcceptedAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<AcceptedOrder> orders, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var trace = MessagingTelemetry.CaptureTraceContext();
+        return OutboxWriter.EnqueueAsync(connection, transaction, [.. orders.Select(order =>
+        {
+            var accepted = new KitchenOrderEvent
+            {
+                EventId = $"{order.OrderId}:{KitchenMilestone.Accepted}",
+                OrderId = order.OrderId,
+                StoreId = order.StoreId,
+                Source = order.Source,
+                KitchenId = order.KitchenId,
+                Milestone = KitchenMilestone.Accepted,
+                OccurredAt = Timestamp.FromDateTimeOffset(now),
+                EstimatedPrepMinutes = order.EstimatedPrepMinutes,
+                By = "kitchen",
+            };
+            return (Exchanges.KitchenOrderEvents, Message(accepted), trace);
+        })], cancellationToken, wakeRelay: false);
+    }
+
+    private static OutgoingMessage Message(KitchenOrderEvent step) =>
+        new(step.ToByteArray(), step.EventId, KitchenOrderEvent.Descriptor.FullName, ContentTypes.Protobuf);
+
+    /// <summary>
     /// Puts in the outbox each milestone these orders have reached and Otter has not been told of, and marks it told.
     /// A recalled order that is ready again is not told twice (Otter has no way back). Cancelled orders are told nothing.
     /// </summary>
@@ -129,8 +158,7 @@ public static class TellingOtter
                     OccurredAt = Timestamp.FromDateTimeOffset(at),
                     By = by,
                 };
-                void Add(KitchenOrderEvent message) => messages.Add((Exchanges.KitchenOrderEvents,
-                    new OutgoingMessage(message.ToByteArray(), message.EventId, KitchenOrderEvent.Descriptor.FullName, ContentTypes.Protobuf), trace));
+                void Add(KitchenOrderEvent message) => messages.Add((Exchanges.KitchenOrderEvents, Message(message), trace));
 
                 if (reader.GetBoolean(4))
                 {
@@ -151,6 +179,10 @@ public static class TellingOtter
             }
         }
 
-        await OutboxWriter.EnqueueAsync(connection, transaction, messages, cancellationToken);
+        // Otter can wait for the relay's next sweep; the kitchen's commits should not wait for each other.
+        await OutboxWriter.EnqueueAsync(connection, transaction, messages, cancellationToken, wakeRelay: false);
     }
 }
+
+/// <summary>An order the kitchen has just taken, as Otter is told of it.</summary>
+public sealed record AcceptedOrder(string OrderId, string StoreId, string Source, string KitchenId, int EstimatedPrepMinutes);

@@ -27,11 +27,17 @@ public static class OutboxWriter
     /// Several messages in one round trip, each with the trace context it was produced in (the relay publishes later,
     /// from another trace, and carries that one along in the headers).
     /// </summary>
+    /// <param name="wakeRelay">
+    /// False leaves the messages to the relay's next sweep (<see cref="OutboxOptions.SweepInterval"/>): a NOTIFY makes
+    /// PostgreSQL commit the transactions that send one one at a time, across all databases of the server, which a hot
+    /// path that is not in a hurry for its messages should not pay for.
+    /// </param>
     public static async Task EnqueueAsync(
         NpgsqlConnection connection,
         NpgsqlTransaction? transaction,
         IReadOnlyList<(string Exchange, OutgoingMessage Message, Dictionary<string, string> TraceHeaders)> messages,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        bool wakeRelay = true)
     {
         if (messages.Count == 0)
         {
@@ -60,7 +66,11 @@ public static class OutboxWriter
             batch.BatchCommands.Add(insert);
         }
 
-        batch.BatchCommands.Add(new NpgsqlBatchCommand($"NOTIFY {OutboxSchema.NotifyChannel}"));
+        if (wakeRelay)
+        {
+            batch.BatchCommands.Add(new NpgsqlBatchCommand($"NOTIFY {OutboxSchema.NotifyChannel}"));
+        }
+
         await batch.ExecuteNonQueryAsync(cancellationToken);
     }
 }

@@ -180,7 +180,10 @@ internal sealed class OrderEventApplier(OrdersDbContext db, TimeProvider time, T
         return new EventOutcome(RawEventStates.Applied, orderId, null, Publish: null);
     }
 
-    /// <summary>Records the status in the history, and makes it current unless a newer one is already.</summary>
+    /// <summary>
+    /// Records the status in the history, and makes it current unless a newer one is already. A status Orbital does not
+    /// know is kept in the history only: it never replaces one it knows.
+    /// </summary>
     private bool ApplyStatus(OrderEntity order, string status, DateTimeOffset eventTime, OtterEventEnvelope envelope)
     {
         order.StatusHistory.Add(new OrderStatusChangeEntity
@@ -192,6 +195,11 @@ internal sealed class OrderEventApplier(OrdersDbContext db, TimeProvider time, T
             EventType = envelope.EventType,
             RecordedAt = time.GetUtcNow(),
         });
+
+        if (status == "UNKNOWN" && order.Status != "UNKNOWN")
+        {
+            return false;
+        }
 
         if (!EventPrecedence.Supersedes(eventTime, EventPrecedence.StatusRank(status), order.StatusEventTime, EventPrecedence.StatusRank(order.Status)))
         {

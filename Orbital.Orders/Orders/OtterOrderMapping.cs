@@ -209,11 +209,18 @@ public static class OtterOrderMapping
         }
     }
 
-    /// <summary>Otter's status names as stored; anything else is UNKNOWN.</summary>
+    /// <summary>
+    /// Otter's status names as stored; the order status events' names (<c>orders.order_status_update</c>) as the order
+    /// statuses they mean; anything else is UNKNOWN.
+    /// </summary>
     public static string Status(string? otterStatus) => otterStatus?.Trim().ToUpperInvariant() switch
     {
         "NEW_ORDER" or "CONFIRMED" or "PICKED_UP" or "CANCELED" or "FULFILLED" or "PREPARED" or "REJECTED" => otterStatus.Trim().ToUpperInvariant(),
         "CANCELLED" => "CANCELED",
+        "ORDER_ACCEPTED" => "CONFIRMED",
+        "ORDER_READY_TO_PICKUP" => "PREPARED",
+        "ORDER_HANDED_OFF" => "PICKED_UP",
+        "ORDER_FULFILLED" => "FULFILLED",
         _ => "UNKNOWN",
     };
 

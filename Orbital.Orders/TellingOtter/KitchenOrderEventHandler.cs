@@ -18,9 +18,6 @@ namespace Orbital.Orders.TellingOtter;
 public sealed partial class KitchenOrderEventHandler(
     NpgsqlDataSource dataSource, OrdersSchema schema, IOptions<OtterApiOptions> api, TimeProvider time, ILogger<KitchenOrderEventHandler> logger) : IMessageBatchHandler
 {
-    /// <summary>Woken at commit, the sender makes a new call without waiting for its next look.</summary>
-    public const string NotifyChannel = "orbital_otter_calls";
-
     private const int MaxIdLength = 200;
 
     public Task HandleAsync(IncomingMessage message, CancellationToken cancellationToken) => HandleBatchAsync([message], cancellationToken);
@@ -78,7 +75,6 @@ public sealed partial class KitchenOrderEventHandler(
         record.Parameters.Add(new NpgsqlParameter { Value = api.Value.IsConfigured });
         record.Parameters.Add(new NpgsqlParameter { Value = now });
         batch.BatchCommands.Add(record);
-        batch.BatchCommands.Add(new NpgsqlBatchCommand($"NOTIFY {NotifyChannel}"));
         var recorded = await batch.ExecuteNonQueryAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         Log.Recorded(logger, steps.Count, recorded, api.Value.IsConfigured ? "owed to Otter" : "recorded only (Otter is not being told)");

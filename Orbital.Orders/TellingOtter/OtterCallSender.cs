@@ -59,11 +59,6 @@ public sealed partial class OtterCallSender(
                     }
                 }
 
-                await using (var listen = new NpgsqlCommand($"LISTEN {KitchenOrderEventHandler.NotifyChannel}", leader))
-                {
-                    await listen.ExecuteNonQueryAsync(stoppingToken);
-                }
-
                 Log.Leading(logger);
                 try
                 {
@@ -71,11 +66,17 @@ public sealed partial class OtterCallSender(
                     {
                         var attempted = await SendDueAsync(pacer, waiting, settings, stoppingToken);
                         pacer.Forget(time.GetUtcNow());
-                        // A new call wakes the sender; otherwise it looks again for calls whose back-off is over. In a
-                        // rush every order's step notifies: it looks at most ten times a second while it has calls to
-                        // make, and once a poll interval while all that is owed waits for back-off or Otter's limits.
-                        await Task.Delay(attempted > 0 ? MinimumBetweenLooks : settings.PollInterval, time, stoppingToken);
-                        await leader.WaitAsync(settings.PollInterval, stoppingToken);
+                        // While it has calls to make it looks again shortly; otherwise once a poll interval, for new
+                        // calls and for those whose back-off or Otter's window is over. (Waiting on the lead's own
+                        // connection also finds out at once when that connection, and with it the lead, is lost.)
+                        if (attempted > 0)
+                        {
+                            await Task.Delay(MinimumBetweenLooks, time, stoppingToken);
+                        }
+                        else
+                        {
+                            await leader.WaitAsync(settings.PollInterval, stoppingToken);
+                        }
                     }
                 }
                 finally
@@ -116,7 +117,7 @@ public sealed partial class OtterCallSender(
 
         try
         {
-            await using var release = new NpgsqlCommand("UNLISTEN *; SELECT pg_advisory_unlock_all()", leader);
+            await using var release = new NpgsqlCommand("SELECT pg_advisory_unlock_all()", leader);
             await release.ExecuteNonQueryAsync(CancellationToken.None);
         }
         catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException or TimeoutException)

@@ -86,6 +86,10 @@ public sealed class Orders_a_kitchen_cannot_use_are_named
     [InlineData("NEW_ORDER", "NEW_ORDER")]
     [InlineData("canceled", "CANCELED")]
     [InlineData("CANCELLED", "CANCELED")]
+    [InlineData("ORDER_ACCEPTED", "CONFIRMED")]
+    [InlineData("ORDER_READY_TO_PICKUP", "PREPARED")]
+    [InlineData("ORDER_HANDED_OFF", "PICKED_UP")]
+    [InlineData("ORDER_FULFILLED", "FULFILLED")]
     [InlineData("SOMETHING_NEW", "UNKNOWN")]
     [InlineData(null, "UNKNOWN")]
     public void Statuses_are_otters_names_or_unknown(string? otter, string stored) => Assert.Equal(stored, OtterOrderMapping.Status(otter));
