@@ -17,7 +17,7 @@ namespace Orbital.Scheduling;
 /// the recurring jobs, and stops the server at shutdown, letting running jobs finish within the shutdown timeout.
 /// </summary>
 public sealed partial class ScheduledJobs(
-    [FromKeyedServices(ScheduledJobs.DataSourceKey)] NpgsqlDataSource dataSource,
+    NpgsqlDataSource dataSource,
     IServiceScopeFactory scopes,
     IEnumerable<RecurringJobRegistration> registrations,
     IEnumerable<IRecurringJobTimeZones> timeZones,
@@ -25,9 +25,6 @@ public sealed partial class ScheduledJobs(
     IHostEnvironment environment,
     ILoggerFactory loggers) : BackgroundService
 {
-    /// <summary>The key of Hangfire's own data source (see <see cref="ScheduledJobsExtensions.AddScheduledJobs"/>).</summary>
-    public const string DataSourceKey = "scheduled-jobs";
-
     private static readonly TimeSpan MaxStartDelay = TimeSpan.FromSeconds(30);
 
     private readonly ILogger _logger = loggers.CreateLogger<ScheduledJobs>();
@@ -197,7 +194,7 @@ public sealed partial class ScheduledJobs(
     /// <summary>The storage once the server runs, for the dashboard; null before.</summary>
     public JobStorage? Storage => _storage;
 
-    /// <summary>Hangfire's connections come from its own pool on the service's database.</summary>
+    /// <summary>Hangfire's connections come from the service's own pooled data source.</summary>
     private sealed class DataSourceConnectionFactory(NpgsqlDataSource dataSource) : IConnectionFactory
     {
         public NpgsqlConnection GetOrCreateConnection() => dataSource.CreateConnection();

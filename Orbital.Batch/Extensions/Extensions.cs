@@ -58,7 +58,7 @@ internal static class Extensions
     /// <summary>Cooking sessions to the warehouse: a Hangfire job in schema <c>batch_jobs</c>.</summary>
     public static void AddSessionSync(this IHostApplicationBuilder builder)
     {
-        builder.AddScheduledJobs("batch_jobs", ResourceNames.BatchDatabase);
+        builder.AddScheduledJobs("batch_jobs");
         builder.AddRecurringJob<SessionDataSync>(SessionDataSync.Id, SessionDataSync.DefaultSchedule);
     }
 }

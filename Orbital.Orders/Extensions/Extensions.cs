@@ -57,7 +57,7 @@ internal static class Extensions
         builder.Services.AddOtterApiClient(builder.Configuration);
         builder.Services.AddSingleton<MissedOrderRecoveryMetrics>();
 
-        builder.AddScheduledJobs("orders_jobs", ResourceNames.OrdersDatabase);
+        builder.AddScheduledJobs("orders_jobs");
         builder.AddRecurringJob<MissedOrderRecoveryJob>(MissedOrderRecoveryJob.JobId, MissedOrderRecoveryJob.DefaultSchedule);
     }
 

@@ -13,18 +13,20 @@ public sealed class OtterCallPacer(int perStoreEndpointPerMinute, int perSecond)
     /// <summary>How long a call to this store's endpoint must wait from <paramref name="now"/>; zero when it may go.</summary>
     public TimeSpan WaitFor(string store, string endpoint, DateTimeOffset now)
     {
-        var wait = Wait(_all, perSecond, Second, now);
-        if (_perEndpoint.TryGetValue((store, endpoint), out var sent))
-        {
-            var endpointWait = Wait(sent, perStoreEndpointPerMinute, Minute, now);
-            if (endpointWait > wait)
-            {
-                wait = endpointWait;
-            }
-        }
-
-        return wait;
+        var all = WaitForAny(now);
+        var endpointWait = WaitForEndpoint(store, endpoint, now);
+        return endpointWait > all ? endpointWait : all;
     }
+
+    /// <summary>How long any call must wait for the per-second limit; zero when one may go.</summary>
+    public TimeSpan WaitForAny(DateTimeOffset now) => Wait(_all, perSecond, Second, now);
+
+    /// <summary>How long a call to this store's endpoint must wait for its minute to have room; zero when it has.</summary>
+    public TimeSpan WaitForEndpoint(string store, string endpoint, DateTimeOffset now) =>
+        _perEndpoint.TryGetValue((store, endpoint), out var sent) ? Wait(sent, perStoreEndpointPerMinute, Minute, now) : TimeSpan.Zero;
+
+    /// <summary>The spacing of a store endpoint's calls when it is at its limit.</summary>
+    public TimeSpan EndpointSpacing => Minute / perStoreEndpointPerMinute;
 
     /// <summary>Counts a call made at <paramref name="now"/> (whatever Otter answered: every request counts against its limits).</summary>
     public void Sent(string store, string endpoint, DateTimeOffset now)

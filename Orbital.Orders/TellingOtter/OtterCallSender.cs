@@ -43,7 +43,9 @@ public sealed partial class OtterCallSender(
 
         var settings = options.Value;
         var pacer = new OtterCallPacer(settings.PerStoreEndpointPerMinute, settings.PerSecond);
+        // The next free turn of each store endpoint at Otter's limit, and the calls already given a turn.
         var waiting = new Dictionary<(string Store, string Endpoint), DateTimeOffset>();
+        var slotted = new HashSet<long>();
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -60,11 +62,13 @@ public sealed partial class OtterCallSender(
                 }
 
                 Log.Leading(logger);
+                waiting.Clear();
+                slotted.Clear();
                 try
                 {
                     while (!stoppingToken.IsCancellationRequested)
                     {
-                        var attempted = await SendDueAsync(pacer, waiting, settings, stoppingToken);
+                        var attempted = await SendDueAsync(pacer, waiting, slotted, settings, stoppingToken);
                         pacer.Forget(time.GetUtcNow());
                         // While it has calls to make it looks again shortly; otherwise once a poll interval, for new
                         // calls and for those whose back-off or Otter's window is over. (Waiting on the lead's own
@@ -128,7 +132,8 @@ public sealed partial class OtterCallSender(
 
     /// <returns>How many calls it tried.</returns>
     private async Task<int> SendDueAsync(
-        OtterCallPacer pacer, Dictionary<(string Store, string Endpoint), DateTimeOffset> waiting, OtterCallsOptions settings, CancellationToken cancellationToken)
+        OtterCallPacer pacer, Dictionary<(string Store, string Endpoint), DateTimeOffset> waiting, HashSet<long> slotted, OtterCallsOptions settings,
+        CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         var due = new List<DueCall>();
@@ -138,16 +143,13 @@ public sealed partial class OtterCallSender(
             FROM otter.otter_calls c
             WHERE c.state = 'pending' AND c.next_attempt_at <= $1
               AND NOT EXISTS (SELECT 1 FROM otter.otter_calls e WHERE e.order_id = c.order_id AND e.state = 'pending' AND e.id < c.id)
-              AND NOT EXISTS (SELECT 1 FROM unnest($3::text[], $4::text[]) AS w(store_id, endpoint) WHERE w.store_id = c.store_id AND w.endpoint = c.endpoint)
             ORDER BY c.next_attempt_at, c.id
             LIMIT $2
             """))
         {
-            // Store endpoints over Otter's limit are left out of the look until their window has room: their calls
-            // keep their places without being written again, and other stores' calls are not held up behind them.
-            foreach (var (key, until) in waiting.ToList())
+            foreach (var (key, slot) in waiting.ToList())
             {
-                if (until <= now)
+                if (slot <= now)
                 {
                     waiting.Remove(key);
                 }
@@ -155,8 +157,6 @@ public sealed partial class OtterCallSender(
 
             select.Parameters.Add(new NpgsqlParameter { Value = now });
             select.Parameters.Add(new NpgsqlParameter { Value = CallsPerLook });
-            select.Parameters.Add(new NpgsqlParameter { Value = waiting.Keys.Select(k => k.Store).ToArray() });
-            select.Parameters.Add(new NpgsqlParameter { Value = waiting.Keys.Select(k => k.Endpoint).ToArray() });
             await using var reader = await select.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
             {
@@ -166,6 +166,7 @@ public sealed partial class OtterCallSender(
         }
 
         var attempted = 0;
+        var deferred = new List<(long Id, DateTimeOffset Slot)>();
         foreach (var call in due)
         {
             now = time.GetUtcNow();
@@ -176,12 +177,26 @@ public sealed partial class OtterCallSender(
                 continue;
             }
 
-            var wait = pacer.WaitFor(call.StoreId, call.Endpoint, now);
-            if (wait > TimeSpan.Zero)
+            var key = (call.StoreId, call.Endpoint);
+            var endpointWait = pacer.WaitForEndpoint(call.StoreId, call.Endpoint, now);
+            // A call given its turn earlier goes when the window has room; a newer one queues behind those given turns.
+            var hadTurn = slotted.Remove(call.Id);
+            if (endpointWait > TimeSpan.Zero || (!hadTurn && waiting.ContainsKey(key)))
             {
-                // Over Otter's limit for now: the call keeps its place and goes when the window has room.
-                waiting[(call.StoreId, call.Endpoint)] = now + wait;
+                // The store endpoint is at Otter's limit: the call is given its turn, the next free slot after those
+                // already given, and written once with it. A busy store's backlog leaves the front of the queue instead
+                // of being read again at every look, and other stores' calls go meanwhile.
+                var slot = waiting.TryGetValue(key, out var next) && next > now + endpointWait ? next : now + endpointWait;
+                waiting[key] = slot + pacer.EndpointSpacing;
+                deferred.Add((call.Id, slot));
+                slotted.Add(call.Id);
                 continue;
+            }
+
+            if (pacer.WaitForAny(now) > TimeSpan.Zero)
+            {
+                // This second's calls are made: the rest of the look waits for the next one.
+                break;
             }
 
             pacer.Sent(call.StoreId, call.Endpoint, now);
@@ -205,6 +220,15 @@ public sealed partial class OtterCallSender(
                     Log.WillRetry(logger, call.Endpoint, call.OrderId, outcome.Error, delay.TotalSeconds);
                     break;
             }
+        }
+
+        if (deferred.Count > 0)
+        {
+            await using var later = dataSource.CreateCommand(
+                "UPDATE otter.otter_calls c SET next_attempt_at = d.slot FROM unnest($1::bigint[], $2::timestamptz[]) AS d(id, slot) WHERE c.id = d.id");
+            later.Parameters.Add(new NpgsqlParameter { Value = deferred.Select(d => d.Id).ToArray() });
+            later.Parameters.Add(new NpgsqlParameter { Value = deferred.Select(d => d.Slot).ToArray() });
+            await later.ExecuteNonQueryAsync(cancellationToken);
         }
 
         return attempted;

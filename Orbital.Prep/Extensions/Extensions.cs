@@ -22,7 +22,9 @@ internal static class Extensions
     /// <summary>The servers the Prep service talks to. None is needed to start: each reports its health instead.</summary>
     public static void AddPrepDependencies(this IHostApplicationBuilder builder)
     {
-        builder.AddServiceDatabase(ResourceNames.PrepDatabase);
+        // Prep's staff log in through the pool its Hangfire jobs use: without automatic preparation, a job's failed
+        // statement cannot leave a connection that answers the next login out of step (seen once as a 500 on login).
+        builder.AddServiceDatabase(ResourceNames.PrepDatabase, autoPrepare: false);
         builder.AddRedisClient(ResourceNames.Redis);
         builder.AddRabbitMqMessaging();
     }
@@ -56,7 +58,7 @@ internal static class Extensions
 
         // The dashboard needs Hangfire's services; the storage itself is created by ScheduledJobs once PostgreSQL answers.
         builder.Services.AddHangfire(_ => { });
-        builder.AddScheduledJobs("prep_jobs", ResourceNames.PrepDatabase);
+        builder.AddScheduledJobs("prep_jobs");
         builder.Services.AddSingleton<IRecurringJobTimeZones, LocationTimeZones>();
         builder.Services.AddHostedService<LocationScheduleMover>();
         builder.AddWarehouse();
