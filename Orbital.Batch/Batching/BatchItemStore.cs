@@ -22,14 +22,24 @@ internal static class BatchItemStore
     /// <summary>The batch keys of the items that already hold lines of these orders: an update may take lines out of them.</summary>
     public static async Task<List<BatchKey>> HeldKeysAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string[] orderIds, CancellationToken cancellationToken)
     {
-        await using var command = new NpgsqlCommand(
-            """
-            SELECT DISTINCT bi.kitchen_id, bi.station_id, bi.sku, bi.modifier_signature FROM batch.batch_item_lines l
-            JOIN batch.batch_items bi ON bi.id = l.batch_item_id WHERE l.order_id = ANY($1)
-            """, connection, transaction);
-        command.Parameters.Add(new NpgsqlParameter { Value = orderIds });
+        await using var batch = new NpgsqlBatch(connection, transaction) { BatchCommands = { HeldKeysCommand(orderIds) } };
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        return await ReadHeldKeysAsync(reader, cancellationToken);
+    }
+
+    /// <summary>The batch keys these orders' lines are held under: a command to run with others in one round trip.</summary>
+    public static NpgsqlBatchCommand HeldKeysCommand(string[] orderIds) => new(
+        """
+        SELECT DISTINCT bi.kitchen_id, bi.station_id, bi.sku, bi.modifier_signature FROM batch.batch_item_lines l
+        JOIN batch.batch_items bi ON bi.id = l.batch_item_id WHERE l.order_id = ANY($1)
+        """)
+    {
+        Parameters = { new NpgsqlParameter { Value = orderIds } },
+    };
+
+    public static async Task<List<BatchKey>> ReadHeldKeysAsync(NpgsqlDataReader reader, CancellationToken cancellationToken)
+    {
         var keys = new List<BatchKey>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
             keys.Add(new BatchKey(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3)));

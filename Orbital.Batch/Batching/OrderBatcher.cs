@@ -57,12 +57,22 @@ public sealed class OrderBatcher(
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
 
-        var heldKeys = await BatchItemStore.HeldKeysAsync(connection, transaction, [.. orders.Select(o => o.OrderId).Distinct()], cancellationToken);
-        await BatchItemStore.LockKeysAsync(connection, transaction, [.. work.SelectMany(w => w.Wanted.Select(l => l.Key)).Concat(heldKeys).Distinct()], cancellationToken);
+        // One round trip before the locks: the keys these orders hold now, and the work queued at their stations (for the
+        // prep time Otter is told; read before the orders' own items are written, so an order does not wait behind itself).
+        List<BatchKey> heldKeys;
+        Dictionary<(string KitchenId, string StationId), double> queued;
+        await using (var reads = new NpgsqlBatch(connection, transaction))
+        {
+            reads.BatchCommands.Add(BatchItemStore.HeldKeysCommand([.. orders.Select(o => o.OrderId).Distinct()]));
+            reads.BatchCommands.Add(TellingOtter.QueuedWorkCommand([.. work.SelectMany(w => w.Wanted.Select(l => (l.Key.KitchenId, l.Key.StationId))).Distinct()], settings, now));
+            await using var reader = await reads.ExecuteReaderAsync(cancellationToken);
+            heldKeys = await BatchItemStore.ReadHeldKeysAsync(reader, cancellationToken);
+            await reader.NextResultAsync(cancellationToken);
+            queued = await TellingOtter.ReadQueuedWorkAsync(reader, cancellationToken);
+        }
 
-        // Read before the orders' own items are written: an order does not queue behind itself.
-        var estimates = await TellingOtter.EstimatePrepMinutesAsync(connection, transaction,
-            [.. work.Where(w => w.Wanted.Count > 0).Select(w => (w.Order.OrderId, (IReadOnlyList<KitchenLine>)w.Wanted))], settings, now, cancellationToken);
+        await BatchItemStore.LockKeysAsync(connection, transaction, [.. work.SelectMany(w => w.Wanted.Select(l => l.Key)).Concat(heldKeys).Distinct()], cancellationToken);
+        var estimates = TellingOtter.EstimatePrepMinutes(work.Select(w => (w.Order.OrderId, (IReadOnlyList<KitchenLine>)w.Wanted)), queued, settings);
 
         var created = new HashSet<long>();
         var changed = new HashSet<long>();

@@ -23,47 +23,52 @@ public static class TellingOtter
     public const int MaxItemsCounted = 40;
 
     /// <summary>
-    /// Minutes until each order could be ready, from the kitchen's real load: for each station the order needs, the
-    /// work queued there (the prep time of every item due and not bumped, cooked <see cref="BatchingOptions.ItemsCookedAtOnce"/>
-    /// at a time) plus the order's own longest prep time at it; the order's estimate is its slowest station's. Read
-    /// before the orders' own items are written, so an order does not wait behind itself.
+    /// The work queued at these stations (the prep time of every item due and not bumped, at most
+    /// <see cref="MaxItemsCounted"/> of them): a command to run with the batcher's first reads, before the orders' own
+    /// items are written, so an order does not wait behind itself. Read with <see cref="ReadQueuedWorkAsync"/>.
     /// </summary>
-    public static async Task<Dictionary<string, int>> EstimatePrepMinutesAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<(string OrderId, IReadOnlyList<KitchenLine> Lines)> orders,
-        BatchingOptions options, DateTimeOffset now, CancellationToken cancellationToken)
+    public static NpgsqlBatchCommand QueuedWorkCommand(IReadOnlyList<(string KitchenId, string StationId)> stations, BatchingOptions options, DateTimeOffset now) => new(
+        """
+        SELECT s.kitchen_id, s.station_id, coalesce(q.seconds, 0)::float8
+        FROM unnest($1::text[], $2::text[]) AS s(kitchen_id, station_id)
+        CROSS JOIN LATERAL (
+            SELECT sum(coalesce(ahead.prep_seconds, $4)) AS seconds
+            FROM (SELECT bi.prep_seconds FROM batch.batch_items bi
+                  WHERE bi.kitchen_id = s.kitchen_id AND bi.station_id = s.station_id
+                    AND bi.status IN ('pending', 'in_progress') AND bi.fire_at <= $3
+                  LIMIT $5) ahead) q
+        """)
+    {
+        Parameters =
+        {
+            new NpgsqlParameter { Value = stations.Select(s => s.KitchenId).ToArray() },
+            new NpgsqlParameter { Value = stations.Select(s => s.StationId).ToArray() },
+            new NpgsqlParameter { Value = now },
+            new NpgsqlParameter { Value = (int)options.DefaultPrepTime.TotalSeconds },
+            new NpgsqlParameter { Value = MaxItemsCounted },
+        },
+    };
+
+    public static async Task<Dictionary<(string KitchenId, string StationId), double>> ReadQueuedWorkAsync(NpgsqlDataReader reader, CancellationToken cancellationToken)
+    {
+        var queued = new Dictionary<(string, string), double>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            queued[(reader.GetString(0), reader.GetString(1))] = reader.GetDouble(2);
+        }
+
+        return queued;
+    }
+
+    /// <summary>
+    /// Minutes until each order could be ready, from the kitchen's real load: for each station the order needs, the
+    /// work queued there, cooked <see cref="BatchingOptions.ItemsCookedAtOnce"/> at a time, plus the order's own longest
+    /// prep time at it; the order's estimate is its slowest station's.
+    /// </summary>
+    public static Dictionary<string, int> EstimatePrepMinutes(
+        IEnumerable<(string OrderId, IReadOnlyList<KitchenLine> Lines)> orders, IReadOnlyDictionary<(string KitchenId, string StationId), double> queued, BatchingOptions options)
     {
         var estimates = new Dictionary<string, int>(StringComparer.Ordinal);
-        var stations = orders.SelectMany(o => o.Lines.Select(l => (l.Key.KitchenId, l.Key.StationId))).Distinct().ToList();
-        if (stations.Count == 0)
-        {
-            return estimates;
-        }
-
-        var queued = new Dictionary<(string, string), double>();
-        await using (var command = new NpgsqlCommand(
-            """
-            SELECT s.kitchen_id, s.station_id, coalesce(q.seconds, 0)::float8
-            FROM unnest($1::text[], $2::text[]) AS s(kitchen_id, station_id)
-            CROSS JOIN LATERAL (
-                SELECT sum(coalesce(ahead.prep_seconds, $4)) AS seconds
-                FROM (SELECT bi.prep_seconds FROM batch.batch_items bi
-                      WHERE bi.kitchen_id = s.kitchen_id AND bi.station_id = s.station_id
-                        AND bi.status IN ('pending', 'in_progress') AND bi.fire_at <= $3
-                      LIMIT $5) ahead) q
-            """, connection, transaction))
-        {
-            command.Parameters.Add(new NpgsqlParameter { Value = stations.Select(s => s.KitchenId).ToArray() });
-            command.Parameters.Add(new NpgsqlParameter { Value = stations.Select(s => s.StationId).ToArray() });
-            command.Parameters.Add(new NpgsqlParameter { Value = now });
-            command.Parameters.Add(new NpgsqlParameter { Value = (int)options.DefaultPrepTime.TotalSeconds });
-            command.Parameters.Add(new NpgsqlParameter { Value = MaxItemsCounted });
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                queued[(reader.GetString(0), reader.GetString(1))] = reader.GetDouble(2);
-            }
-        }
-
         foreach (var (orderId, lines) in orders)
         {
             if (lines.Count == 0)

@@ -12,7 +12,10 @@ public static class OutboxWriter
 {
     private const string InsertSql = """
         INSERT INTO messaging.outbox (exchange, message_id, type, content_type, headers, body)
-        VALUES ($1, $2, $3, $4, $5, $6)
+        SELECT exchange, message_id, type, content_type, headers, body
+        FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::jsonb[], $6::bytea[]) WITH ORDINALITY
+            AS m(exchange, message_id, type, content_type, headers, body, n)
+        ORDER BY n
         """;
 
     public static Task EnqueueAsync(
@@ -44,27 +47,29 @@ public static class OutboxWriter
             return;
         }
 
-        await using var batch = new NpgsqlBatch(connection, transaction);
-        foreach (var (exchange, message, traceHeaders) in messages)
+        // One statement for all of them, in their order: a rush's messages cost one insert, not one each.
+        var headers = messages.Select(m =>
         {
-            var headers = new Dictionary<string, string>(traceHeaders, StringComparer.Ordinal);
-            if (message.Headers is not null)
+            var all = new Dictionary<string, string>(m.TraceHeaders, StringComparer.Ordinal);
+            if (m.Message.Headers is not null)
             {
-                foreach (var (key, value) in message.Headers)
+                foreach (var (key, value) in m.Message.Headers)
                 {
-                    headers[key] = value;
+                    all[key] = value;
                 }
             }
 
-            var insert = new NpgsqlBatchCommand(InsertSql);
-            insert.Parameters.Add(new NpgsqlParameter { Value = exchange });
-            insert.Parameters.Add(new NpgsqlParameter { Value = message.MessageId });
-            insert.Parameters.Add(new NpgsqlParameter { Value = message.Type });
-            insert.Parameters.Add(new NpgsqlParameter { Value = message.ContentType });
-            insert.Parameters.Add(new NpgsqlParameter { Value = JsonSerializer.Serialize(headers), NpgsqlDbType = NpgsqlDbType.Jsonb });
-            insert.Parameters.Add(new NpgsqlParameter { Value = message.Body.ToArray(), NpgsqlDbType = NpgsqlDbType.Bytea });
-            batch.BatchCommands.Add(insert);
-        }
+            return JsonSerializer.Serialize(all);
+        }).ToArray();
+        await using var batch = new NpgsqlBatch(connection, transaction);
+        var insert = new NpgsqlBatchCommand(InsertSql);
+        insert.Parameters.Add(new NpgsqlParameter { Value = messages.Select(m => m.Exchange).ToArray() });
+        insert.Parameters.Add(new NpgsqlParameter { Value = messages.Select(m => m.Message.MessageId).ToArray() });
+        insert.Parameters.Add(new NpgsqlParameter { Value = messages.Select(m => m.Message.Type).ToArray() });
+        insert.Parameters.Add(new NpgsqlParameter { Value = messages.Select(m => m.Message.ContentType).ToArray() });
+        insert.Parameters.Add(new NpgsqlParameter { Value = headers, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb });
+        insert.Parameters.Add(new NpgsqlParameter { Value = messages.Select(m => m.Message.Body.ToArray()).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bytea });
+        batch.BatchCommands.Add(insert);
 
         if (wakeRelay)
         {
