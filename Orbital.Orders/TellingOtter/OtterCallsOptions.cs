@@ -8,11 +8,11 @@ public sealed class OtterCallsOptions
     public const string SectionName = "Otter:Calls";
 
     /// <summary>Calls a minute to one store's one endpoint (Otter allows about 32 per application, store and endpoint).</summary>
-    [Range(1, 10_000)]
+    [Range(1, 1_000_000)]
     public int PerStoreEndpointPerMinute { get; set; } = 30;
 
     /// <summary>Calls a second in all (Otter allows 20 requests a second per IP).</summary>
-    [Range(1, 1_000)]
+    [Range(1, 10_000)]
     public int PerSecond { get; set; } = 15;
 
     /// <summary>Wait before the first retry after a 429, a 5xx, a timeout or a network error; it doubles with each failure.</summary>
