@@ -37,13 +37,15 @@ public sealed class Otter_is_told_of_each_step_of_an_order(OrbitalAppFixture orb
         using var batch = orbital.BatchClient();
         await batch.BumpOnlyItemAsync(grill);
         await batch.BumpOnlyItemAsync(fryer);
-        // Ready to pack is not ready: the expeditor has not packed it.
-        await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
+        // Ready to pack is not ready: the expeditor has not packed it. (The call, when it comes, comes after the
+        // expeditor's step: Otter heard nothing when the last station bumped.)
         Assert.DoesNotContain(otter.AcceptedCalls(orderId), c => c.Action == "ready-to-pickup");
+        var packed = DateTimeOffset.UtcNow;
 
         await StepAsync(batch, orderId, "ready", cancellationToken);
         var ready = await WaitForCallAsync(orderId, "ready-to-pickup");
         Assert.Null(ready.Body);
+        Assert.True(ready.At >= packed, $"ready-to-pickup at {ready.At:O}, before the expeditor's step at {packed:O}");
         // A recall and a second "ready" are the kitchen's business: Otter has no way back and is not told twice.
         await StepAsync(batch, orderId, "recall", cancellationToken);
         await StepAsync(batch, orderId, "ready", cancellationToken);
@@ -102,8 +104,8 @@ public sealed class Otter_is_told_of_each_step_of_an_order(OrbitalAppFixture orb
             async token => await orders.GetFromJsonAsync<JsonElement>($"/orders/{orderId}", token),
             o => o.GetProperty("otterCalls").EnumerateArray().Any(c => c.GetProperty("state").GetString() == "sent"),
             Within, "the confirm recorded as sent")).GetProperty("otterCalls").EnumerateArray().Single();
+        // Recorded as sent, the call is never made again: what Otter has now is all it will get.
         Assert.Equal(4, call.GetProperty("attempts").GetInt32());
-        await Task.Delay(TimeSpan.FromSeconds(2), cancellationToken);
         Assert.Single(otter.AcceptedCalls(orderId));
     }
 
@@ -156,7 +158,12 @@ public sealed class Otter_is_told_of_each_step_of_an_order(OrbitalAppFixture orb
         await batch.BumpOnlyItemAsync(station, "austin");
 
         await WaitForCallAsync(orderId, "ready-to-pickup", TimeSpan.FromSeconds(90));
-        await Task.Delay(TimeSpan.FromSeconds(2), cancellationToken);
+        // Once both are recorded as sent, neither is made again.
+        using var orders = orbital.CreateClient(ResourceNames.OrdersService);
+        await Poll.UntilAsync(
+            async token => await orders.GetFromJsonAsync<JsonElement>($"/orders/{orderId}", token),
+            o => o.GetProperty("otterCalls").EnumerateArray().Count(c => c.GetProperty("state").GetString() == "sent") == 2,
+            Within, "both calls recorded as sent");
         Assert.Equal(["confirm", "ready-to-pickup"], orbital.OtterApi.AcceptedCalls(orderId).Select(c => c.Action));
     }
 
