@@ -6,7 +6,8 @@ namespace Orbital.Batch.Batching;
 /// the item has room (its maximum batch size); what does not fit starts a new batch item. A later version of an order
 /// is applied as a difference: added or increased lines are placed as above; removed or reduced lines come out of
 /// pending batch items (voiding an item that drops to zero), and what is already being cooked or done is flagged,
-/// never silently changed.
+/// never silently changed. When the order's promise moved, its lines not yet started move with it (re-timed); when Otter
+/// says it is ready or handed off, its lines leave what has not been started and what is cooking is flagged.
 /// </summary>
 public static class BatchingRule
 {
@@ -21,8 +22,10 @@ public static class BatchingRule
         string orderLabel,
         IReadOnlyList<KitchenLine> wanted,
         TimeSpan window,
-        Func<long> nextTemporaryId)
+        Func<long> nextTemporaryId,
+        OrderChange? change = null)
     {
+        change ??= OrderChange.Lines;
         var wantedById = wanted.GroupBy(l => l.LineId, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
         var heldById = items
             .SelectMany(item => item.Allocations.Where(a => a.OrderId == orderId).Select(a => (Item: item, Allocation: a)))
@@ -43,7 +46,12 @@ public static class BatchingRule
 
             if (toRemove > 0)
             {
-                Remove(held, toRemove, orderLabel);
+                Remove(held, toRemove, orderLabel, change);
+            }
+
+            if (change.Retime && line is not null && sameThing)
+            {
+                toAdd += Retime(held, line);
             }
 
             if (toAdd > 0)
@@ -53,10 +61,46 @@ public static class BatchingRule
         }
     }
 
-    private static void Remove(List<(BatchItemDraft Item, LineAllocation Allocation)> held, int quantity, string orderLabel)
+    /// <summary>
+    /// Moves the line's share of batch items not yet started to its new fire-at: an item holding nothing else moves with
+    /// it; from an item shared with other orders the share is taken out, and the count returned to be placed again.
+    /// </summary>
+    private static int Retime(List<(BatchItemDraft Item, LineAllocation Allocation)> held, KitchenLine line)
     {
-        // Take from what has not been started first, newest batch item first; only then flag what is cooking.
+        var toPlace = 0;
+        foreach (var (item, allocation) in held.Where(h => h.Item.Status == BatchItemStatus.Pending && h.Allocation.Quantity > 0))
+        {
+            if (item.FireAt == line.FireAt && item.LatestFireAt == line.FireAt)
+            {
+                continue;
+            }
+
+            if (item.Quantity == allocation.Quantity && item.BusinessDay == line.BusinessDay)
+            {
+                item.FireAt = item.LatestFireAt = line.FireAt;
+                item.Dirty = true;
+                continue;
+            }
+
+            toPlace += allocation.Quantity;
+            item.Quantity -= allocation.Quantity;
+            allocation.Quantity = 0;
+            item.QuantityChanged = item.Dirty = true;
+            if (item.Quantity == 0)
+            {
+                item.Status = BatchItemStatus.Voided;
+            }
+        }
+
+        return toPlace;
+    }
+
+    private static void Remove(List<(BatchItemDraft Item, LineAllocation Allocation)> held, int quantity, string orderLabel, OrderChange change)
+    {
+        // Take from what has not been started first, newest batch item first; only then flag what is cooking. What Otter
+        // says is ready or handed off leaves what is done as it is: the food was made.
         foreach (var (item, allocation) in held
+            .Where(h => change.DoneAs is null || h.Item.Status != BatchItemStatus.Done)
             .OrderBy(h => h.Item.Status == BatchItemStatus.Pending ? 0 : 1)
             .ThenByDescending(h => h.Item.FireAt))
         {
@@ -86,7 +130,9 @@ public static class BatchingRule
             else if (item.Status != BatchItemStatus.Voided)
             {
                 allocation.VoidedQuantity += taken;
-                item.Flag = $"{orderLabel}: {taken} no longer wanted (changed while {(item.Status == BatchItemStatus.Done ? "done" : "cooking")})";
+                item.Flag = change.DoneAs is { } done
+                    ? $"{orderLabel}: {taken} no longer needed (already {done} at Otter)"
+                    : $"{orderLabel}: {taken} no longer wanted (changed while {(item.Status == BatchItemStatus.Done ? "done" : "cooking")})";
                 item.Dirty = true;
             }
         }
@@ -173,4 +219,17 @@ public static class BatchingRule
 
         item.Dirty = true;
     }
+}
+
+/// <summary>What kind of change a version of an order is, besides its lines: a moved promise, or done elsewhere.</summary>
+public sealed record OrderChange(bool Retime, string? DoneAs)
+{
+    /// <summary>Lines added, changed or removed; nothing else.</summary>
+    public static readonly OrderChange Lines = new(false, null);
+
+    /// <summary>The promise moved: lines not started are re-timed.</summary>
+    public static readonly OrderChange Retimed = new(true, null);
+
+    /// <summary>Otter says the order is <paramref name="doneAs"/> ("ready", "handed off"): its lines leave the stations.</summary>
+    public static OrderChange DoneElsewhere(string doneAs) => new(false, doneAs);
 }

@@ -46,12 +46,15 @@ public sealed class OrderBatcher(
         var work = orders.Select(order =>
         {
             var canceled = order.Status is OrderStatus.Canceled or OrderStatus.Rejected || order.EventKind == OrderEventKind.Canceled;
+            var doneElsewhere = !canceled && IsDoneElsewhere(order.Status);
             var (kitchen, brandId) = map.StoreLocation(order.StoreId);
             var note = GuestNotes.Clean(order.CustomerNote);
-            var wanted = canceled ? [] : KitchenLines.From(order, map, settings, now);
+            var lines = KitchenLines.From(order, map, settings, now);
+            var wanted = canceled || doneElsewhere ? [] : lines;
             // The order is marked when its own note signals an allergy, or any line's note or modifiers do.
-            var allergy = GuestNotes.SignalsAllergy(note, settings.AllergyWordsInUse) || wanted.Any(l => l.AllergyNote is not null);
-            return new OrderWork(order, kitchen.Id, new GuestOfOrder(map.Brand(brandId)?.Name ?? brandId, GuestNotes.Clean(order.CustomerFirstName), note, allergy), wanted);
+            var allergy = GuestNotes.SignalsAllergy(note, settings.AllergyWordsInUse) || lines.Any(l => l.AllergyNote is not null);
+            var guest = new GuestOfOrder(map.Brand(brandId)?.Name ?? brandId, GuestNotes.Clean(order.CustomerFirstName), note, allergy);
+            return new OrderWork(order, kitchen.Id, guest, wanted, Courier(order.Courier)) { DoneElsewhere = doneElsewhere };
         }).ToList();
 
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
@@ -133,11 +136,12 @@ public sealed class OrderBatcher(
         NpgsqlConnection connection, NpgsqlTransaction transaction, List<OrderWork> segment, TimeSpan window, DateTimeOffset now,
         HashSet<long> created, HashSet<long> changed, CancellationToken cancellationToken)
     {
-        var (claimed, accepted) = await OrderVersions.ClaimVersionsAsync(connection, transaction, segment, now, cancellationToken);
+        var (claimed, accepted, retimed) = await OrderVersions.ClaimVersionsAsync(connection, transaction, segment, now, cancellationToken);
         var applying = segment.Where(w => claimed.Contains(w.Order.OrderId)).ToList();
         foreach (var item in applying)
         {
             item.Accepted = accepted.Contains(item.Order.OrderId);
+            item.Retimed = retimed.Contains(item.Order.OrderId);
         }
 
         if (applying.Count == 0)
@@ -150,7 +154,10 @@ public sealed class OrderBatcher(
         foreach (var item in applying)
         {
             item.Claimed = true;
-            BatchingRule.ApplyOrder(drafts, item.Order.OrderId, OrderLabel(item.Order), item.Wanted, window, () => temporaryId--);
+            var change = item.DoneElsewhere ? OrderChange.DoneElsewhere(item.Order.Status == OrderStatus.Prepared ? "ready" : "handed off")
+                : item.Retimed ? OrderChange.Retimed
+                : OrderChange.Lines;
+            BatchingRule.ApplyOrder(drafts, item.Order.OrderId, OrderLabel(item.Order), item.Wanted, window, () => temporaryId--, change);
         }
 
         var dirty = drafts.Where(d => d.Dirty).ToList();
@@ -206,13 +213,24 @@ public sealed class OrderBatcher(
         : created.Contains(view.Id) ? KitchenEventTypes.Created
         : KitchenEventTypes.Changed;
 
+    /// <summary>Otter says the order is ready or gone: it was made so elsewhere (another tablet, the POS), or the kitchen's own step came back.</summary>
+    private static bool IsDoneElsewhere(OrderStatus status) => status is OrderStatus.Prepared or OrderStatus.PickedUp or OrderStatus.Fulfilled;
+
+    private static PassCourier? Courier(Contracts.Orders.Courier? courier) => courier is null ? null : new PassCourier(
+        GuestNotes.Clean(courier.Status), GuestNotes.Clean(courier.FirstName), GuestNotes.Clean(courier.Provider), courier.EstimatedPickupAt?.ToDateTimeOffset());
+
     private static string OrderLabel(StructuredOrder order) =>
         $"Order {(string.IsNullOrEmpty(order.FriendlyId) ? order.OrderId : order.FriendlyId)}";
 }
 
 /// <summary>One order of a batch: its kitchen, the kitchen lines it wants now, and whether its version was claimed (newer than the one applied).</summary>
-internal sealed class OrderWork(StructuredOrder order, string kitchenId, GuestOfOrder guest, List<KitchenLine> wanted)
+internal sealed class OrderWork(StructuredOrder order, string kitchenId, GuestOfOrder guest, List<KitchenLine> wanted, PassCourier? courier = null)
 {
+    public PassCourier? Courier { get; } = courier;
+    /// <summary>Otter says the order is ready or handed off: its lines leave the stations.</summary>
+    public bool DoneElsewhere { get; init; }
+    /// <summary>Its promise moved (Otter's accepted prep time, a courier's arrival): lines not started are re-timed.</summary>
+    public bool Retimed { get; set; }
     public StructuredOrder Order { get; } = order;
     public string KitchenId { get; } = kitchenId;
     public GuestOfOrder Guest { get; } = guest;

@@ -20,7 +20,11 @@ public sealed record PassOrderView(
     string? ReadyMarkedBy,
     DateTimeOffset? HandedOffAt,
     long Version,
-    IReadOnlyList<PassLine> Lines);
+    IReadOnlyList<PassLine> Lines,
+    PassCourier? Courier = null);
+
+/// <summary>The courier coming for a delivery, as Otter last said: status, first name, who delivers, when expected at the pass.</summary>
+public sealed record PassCourier(string? Status, string? FirstName, string? Provider, DateTimeOffset? ExpectedAt);
 
 /// <summary>One order line's share of one batch item: the station cooking it and its state (waiting, cooking, done).</summary>
 public sealed record PassLine(

@@ -12,6 +12,7 @@ public static class PassRows
     public const string ViewColumns = """
         o.order_id, o.kitchen_id, o.friendly_id, o.brand, o.source, o.customer_first_name, o.customer_note, o.allergy, o.ready_by, o.status,
         o.ready_to_pack_at, o.ready_at, o.ready_marked_by, o.handed_off_at, o.expo_version,
+        o.courier_status, o.courier_first_name, o.courier_provider, o.courier_eta,
         coalesce((
             SELECT jsonb_agg(jsonb_build_object(
                 'lineId', l.line_id, 'itemId', bi.id, 'stationId', bi.station_id, 'name', bi.name, 'modifiers', bi.modifiers,
@@ -26,6 +27,7 @@ public static class PassRows
     /// Works out again whether each order is ready to pack (every line it still wants is in a bumped batch item), after its
     /// lines or their batch items changed, and counts the change in its version. In <paramref name="readyWhenCooked"/>
     /// (kitchens without an expo) an order is ready the moment it is ready to pack, and not ready again if a line is recalled.
+    /// An order Otter says is ready (made ready elsewhere) stays ready whatever its lines do.
     /// </summary>
     public static async Task RefreshAsync(
         NpgsqlConnection connection, NpgsqlTransaction transaction, string[] orderIds, string[] readyWhenCooked, DateTimeOffset now, CancellationToken cancellationToken)
@@ -46,9 +48,9 @@ public static class PassRows
                 GROUP BY o.order_id)
             UPDATE batch.orders o SET
                 ready_to_pack_at = CASE WHEN s.all_done THEN coalesce(o.ready_to_pack_at, $3) END,
-                ready_at = CASE WHEN o.handed_off_at IS NOT NULL OR NOT (o.kitchen_id = ANY($2)) THEN o.ready_at
+                ready_at = CASE WHEN o.handed_off_at IS NOT NULL OR NOT (o.kitchen_id = ANY($2)) OR o.ready_marked_by = 'otter' THEN o.ready_at
                                 WHEN s.all_done THEN coalesce(o.ready_at, $3) END,
-                ready_marked_by = CASE WHEN o.handed_off_at IS NOT NULL OR NOT (o.kitchen_id = ANY($2)) THEN o.ready_marked_by
+                ready_marked_by = CASE WHEN o.handed_off_at IS NOT NULL OR NOT (o.kitchen_id = ANY($2)) OR o.ready_marked_by = 'otter' THEN o.ready_marked_by
                                        WHEN s.all_done THEN coalesce(o.ready_marked_by, 'kitchen') END,
                 expo_version = o.expo_version + 1
             FROM s WHERE o.order_id = s.order_id
@@ -134,6 +136,7 @@ public static class PassRows
         return new PassOrderView(
             reader.GetString(0), reader.GetString(1), Text(2), Text(3), Text(4), Text(5), Text(6), reader.GetBoolean(7), Time(8),
             state, readyToPack, ready, Text(12), handedOff, reader.GetInt64(14),
-            JsonSerializer.Deserialize(reader.GetString(15), KitchenJson.Default.ListPassLine) ?? []);
+            JsonSerializer.Deserialize(reader.GetString(19), KitchenJson.Default.ListPassLine) ?? [],
+            reader.IsDBNull(15) && reader.IsDBNull(18) ? null : new PassCourier(Text(15), Text(16), Text(17), Time(18)));
     }
 }

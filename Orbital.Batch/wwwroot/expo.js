@@ -9,6 +9,10 @@ const screenName = params.get("screen") ?? "expo";
 const state = { kitchen: params.get("kitchen"), timeZone: undefined, hasExpo: true, stations: new Map(), orders: new Map(), source: null, lastEventId: null, selected: null };
 const stateNames = { cooking: "Cooking", ready_to_pack: "Ready to pack", ready: "Ready · waiting for pickup", handed_off: "Handed off" };
 const lineStates = { waiting: "waiting", cooking: "cooking", done: "done ✓" };
+const courierStates = {
+  REQUESTED: "Courier requested", ALLOCATED: "Courier on the way", ARRIVED_AT_PICKUP: "Courier here", PICKED_UP: "Courier left",
+  ARRIVED_AT_DROP_OFF: "Courier at the door", COMPLETED: "Delivered", CANCELED: "Courier cancelled",
+};
 
 function pairedAddress(answer) {
   return `/expo?${new URLSearchParams({ kitchen: answer.kitchen })}`;
@@ -146,6 +150,19 @@ function showPromise(node, order, now) {
   const late = promised !== null && promised < now && order.state !== "handed_off";
   node.classList.toggle("late", late);
   node.querySelector(".promise").textContent = promised === null ? "" : late ? `${time(promised)} · late ${clock((now - promised) / 60000)}` : time(promised);
+  showCourier(node.querySelector(".courier"), order.courier, now);
+}
+
+/** Who is coming for a delivery and when, as Otter last said: "Courier on the way · Jane · DoorDash · 19:42 (in 4 min)". */
+function showCourier(node, courier, now) {
+  node.hidden = !courier;
+  if (!courier) return;
+  const expected = courier.expectedAt ? new Date(courier.expectedAt).getTime() : null;
+  const coming = courier.status === "REQUESTED" || courier.status === "ALLOCATED";
+  const when = expected === null || !coming ? null
+    : expected > now ? `${time(expected)} (in ${Math.ceil((expected - now) / 60000)} min)` : `${time(expected)} (due now)`;
+  node.dataset.status = courier.status ?? "";
+  node.textContent = [courierStates[courier.status] ?? courier.status ?? "Courier", courier.firstName, courier.provider, when].filter(Boolean).join(" · ");
 }
 
 function ticket(order, now) {
@@ -162,7 +179,9 @@ function ticket(order, now) {
   allergy.querySelector(".allergy-text").textContent = allergies.join(" · ") || order.note || "";
   node.querySelector(".note").textContent = order.note ?? "";
   node.querySelector(".stations").replaceChildren(...stationGroups(order));
-  node.querySelector(".state").textContent = stateNames[order.state] ?? order.state;
+  // Otter can say an order is ready before the pass does (another tablet, the POS): the expeditor sees who said so.
+  node.querySelector(".state").textContent = (stateNames[order.state] ?? order.state)
+    + (order.state !== "cooking" && order.state !== "ready_to_pack" && order.readyMarkedBy === "otter" ? " (marked at Otter)" : "");
   const readyButton = node.querySelector(".ready");
   readyButton.hidden = !(order.state === "ready_to_pack" || order.state === "cooking");
   readyButton.classList.toggle("early", order.state === "cooking");

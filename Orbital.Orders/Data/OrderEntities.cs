@@ -43,6 +43,27 @@ public sealed class OrderEntity
     /// <summary>Time of the event the status came from; an older one never overwrites it.</summary>
     public DateTimeOffset? StatusEventTime { get; set; }
 
+    /// <summary>
+    /// When the food was promised once the order was accepted (Otter's <c>orderAcceptedInfo.preparationTimeInMinutes</c>
+    /// after the acceptance): moves an ASAP order's ready-by.
+    /// </summary>
+    public DateTimeOffset? AcceptedReadyBy { get; set; }
+
+    /// <summary>The courier's last status from Otter's delivery updates (REQUESTED, ALLOCATED, ARRIVED_AT_PICKUP, PICKED_UP, …).</summary>
+    public string? CourierStatus { get; set; }
+
+    /// <summary>The courier's first name, as the pass would call it (no more of it is kept).</summary>
+    public string? CourierName { get; set; }
+
+    /// <summary>Who delivers (doordash, uber, …).</summary>
+    public string? DeliveryProvider { get; set; }
+
+    /// <summary>When the courier is expected at the pass: the food is timed to it while the courier is on the way.</summary>
+    public DateTimeOffset? CourierEstimatedPickupTime { get; set; }
+
+    /// <summary>Time of the delivery update the courier fields came from; an older one never overwrites them.</summary>
+    public DateTimeOffset? CourierEventTime { get; set; }
+
     /// <summary>Increases with every applied change; carried in <c>StructuredOrder.version</c>.</summary>
     public long Version { get; set; }
 

@@ -48,7 +48,8 @@ internal sealed class OrderEventApplier(OrdersDbContext db, TimeProvider time, T
             OtterEventTypes.OrderReady => await ApplyStatusEventAsync(envelope, otterEvent, eventTime, "PREPARED", cancellationToken),
             OtterEventTypes.OrderFulfilled => await ApplyStatusEventAsync(envelope, otterEvent, eventTime, "FULFILLED", cancellationToken),
             OtterEventTypes.OrderHandedOff => await ApplyStatusEventAsync(envelope, otterEvent, eventTime, "PICKED_UP", cancellationToken),
-            OtterEventTypes.OrderStatusUpdate => await ApplyStatusHistoryAsync(envelope, otterEvent, cancellationToken),
+            OtterEventTypes.OrderStatusUpdate => await ApplyStatusHistoryAsync(envelope, otterEvent, eventTime, cancellationToken),
+            OtterEventTypes.DeliveryStatusUpdate => await ApplyDeliveryStatusAsync(envelope, otterEvent, eventTime, cancellationToken),
             _ => new EventOutcome(RawEventStates.Ignored, OrderId: null, $"event type {envelope.EventType} is not acted on", Publish: null),
         };
 
@@ -154,30 +155,100 @@ internal sealed class OrderEventApplier(OrdersDbContext db, TimeProvider time, T
         var orderId = OrderIdOf(payload?.OrderId, payload?.ExternalIdentifiers, otterEvent, envelope);
         var order = await LockOrderAsync(orderId, includeLines: false, cancellationToken) ?? NewOrder(orderId, envelope);
         return ApplyStatus(order, status, eventTime, envelope)
-            ? Touched(order, orderId)
+            ? await TouchedAsync(order, envelope, KitchenSees(status), cancellationToken)
             : new EventOutcome(RawEventStates.Stale, orderId, "older than the order's last status", Publish: null);
     }
 
-    private async Task<EventOutcome> ApplyStatusHistoryAsync(OtterEventEnvelope envelope, OtterEvent otterEvent, CancellationToken cancellationToken)
+    /// <summary>
+    /// Otter's status history, and what the restaurant said when it accepted: its preparation time moves an ASAP order's
+    /// ready-by to the acceptance plus that time (the kitchen is told, as it is of a status it must act on).
+    /// </summary>
+    private async Task<EventOutcome> ApplyStatusHistoryAsync(OtterEventEnvelope envelope, OtterEvent otterEvent, DateTimeOffset eventTime, CancellationToken cancellationToken)
     {
         var payload = OtterPayload.Read(otterEvent, OtterJson.Default.OtterStatusUpdate);
         var orderId = OrderIdOf(payload?.OrderId, payload?.ExternalIdentifiers, otterEvent, envelope);
         var order = await LockOrderAsync(orderId, includeLines: false, cancellationToken) ?? NewOrder(orderId, envelope);
-        var changed = false;
+        var (changed, kitchenSees) = (false, false);
+        DateTimeOffset? acceptedAt = null;
         foreach (var entry in (payload?.OrderStatusHistory ?? []).Where(e => e is not null))
         {
             var at = OtterOrderMapping.Utc(OtterTime.Parse(entry.EventTime)) ?? envelope.ReceivedAt.ToDateTimeOffset();
-            changed |= ApplyStatus(order, OtterOrderMapping.Status(entry.Status), at, envelope);
+            var status = OtterOrderMapping.Status(entry.Status);
+            acceptedAt = status == "CONFIRMED" ? at : acceptedAt;
+            if (ApplyStatus(order, status, at, envelope))
+            {
+                changed = true;
+                kitchenSees |= KitchenSees(order.Status);
+            }
         }
 
-        return changed ? Touched(order, orderId) : new EventOutcome(RawEventStates.Stale, orderId, "no status newer than the order's", Publish: null);
+        string? detail = null;
+        if (payload?.OrderAcceptedInfo?.PreparationTimeInMinutes is { } minutes)
+        {
+            if (minutes is < 0 or > MaxPreparationMinutes)
+            {
+                detail = $"orderAcceptedInfo.preparationTimeInMinutes {minutes} is not a preparation time (0 to {MaxPreparationMinutes}); ignored";
+            }
+            else if ((acceptedAt ?? eventTime) + TimeSpan.FromMinutes(minutes) is var promised && promised != order.AcceptedReadyBy)
+            {
+                order.AcceptedReadyBy = promised;
+                changed = kitchenSees = true;
+            }
+        }
+
+        return changed
+            ? await TouchedAsync(order, envelope, kitchenSees, cancellationToken) with { Detail = detail }
+            : new EventOutcome(RawEventStates.Stale, orderId, detail ?? "no status newer than the order's", Publish: null);
     }
 
-    private EventOutcome Touched(OrderEntity order, string orderId)
+    /// <summary>A day: a longer preparation time is not one a kitchen gives, and would move the food to another day.</summary>
+    public const int MaxPreparationMinutes = 24 * 60;
+
+    /// <summary>
+    /// The courier coming for a delivery (<c>metadata.resourceId</c> names the order): who, from where, their status and
+    /// when they are expected at the pass. The kitchen is told, so the pass shows it and the food is timed to the courier.
+    /// </summary>
+    private async Task<EventOutcome> ApplyDeliveryStatusAsync(OtterEventEnvelope envelope, OtterEvent otterEvent, DateTimeOffset eventTime, CancellationToken cancellationToken)
+    {
+        var payload = OtterPayload.Read(otterEvent, OtterJson.Default.OtterDeliveryStatusUpdate)
+            ?? throw new PoisonMessageException($"{envelope.EventType} {envelope.EventId} has no delivery in metadata.payload");
+        var orderId = OrderIdOf(null, null, otterEvent, envelope);
+        var updatedAt = OtterOrderMapping.Utc(OtterTime.Parse(payload.UpdatedTime)) ?? eventTime;
+        var order = await LockOrderAsync(orderId, includeLines: false, cancellationToken) ?? NewOrder(orderId, envelope);
+        if (order.CourierEventTime is { } last && last > updatedAt)
+        {
+            return new EventOutcome(RawEventStates.Stale, orderId, "older than the order's last delivery update", Publish: null);
+        }
+
+        order.CourierStatus = Short(payload.DeliveryStatus ?? payload.Status)?.ToUpperInvariant();
+        order.CourierName = Short(StructuredOrderMapping.FirstName(payload.Courier?.Name));
+        order.DeliveryProvider = Short(payload.Provider);
+        order.CourierEstimatedPickupTime = OtterOrderMapping.Utc(OtterTime.Parse(payload.EstimatedPickupTime));
+        order.CourierEventTime = updatedAt;
+        return await TouchedAsync(order, envelope, kitchenSees: true, cancellationToken);
+    }
+
+    private static string? Short(string? text) => OtterPayload.NullIfEmpty(text) is { } value ? value[..Math.Min(value.Length, 40)].Trim() : null;
+
+    /// <summary>Statuses the kitchen acts on: the order was made ready or handed off elsewhere (another tablet, the POS).</summary>
+    private static bool KitchenSees(string status) => status is "PREPARED" or "PICKED_UP" or "FULFILLED";
+
+    /// <summary>
+    /// A new version of the order; when the kitchen must hear of it and the order's lines are known, the structured order
+    /// to publish (lines come with it: the kitchen's consumers apply whole versions).
+    /// </summary>
+    private async Task<EventOutcome> TouchedAsync(OrderEntity order, OtterEventEnvelope envelope, bool kitchenSees, CancellationToken cancellationToken)
     {
         order.Version++;
         order.UpdatedAt = time.GetUtcNow();
-        return new EventOutcome(RawEventStates.Applied, orderId, null, Publish: null);
+        if (!kitchenSees || !order.HasLines)
+        {
+            return new EventOutcome(RawEventStates.Applied, order.Id, null, Publish: null);
+        }
+
+        await LoadLinesAsync(order, cancellationToken);
+        var kind = order.Status == "CANCELED" ? OrderEventKind.Canceled : OrderEventKind.Updated;
+        return new EventOutcome(RawEventStates.Applied, order.Id, null, StructuredOrderMapping.ToStructuredOrder(order, kind, envelope.EventId, deliveryTravelTime));
     }
 
     /// <summary>

@@ -140,7 +140,10 @@ public sealed record OrderResponse(
     /// <summary>What Otter has been told of the kitchen's steps, and how each call went.</summary>
     public IReadOnlyList<OtterCallResponse> OtterCalls { get; init; } = [];
 
-    public static OrderResponse From(OrderEntity order, TimeSpan deliveryTravelTime) => new(
+    /// <summary>The courier coming for a delivery, as Otter last said; null until Otter says anything of one.</summary>
+    public CourierResponse? Courier { get; init; }
+
+    public static OrderResponse From(OrderEntity order, TimeSpan deliveryTravelTime) => new OrderResponse(
         order.Id,
         order.FriendlyId,
         order.StoreId,
@@ -159,8 +162,14 @@ public sealed record OrderResponse(
             i.LineId, i.Sku, i.Name, i.Quantity, i.Price, i.Note, i.StationId, i.CategoryName,
             ModifierResponse.Tree(i.Modifiers, parentId: null)))],
         [.. order.Promotions.Select(p => new PromotionResponse(p.ExternalId, p.Name, p.Value))],
-        [.. order.StatusHistory.OrderBy(s => s.EventTime).Select(s => new StatusChangeResponse(s.Status, s.EventTime, s.EventType))]);
+        [.. order.StatusHistory.OrderBy(s => s.EventTime).Select(s => new StatusChangeResponse(s.Status, s.EventTime, s.EventType))])
+    {
+        Courier = order.CourierStatus is null && order.CourierEstimatedPickupTime is null ? null
+            : new CourierResponse(order.CourierStatus, order.CourierName, order.DeliveryProvider, order.CourierEstimatedPickupTime, order.CourierEventTime),
+    };
 }
+
+public sealed record CourierResponse(string? Status, string? FirstName, string? Provider, DateTimeOffset? ExpectedAt, DateTimeOffset? UpdatedAt);
 
 public sealed record OrderPage(IReadOnlyList<OrderSummary> Orders, string? Next);
 

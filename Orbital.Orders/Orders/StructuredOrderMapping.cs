@@ -29,6 +29,16 @@ public static class StructuredOrderMapping
         };
         structured.OrderedAt = Timestamp.FromDateTimeOffset(OrderedAt(order));
         structured.ReadyBy = Timestamp.FromDateTimeOffset(ReadyBy(order, deliveryTravelTime));
+        if (order.CourierStatus is not null || order.CourierEstimatedPickupTime is not null)
+        {
+            structured.Courier = new Courier
+            {
+                Status = order.CourierStatus ?? string.Empty,
+                FirstName = order.CourierName ?? string.Empty,
+                Provider = order.DeliveryProvider ?? string.Empty,
+                EstimatedPickupAt = order.CourierEstimatedPickupTime is { } eta ? Timestamp.FromDateTimeOffset(eta) : null,
+            };
+        }
 
         foreach (var item in order.Items.OrderBy(i => i.Position))
         {
@@ -51,12 +61,24 @@ public static class StructuredOrderMapping
     }
 
     /// <summary>
-    /// When the food must be ready to leave the pass. Scheduled: the pickup time (Otter's, else its estimate); for a
-    /// scheduled delivery that gives only the time at the door, that time less the travel time. ASAP: the pickup time
-    /// or Otter's estimate of it when given, else ordered-at plus the estimated preparation time.
+    /// When the food must be ready to leave the pass. While a courier is on the way: when they are expected (food is hot
+    /// when the courier walks in). Once the restaurant accepted an ASAP order: the acceptance plus the preparation time it
+    /// gave. Scheduled: the pickup time (Otter's, else its estimate); for a scheduled delivery that gives only the time
+    /// at the door, that time less the travel time. ASAP: the pickup time or Otter's estimate of it when given, else
+    /// ordered-at plus the estimated preparation time.
     /// </summary>
     public static DateTimeOffset ReadyBy(OrderEntity order, TimeSpan deliveryTravelTime)
     {
+        if (CourierOnTheWay(order.CourierStatus) && order.CourierEstimatedPickupTime is { } courier)
+        {
+            return courier;
+        }
+
+        if (!IsScheduled(order) && order.AcceptedReadyBy is { } accepted)
+        {
+            return accepted;
+        }
+
         if ((order.PickupTime ?? order.EstimatedPickupTime) is { } pickup)
         {
             return pickup;
@@ -69,6 +91,9 @@ public static class StructuredOrderMapping
 
         return OrderedAt(order) + (order.EstimatedPreparationTime ?? DefaultPreparationTime);
     }
+
+    /// <summary>A courier is coming to the pass (not yet there with the food, not gone, not cancelled).</summary>
+    public static bool CourierOnTheWay(string? status) => status is "REQUESTED" or "ALLOCATED" or "ARRIVED_AT_PICKUP";
 
     /// <summary>When the order was placed: Otter's time, else when Orbital first stored it (never the epoch).</summary>
     public static DateTimeOffset OrderedAt(OrderEntity order) => order.OrderedAt ?? order.CreatedAt;

@@ -32,6 +32,9 @@ public static class OtterEventTypes
     public const string OrderHandedOff = "orders.order_handed_off";
     public const string CancelOrder = "orders.cancel_order";
     public const string OrderStatusUpdate = "orders.order_status_update";
+    public const string DeliveryStatusUpdate = "delivery.delivery_status_update";
+    public const string PauseStore = "storefront.pause_store";
+    public const string UnpauseStore = "storefront.unpause_store";
 }
 
 public sealed record OtterOrder(
@@ -97,7 +100,22 @@ public sealed record OtterOrderReference(string? OrderId, OtterExternalIdentifie
 public sealed record OtterStatusUpdate(
     string? OrderId,
     OtterExternalIdentifiers? ExternalIdentifiers,
-    List<OtterStatusHistoryEntry>? OrderStatusHistory);
+    List<OtterStatusHistoryEntry>? OrderStatusHistory,
+    OtterOrderAcceptedInfo? OrderAcceptedInfo);
+
+/// <summary>What the restaurant said when it accepted the order: how long it will take.</summary>
+public sealed record OtterOrderAcceptedInfo(int? PreparationTimeInMinutes);
+
+/// <summary><c>delivery.delivery_status_update</c>: the courier coming for an order (named by <c>metadata.resourceId</c>).</summary>
+public sealed record OtterDeliveryStatusUpdate(
+    string? Provider,
+    OtterCourier? Courier,
+    JsonElement? EstimatedPickupTime,
+    string? Status,
+    string? DeliveryStatus,
+    JsonElement? UpdatedTime);
+
+public sealed record OtterCourier(string? Name);
 
 public sealed record OtterStatusHistoryEntry(string? Status, JsonElement? EventTime);
 
@@ -109,4 +127,5 @@ public sealed record OtterStatusHistoryEntry(string? Status, JsonElement? EventT
 [JsonSerializable(typeof(OtterCancellation))]
 [JsonSerializable(typeof(OtterOrderReference))]
 [JsonSerializable(typeof(OtterStatusUpdate))]
+[JsonSerializable(typeof(OtterDeliveryStatusUpdate))]
 public sealed partial class OtterJson : JsonSerializerContext;

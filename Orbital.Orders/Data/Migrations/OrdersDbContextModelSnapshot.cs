@@ -69,6 +69,10 @@ namespace Orbital.Orders.Data.Migrations
                         .HasColumnType("text")
                         .HasColumnName("id");
 
+                    b.Property<DateTimeOffset?>("AcceptedReadyBy")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("accepted_ready_by");
+
                     b.Property<string>("CancellationReason")
                         .HasColumnType("text")
                         .HasColumnName("cancellation_reason");
@@ -76,6 +80,22 @@ namespace Orbital.Orders.Data.Migrations
                     b.Property<string>("CouponCode")
                         .HasColumnType("text")
                         .HasColumnName("coupon_code");
+
+                    b.Property<DateTimeOffset?>("CourierEstimatedPickupTime")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("courier_estimated_pickup_time");
+
+                    b.Property<DateTimeOffset?>("CourierEventTime")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("courier_event_time");
+
+                    b.Property<string>("CourierName")
+                        .HasColumnType("text")
+                        .HasColumnName("courier_name");
+
+                    b.Property<string>("CourierStatus")
+                        .HasColumnType("text")
+                        .HasColumnName("courier_status");
 
                     b.Property<DateTimeOffset>("CreatedAt")
                         .HasColumnType("timestamp with time zone")
@@ -104,6 +124,10 @@ namespace Orbital.Orders.Data.Migrations
                     b.Property<decimal?>("DeliveryFee")
                         .HasColumnType("numeric")
                         .HasColumnName("delivery_fee");
+
+                    b.Property<string>("DeliveryProvider")
+                        .HasColumnType("text")
+                        .HasColumnName("delivery_provider");
 
                     b.Property<DateTimeOffset?>("DeliveryTime")
                         .HasColumnType("timestamp with time zone")
