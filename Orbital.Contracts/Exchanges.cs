@@ -14,6 +14,9 @@ public static class Exchanges
 
     /// <summary>An order's steps in its kitchen (<c>KitchenOrderEvent</c>: accepted, ready, handed off), published by Batch after commit.</summary>
     public const string KitchenOrderEvents = "kitchen_order_events";
+
+    /// <summary>Stores paused and unpaused at Otter (<c>StoreStatus</c>), published by Orders after commit.</summary>
+    public const string StoreStatus = "store_status";
 }
 
 /// <summary>The queues Orbital's own consumers read; each is bound to one exchange.</summary>
@@ -22,6 +25,7 @@ public static class Queues
     public const string OrdersOtterEvents = "orders.otter_events";
     public const string BatchStructuredOrders = "batch.structured_order_data";
     public const string OrdersKitchenOrderEvents = "orders.kitchen_order_events";
+    public const string BatchStoreStatus = "batch.store_status";
 }
 
 /// <summary>Content types of Orbital messages, set as the AMQP <c>content_type</c>.</summary>

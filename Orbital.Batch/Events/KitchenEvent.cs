@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Orbital.Batch.Kitchens;
 
 namespace Orbital.Batch.Events;
 
@@ -48,14 +49,16 @@ public sealed record BatchItemOrder(
 /// (<see cref="Order"/>, on <see cref="KitchenEventTypes.ExpoStation"/>). Ids increase within each kitchen (each
 /// kitchen is its own stream) and are shared by every Batch instance.
 /// </summary>
-public sealed record KitchenEvent(long Id, string Type, string KitchenId, string StationId, BatchItemView? Item, PassOrderView? Order = null);
+public sealed record KitchenEvent(long Id, string Type, string KitchenId, string StationId, BatchItemView? Item, PassOrderView? Order = null, StorePause? Store = null);
 
 /// <summary>A change to be appended to a kitchen's event log.</summary>
-public sealed record KitchenChange(string Type, string KitchenId, string StationId, BatchItemView? Item, PassOrderView? Order)
+public sealed record KitchenChange(string Type, string KitchenId, string StationId, BatchItemView? Item, PassOrderView? Order, StorePause? Store = null)
 {
     public static KitchenChange Of(string type, BatchItemView item) => new(type, item.KitchenId, item.StationId, item, null);
 
     public static KitchenChange Of(PassOrderView order) => new(KitchenEventTypes.Order, order.KitchenId, KitchenEventTypes.ExpoStation, null, order);
+
+    public static KitchenChange Of(string kitchenId, StorePause store) => new(KitchenEventTypes.Store, kitchenId, KitchenEventTypes.ExpoStation, null, null, store);
 }
 
 public static class KitchenEventTypes
@@ -68,6 +71,8 @@ public static class KitchenEventTypes
     public const string Voided = "voided";
     /// <summary>An order at the pass changed: a line moved on, it became ready to pack, ready, handed off, recalled.</summary>
     public const string Order = "order";
+    /// <summary>One of the kitchen's stores was paused or unpaused at Otter (on the pass's stream).</summary>
+    public const string Store = "store";
 
     /// <summary>The stream of the pass: no station of a setup can have this id (ids are letters, digits, '-' and '_').</summary>
     public const string ExpoStation = "@expo";

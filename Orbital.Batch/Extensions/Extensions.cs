@@ -42,6 +42,8 @@ internal static class Extensions
         // The order's steps that Otter is told of leave through the outbox, committed with the step itself.
         builder.AddOutboxRelay();
         builder.AddMessageConsumer<StructuredOrderHandler>(Queues.BatchStructuredOrders, Exchanges.StructuredOrderData);
+        // Stores paused at Otter: shown at the pass and in GET /kitchens.
+        builder.AddMessageConsumer<StorePauses>(Queues.BatchStoreStatus, Exchanges.StoreStatus);
     }
 
     /// <summary>Kitchen screens: the live event stream across instances and the station boards in Redis.</summary>

@@ -34,9 +34,20 @@ public static class KitchensApi
         var map = places.Current;
         var now = time.GetUtcNow();
         var brands = map.Setup.Brands.ToDictionary(b => b.Id, b => b.Name, StringComparer.Ordinal);
+        var paused = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
+        await using (var pauses = dataSource.CreateCommand("SELECT store_id, changed_at FROM batch.store_pauses WHERE paused"))
+        await using (var read = await pauses.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await read.ReadAsync(cancellationToken))
+            {
+                paused[read.GetString(0)] = read.GetFieldValue<DateTimeOffset>(1);
+            }
+        }
+
         var kitchens = map.Kitchens.Select(k => new KitchenView(
             k.Id, k.Name, k.TimeZone, k.DayStartsAt, k.HasExpo, k.Kind, map.BusinessDay(k.Id, now), Known: true,
-            [.. map.StoresOf(k.Id).Select(s => new StoreView(s.StoreId, s.BrandId, brands.GetValueOrDefault(s.BrandId, s.BrandId)))],
+            [.. map.StoresOf(k.Id).Select(s => new StoreView(s.StoreId, s.BrandId, brands.GetValueOrDefault(s.BrandId, s.BrandId))
+                { PausedSince = paused.TryGetValue(s.StoreId, out var since) ? since : null })],
             [.. map.StationsOf(k.Id).Select(s => new KitchenStationView(s.Id, s.Name, s.DisplayOrder))])).ToList();
 
         // Kitchens the setup no longer (or never) named, with work still open: their screens must stay reachable.
@@ -140,7 +151,13 @@ public sealed record KitchenView(
     string Id, string Name, string TimeZone, string DayStartsAt, bool HasExpo, string Kind, DateOnly BusinessDay, bool Known,
     List<StoreView> Stores, List<KitchenStationView> Stations);
 
-public sealed record StoreView(string StoreId, string BrandId, string BrandName);
+public sealed record StoreView(string StoreId, string BrandId, string BrandName)
+{
+    /// <summary>Paused at Otter since then (it takes no new orders); null while it takes orders.</summary>
+    public DateTimeOffset? PausedSince { get; init; }
+
+    public bool Paused => PausedSince is not null;
+}
 
 public sealed record KitchenStationView(string Id, string Name, int DisplayOrder);
 

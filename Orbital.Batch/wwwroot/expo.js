@@ -6,7 +6,7 @@
 
 const params = new URLSearchParams(location.search);
 const screenName = params.get("screen") ?? "expo";
-const state = { kitchen: params.get("kitchen"), timeZone: undefined, hasExpo: true, stations: new Map(), orders: new Map(), source: null, lastEventId: null, selected: null };
+const state = { kitchen: params.get("kitchen"), timeZone: undefined, hasExpo: true, stations: new Map(), orders: new Map(), paused: new Map(), source: null, lastEventId: null, selected: null };
 const stateNames = { cooking: "Cooking", ready_to_pack: "Ready to pack", ready: "Ready · waiting for pickup", handed_off: "Handed off" };
 const lineStates = { waiting: "waiting", cooking: "cooking", done: "done ✓" };
 const courierStates = {
@@ -38,6 +38,7 @@ async function loadAndFollow() {
   state.orders.clear();
   state.hasExpo = board.hasExpo;
   for (const order of board.orders) apply(order);
+  state.paused = new Map((board.pausedStores ?? []).map((store) => [store.storeId, store]));
   state.lastEventId = board.lastEventId;
   render();
   connect();
@@ -54,6 +55,13 @@ function connect() {
   source.addEventListener("order", (message) => {
     state.lastEventId = message.lastEventId;
     apply(JSON.parse(message.data).order);
+    renderSoon();
+  });
+  source.addEventListener("store", (message) => {
+    state.lastEventId = message.lastEventId;
+    const store = JSON.parse(message.data).store;
+    if (store.paused) state.paused.set(store.storeId, store);
+    else state.paused.delete(store.storeId);
     renderSoon();
   });
   source.onerror = () => {
@@ -127,6 +135,10 @@ function render() {
   el("no-expo").hidden = state.hasExpo;
   const count = (s) => open.filter((o) => o.state === s).length;
   el("counts").textContent = `${count("cooking")} cooking · ${count("ready_to_pack")} ready to pack · ${count("ready")} ready`;
+  // A store paused at Otter takes no new orders: the pass should know before it wonders why the screens went quiet.
+  const paused = [...state.paused.values()];
+  el("paused").hidden = paused.length === 0;
+  el("paused").textContent = `Paused at Otter: ${paused.map((p) => `${p.brandName ?? p.storeId} (${p.storeId}) since ${time(new Date(p.changedAt).getTime())}`).join(" · ")}`;
   showSelection();
 }
 

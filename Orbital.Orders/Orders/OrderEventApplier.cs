@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Orbital.Contracts.Orders;
 using Orbital.Contracts.Otter;
+using Orbital.Contracts.Stores;
 using Orbital.Messaging;
 using Orbital.Orders.Data;
 using Orbital.Orders.Otter;
@@ -8,8 +9,8 @@ using Orbital.Orders.Webhooks;
 
 namespace Orbital.Orders.Orders;
 
-/// <summary>What applying one Otter event did: the raw event's state, its order, why, and the structured order to publish.</summary>
-internal sealed record EventOutcome(string State, string? OrderId, string? Detail, StructuredOrder? Publish);
+/// <summary>What applying one Otter event did: the raw event's state, its order, why, and the structured order (or store status) to publish.</summary>
+internal sealed record EventOutcome(string State, string? OrderId, string? Detail, StructuredOrder? Publish, StoreStatus? Store = null);
 
 /// <summary>
 /// Applies one Otter event to its stored order (locked), by its kind: a full order (new or update), a cancellation, a
@@ -50,6 +51,7 @@ internal sealed class OrderEventApplier(OrdersDbContext db, TimeProvider time, T
             OtterEventTypes.OrderHandedOff => await ApplyStatusEventAsync(envelope, otterEvent, eventTime, "PICKED_UP", cancellationToken),
             OtterEventTypes.OrderStatusUpdate => await ApplyStatusHistoryAsync(envelope, otterEvent, eventTime, cancellationToken),
             OtterEventTypes.DeliveryStatusUpdate => await ApplyDeliveryStatusAsync(envelope, otterEvent, eventTime, cancellationToken),
+            OtterEventTypes.PauseStore or OtterEventTypes.UnpauseStore => StoreStatusOf(envelope, otterEvent, eventTime),
             _ => new EventOutcome(RawEventStates.Ignored, OrderId: null, $"event type {envelope.EventType} is not acted on", Publish: null),
         };
 
@@ -227,6 +229,33 @@ internal sealed class OrderEventApplier(OrdersDbContext db, TimeProvider time, T
         order.CourierEventTime = updatedAt;
         return await TouchedAsync(order, envelope, kitchenSees: true, cancellationToken);
     }
+
+    /// <summary>
+    /// A store paused or unpaused at Otter (<c>metadata.storeId</c>): nothing of an order changes; the kitchens hear of it
+    /// (the newest wins there, so events in any order end in the right state).
+    /// </summary>
+    private static EventOutcome StoreStatusOf(OtterEventEnvelope envelope, OtterEvent otterEvent, DateTimeOffset eventTime)
+    {
+        var storeId = OtterPayload.NullIfEmpty(envelope.StoreId) ?? OtterPayload.NullIfEmpty(otterEvent.Metadata?.StoreId)
+            ?? throw new PoisonMessageException($"{envelope.EventType} {envelope.EventId} does not say which store (metadata.storeId)");
+        if (storeId.Length > MaxStoreIdLength)
+        {
+            throw new PoisonMessageException($"{envelope.EventType} {envelope.EventId}: a store id is at most {MaxStoreIdLength} characters");
+        }
+
+        var closure = otterEvent.Metadata?.Payload is { ValueKind: System.Text.Json.JsonValueKind.String } text ? Short(text.GetString()) : null;
+        var status = new StoreStatus
+        {
+            EventId = envelope.EventId,
+            StoreId = storeId,
+            Paused = envelope.EventType == OtterEventTypes.PauseStore,
+            ChangedAt = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(eventTime),
+            ClosureId = closure ?? string.Empty,
+        };
+        return new EventOutcome(RawEventStates.Applied, OrderId: null, null, Publish: null, status);
+    }
+
+    private const int MaxStoreIdLength = 200;
 
     private static string? Short(string? text) => OtterPayload.NullIfEmpty(text) is { } value ? value[..Math.Min(value.Length, 40)].Trim() : null;
 

@@ -7,6 +7,7 @@ using Npgsql;
 using Orbital.Contracts;
 using Orbital.Contracts.Orders;
 using Orbital.Contracts.Otter;
+using Orbital.Contracts.Stores;
 using Orbital.Messaging;
 using Orbital.Messaging.Outbox;
 using Orbital.Orders.Data;
@@ -87,6 +88,13 @@ public sealed partial class OtterEventProcessor(
             {
                 outgoing.Add((Exchanges.StructuredOrderData,
                     new OutgoingMessage(structured.ToByteArray(), $"{structured.OrderId}:{structured.Version}", StructuredOrder.Descriptor.FullName, ContentTypes.Protobuf),
+                    MessagingTelemetry.CaptureTraceContext()));
+            }
+
+            if (outcome.Store is { } store)
+            {
+                outgoing.Add((Exchanges.StoreStatus,
+                    new OutgoingMessage(store.ToByteArray(), store.EventId, StoreStatus.Descriptor.FullName, ContentTypes.Protobuf),
                     MessagingTelemetry.CaptureTraceContext()));
             }
         }
