@@ -37,32 +37,80 @@ public static class KitchenLines
             var item = places.MenuItem(kitchen.Id, brandId, sku);
             // Not on the menu: Otter's station (mapped to the kitchen's own when the setup says which it is), else unassigned.
             // The pass's stream is no station, whatever Otter calls one.
-            var station = item?.StationId
-                ?? (string.IsNullOrWhiteSpace(line.StationId) || line.StationId == KitchenEventTypes.ExpoStation
-                    ? KitchenMap.UnassignedStationId
-                    : places.OtterStation(kitchen.Id, line.StationId) ?? line.StationId);
-            var prep = item is null ? options.DefaultPrepTime : TimeSpan.FromSeconds(item.PrepSeconds);
-            var fireAt = readyBy - prep;
+            var station = item?.StationId ?? OtterStation(places, kitchen.Id, line.StationId) ?? KitchenMap.UnassignedStationId;
             var note = GuestNotes.Clean(line.Note);
             var allergyNote = AllergyNote(note, line.Modifiers, orderAllergy ? orderNote : null, options.AllergyWordsInUse);
-            lines.Add(new KitchenLine(
-                lineIds[index],
-                new BatchKey(kitchen.Id, station, sku, CookSignature(line.Modifiers, note, allergyNote is null ? null : order.OrderId)),
-                item?.Name ?? line.Name,
-                Display(line.Modifiers),
-                line.Quantity,
-                fireAt,
-                // The day it is cooked in: when it is due, but never before the kitchen has it (a late order is today's work).
-                places.BusinessDay(kitchen.Id, fireAt > receivedAt ? fireAt : receivedAt),
-                item?.Batchable ?? true,
-                item?.MaxBatchSize ?? options.DefaultMaxBatchSize,
-                note,
-                allergyNote,
-                (int)prep.TotalSeconds));
+            var cookedApartFor = allergyNote is null ? null : order.OrderId;
+            var name = item?.Name ?? line.Name;
+            lines.Add(Line(lineIds[index], new BatchKey(kitchen.Id, station, sku, CookSignature(Signature(line.Modifiers), note, cookedApartFor)),
+                name, Display(line.Modifiers), line.Quantity, item));
+
+            // A modifier Otter assigns to another station (the avocado of a burger) is cooked there too: a line of its own,
+            // tied to its line by id and by "for …" on its card, so the order is ready only when both are done.
+            foreach (var (modifier, portions, path) in WithPortions(line.Modifiers, line.Quantity, string.Empty))
+            {
+                var modifierSku = !string.IsNullOrEmpty(modifier.Sku) ? modifier.Sku : !string.IsNullOrEmpty(modifier.Id) ? modifier.Id : $"name:{modifier.Name}";
+                var modifierItem = places.MenuItem(kitchen.Id, brandId, modifierSku);
+                var modifierStation = string.IsNullOrWhiteSpace(modifier.StationId) ? null : modifierItem?.StationId ?? OtterStation(places, kitchen.Id, modifier.StationId);
+                if (modifierStation is null || modifierStation == station)
+                {
+                    continue;
+                }
+
+                var forLine = $"for {name}";
+                lines.Add(Line($"{lineIds[index]}#modifier{path}",
+                    new BatchKey(kitchen.Id, modifierStation, modifierSku, CookSignature($"{Signature(modifier.Modifiers)}\u001efor:{sku}", note, cookedApartFor)),
+                    modifierItem?.Name ?? modifier.Name, [forLine, .. Display(modifier.Modifiers)], portions, modifierItem));
+            }
+
+            KitchenLine Line(string lineId, BatchKey key, string lineName, List<string> display, int quantity, KitchenMenuItem? menuItem)
+            {
+                var prep = menuItem is null ? options.DefaultPrepTime : TimeSpan.FromSeconds(menuItem.PrepSeconds);
+                var fireAt = readyBy - prep;
+                return new KitchenLine(
+                    lineId,
+                    key,
+                    lineName,
+                    display,
+                    quantity,
+                    fireAt,
+                    // The day it is cooked in: when it is due, but never before the kitchen has it (a late order is today's work).
+                    places.BusinessDay(kitchen.Id, fireAt > receivedAt ? fireAt : receivedAt),
+                    menuItem?.Batchable ?? true,
+                    menuItem?.MaxBatchSize ?? options.DefaultMaxBatchSize,
+                    note,
+                    allergyNote,
+                    (int)prep.TotalSeconds);
+            }
         }
 
         return lines;
     }
+
+    /// <summary>Otter's station as the kitchen's (mapped when the setup says which it is); null for none, and for the pass's stream, which is no station.</summary>
+    private static string? OtterStation(KitchenMap places, string kitchenId, string otterStation) =>
+        string.IsNullOrWhiteSpace(otterStation) || otterStation == KitchenEventTypes.ExpoStation
+            ? null
+            : places.OtterStation(kitchenId, otterStation) ?? otterStation;
+
+    /// <summary>A line's modifiers at every depth, each with the portions it makes (its quantity times its parents'), and its place in the tree.</summary>
+    private static IEnumerable<(LineModifier Modifier, int Portions, string Path)> WithPortions(IEnumerable<LineModifier> modifiers, int portions, string path)
+    {
+        var index = 0;
+        foreach (var modifier in modifiers)
+        {
+            // Orders refuses quantities past 1,000 at any depth; nested ones still multiply, so the product is bounded too.
+            var made = (int)Math.Min((long)portions * Math.Max(modifier.Quantity, 1), MaxPortions);
+            var here = $"{path}.{index++}";
+            yield return (modifier, made, here);
+            foreach (var nested in WithPortions(modifier.Modifiers, made, here))
+            {
+                yield return nested;
+            }
+        }
+    }
+
+    private const int MaxPortions = 10_000;
 
     /// <summary>What signalled an allergy for this line, in the guest's words: its note, its modifiers, the order's note; null when nothing did.</summary>
     private static string? AllergyNote(string? note, IEnumerable<LineModifier> modifiers, string? orderAllergyNote, IReadOnlyList<string> words)
@@ -91,9 +139,9 @@ public static class KitchenLines
     /// What besides the SKU makes two lines the same thing to cook: their modifiers, their note, and for an allergy the
     /// order itself. A line with neither note nor allergy has its modifiers' signature alone, as before notes counted.
     /// </summary>
-    public static string CookSignature(IEnumerable<LineModifier> modifiers, string? note, string? cookedApartFor)
+    public static string CookSignature(string modifierSignature, string? note, string? cookedApartFor)
     {
-        var signature = Signature(modifiers);
+        var signature = modifierSignature;
         // A line with dozens of long modifiers would make an index entry PostgreSQL cannot store (over 2,704 bytes), and
         // the order would never reach the kitchen: past a few hundred characters its key holds a hash of them.
         if (signature.Length > MaxSignatureLength)

@@ -108,6 +108,9 @@ public sealed class OrderItemModifierEntity
     public decimal? Price { get; set; }
     public string? GroupId { get; set; }
     public string? GroupName { get; set; }
+    public string? Sku { get; set; }
+    /// <summary>Otter's station for the modifier, when it is cooked apart from its line.</summary>
+    public string? StationId { get; set; }
 
     public OrderItemModifierEntity? Parent { get; set; }
     public List<OrderItemModifierEntity> Children { get; set; } = [];

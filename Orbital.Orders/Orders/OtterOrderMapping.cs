@@ -76,6 +76,12 @@ public static class OtterOrderMapping
             {
                 problems.Add($"items[{index}] nests modifiers deeper than {MaxModifierDepth}");
             }
+            else if (HasQuantityBeyond(item.Modifiers))
+            {
+                // Otter's reference bounds a modifier's quantity as a line's; a modifier cooked at its own station is
+                // portions to cook, and a billion avocados is not an order.
+                problems.Add($"items[{index}] has a modifier quantity outside 0 to {MaxQuantity}");
+            }
         }
 
         return problems;
@@ -84,6 +90,9 @@ public static class OtterOrderMapping
     private static bool HasPriceBeyond(List<OtterModifier>? modifiers, decimal limit, int depth = 0) =>
         modifiers is not null && depth <= MaxModifierDepth
         && modifiers.Any(m => m is not null && ((m.Price is { } price && Math.Abs(price) > limit) || HasPriceBeyond(m.Modifiers, limit, depth + 1)));
+
+    private static bool HasQuantityBeyond(List<OtterModifier>? modifiers) =>
+        modifiers is not null && modifiers.Any(m => m is not null && (m.Quantity is < 0 or > MaxQuantity || HasQuantityBeyond(m.Modifiers)));
 
     private static int CountModifiers(List<OtterModifier>? modifiers, int depth, out bool tooDeep)
     {
@@ -201,6 +210,8 @@ public static class OtterOrderMapping
                 Price = modifier.Price,
                 GroupId = modifier.GroupId,
                 GroupName = modifier.GroupName,
+                Sku = modifier.SkuId,
+                StationId = modifier.StationId,
                 Parent = parent,
             };
             line.Modifiers.Add(entity);

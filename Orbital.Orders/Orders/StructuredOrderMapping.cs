@@ -115,6 +115,8 @@ public static class StructuredOrderMapping
                 Quantity = m.Quantity,
                 GroupId = m.GroupId ?? string.Empty,
                 GroupName = m.GroupName ?? string.Empty,
+                StationId = m.StationId ?? string.Empty,
+                Sku = m.Sku ?? m.ModifierId ?? string.Empty,
             };
             modifier.Modifiers.AddRange(Modifiers(m.Children));
             return modifier;

@@ -72,7 +72,9 @@ public sealed record OtterModifier(
     decimal? Price,
     string? GroupName,
     string? GroupId,
-    List<OtterModifier>? Modifiers);
+    List<OtterModifier>? Modifiers,
+    string? SkuId = null,
+    string? StationId = null);
 
 public sealed record OtterCustomer(string? Name, string? Phone, string? Email);
 

@@ -351,6 +351,14 @@ namespace Orbital.Orders.Data.Migrations
                         .HasColumnType("integer")
                         .HasColumnName("quantity");
 
+                    b.Property<string>("Sku")
+                        .HasColumnType("text")
+                        .HasColumnName("sku");
+
+                    b.Property<string>("StationId")
+                        .HasColumnType("text")
+                        .HasColumnName("station_id");
+
                     b.HasKey("Id")
                         .HasName("pk_order_item_modifiers");
 

@@ -47,6 +47,19 @@ public sealed class Orders_a_kitchen_cannot_use_are_named
     }
 
     [Theory]
+    [InlineData(1001)]
+    [InlineData(-1)]
+    [InlineData(int.MaxValue)]
+    public void A_modifier_quantity_outside_0_to_1000_is_refused_at_any_depth(int quantity)
+    {
+        var inner = new OtterModifier(quantity, "m2", "avocado", null, null, null, null, StationId: "cold");
+        var outer = new OtterModifier(1, "m1", "extras", null, null, null, [inner]);
+
+        Assert.Contains(OtterOrderMapping.Problems(Order("o1", Item(1, [outer]))), p => p.Contains("modifier quantity", StringComparison.Ordinal));
+        Assert.Empty(OtterOrderMapping.Problems(Order("o1", Item(1, [outer with { Modifiers = [inner with { Quantity = 1000 }] }]))));
+    }
+
+    [Theory]
     [InlineData(-1_000_000_000)]
     [InlineData(2_000_000)]
     public void A_price_no_restaurant_charges_is_refused(int price)
