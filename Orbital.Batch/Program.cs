@@ -29,6 +29,7 @@ app.MapKitchensApi();
 app.MapBatchItemsApi();
 app.MapKitchenEventsApi();
 app.MapExpoApi();
+app.MapSpeedOfServiceApi();
 app.MapScreensApi();
 
 app.Run();

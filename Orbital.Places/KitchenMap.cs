@@ -128,6 +128,14 @@ public sealed class KitchenMap
         var (zone, dayStart) = _clocks.GetValueOrDefault(kitchenId, (DateTimeZone.Utc, new LocalTime(4, 0)));
         return BusinessDays.Of(Instant.FromDateTimeOffset(instant), zone, dayStart);
     }
+
+    /// <summary>When the kitchen's business day <paramref name="day"/> starts and ends (a day of 23 or 25 hours where clocks change).</summary>
+    public (DateTimeOffset Start, DateTimeOffset End) BusinessDayBounds(string kitchenId, DateOnly day)
+    {
+        var (zone, dayStart) = _clocks.GetValueOrDefault(kitchenId, (DateTimeZone.Utc, new LocalTime(4, 0)));
+        var date = LocalDate.FromDateOnly(day);
+        return (date.At(dayStart).InZoneLeniently(zone).ToDateTimeOffset(), date.PlusDays(1).At(dayStart).InZoneLeniently(zone).ToDateTimeOffset());
+    }
 }
 
 public static class BusinessDays

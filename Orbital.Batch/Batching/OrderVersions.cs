@@ -41,6 +41,7 @@ internal static class OrderVersions
             UPDATE batch.orders o SET version = u.version, status = u.status, ready_by = u.ready_by, friendly_id = u.friendly_id, updated_at = $6,
                    store_id = u.store_id, kitchen_id = u.kitchen_id, brand = u.brand, source = u.source,
                    customer_first_name = u.first_name, customer_note = u.note, allergy = u.allergy, expo_version = o.expo_version + 1,
+                   ordered_at = coalesce(o.ordered_at, u.ordered_at),
                    courier_status = u.courier_status, courier_first_name = u.courier_first_name, courier_provider = u.courier_provider, courier_eta = u.courier_eta,
                    accepted_told_at = CASE WHEN o.accepted_told_at IS NULL AND u.status NOT IN ('Canceled', 'Rejected') THEN $6 ELSE o.accepted_told_at END,
                    ready_at = CASE WHEN u.status IN ('Prepared', 'PickedUp', 'Fulfilled') AND o.ready_at IS NULL THEN $6 ELSE o.ready_at END,
@@ -50,9 +51,9 @@ internal static class OrderVersions
                    handed_off_by = CASE WHEN u.status IN ('PickedUp', 'Fulfilled') AND o.handed_off_at IS NULL THEN 'otter' ELSE o.handed_off_by END,
                    handed_off_told_at = CASE WHEN u.status IN ('PickedUp', 'Fulfilled') THEN coalesce(o.handed_off_told_at, $6) ELSE o.handed_off_told_at END
             FROM unnest($1::text[], $2::bigint[], $3::text[], $4::timestamptz[], $5::text[], $7::text[], $8::text[],
-                        $9::text[], $10::text[], $11::text[], $12::text[], $13::bool[], $14::text[], $15::text[], $16::text[], $17::timestamptz[])
+                        $9::text[], $10::text[], $11::text[], $12::text[], $13::bool[], $14::text[], $15::text[], $16::text[], $17::timestamptz[], $18::timestamptz[])
                 AS u(order_id, version, status, ready_by, friendly_id, store_id, kitchen_id, brand, source, first_name, note, allergy,
-                     courier_status, courier_first_name, courier_provider, courier_eta)
+                     courier_status, courier_first_name, courier_provider, courier_eta, ordered_at)
             JOIN batch.orders before ON before.order_id = u.order_id
             WHERE o.order_id = u.order_id AND o.version < u.version
             RETURNING o.order_id, o.accepted_told_at = $6 AND u.status NOT IN ('Prepared', 'PickedUp', 'Fulfilled'),
@@ -77,6 +78,11 @@ internal static class OrderVersions
         claim.Parameters.Add(new NpgsqlParameter
         {
             Value = segment.Select(w => (object?)w.Courier?.ExpectedAt ?? DBNull.Value).ToArray(),
+            NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz,
+        });
+        claim.Parameters.Add(new NpgsqlParameter
+        {
+            Value = orders.Select(o => (object?)o.OrderedAt?.ToDateTimeOffset() ?? DBNull.Value).ToArray(),
             NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz,
         });
         batch.BatchCommands.Add(claim);

@@ -251,5 +251,19 @@ document.addEventListener("keydown", (press) => {
   showSelection();
 });
 
+/** Today's speed of service in the header, every half minute: confirmed → ready and ready → handed off (median, 90%). */
+async function showSpeed() {
+  if (!state.kitchen || !el("pairing").hidden) return;
+  try {
+    const speed = await get(`/kitchens/${encodeURIComponent(state.kitchen)}/speed-of-service`);
+    const stage = (name) => speed.stages.find((s) => s.stage === name)?.time;
+    const figure = (time) => time?.count ? `${clock(time.medianSeconds / 60)} (90% ${clock(time.p90Seconds / 60)})` : "–";
+    el("speed").textContent = `Today ${speed.orders} orders · ready in ${figure(stage("confirmed_to_ready"))} · picked up ${figure(stage("ready_to_handed_off"))} after ready`;
+  } catch {
+    // The header keeps its last figures; the stream's own state says whether the screen is connected.
+  }
+}
+
 setInterval(tick, 1000);
-startScreen(start);
+setInterval(showSpeed, 30_000);
+startScreen(async () => { await start(); showSpeed(); });
