@@ -35,7 +35,8 @@ internal static class OrderVersions
 
         // An order Otter says is ready or handed off was made so elsewhere (another tablet, the POS): the pass shows it so
         // and Otter, which said it, is not told it again. Such an order is never confirmed either: it is past that.
-        // "before" is the row as this statement found it: whether the promise moved (its lines not started are re-timed).
+        // The subquery in RETURNING reads the row as the statement found it (a statement does not see its own changes):
+        // whether the promise moved, so that the lines not started are re-timed.
         var claim = new NpgsqlBatchCommand(
             """
             UPDATE batch.orders o SET version = u.version, status = u.status, ready_by = u.ready_by, friendly_id = u.friendly_id, updated_at = $6,
@@ -54,10 +55,10 @@ internal static class OrderVersions
                         $9::text[], $10::text[], $11::text[], $12::text[], $13::bool[], $14::text[], $15::text[], $16::text[], $17::timestamptz[], $18::timestamptz[])
                 AS u(order_id, version, status, ready_by, friendly_id, store_id, kitchen_id, brand, source, first_name, note, allergy,
                      courier_status, courier_first_name, courier_provider, courier_eta, ordered_at)
-            JOIN batch.orders before ON before.order_id = u.order_id
             WHERE o.order_id = u.order_id AND o.version < u.version
             RETURNING o.order_id, o.accepted_told_at = $6 AND u.status NOT IN ('Prepared', 'PickedUp', 'Fulfilled'),
-                      before.version > 0 AND before.ready_by IS DISTINCT FROM u.ready_by
+                      coalesce((SELECT before.version > 0 AND before.ready_by IS DISTINCT FROM u.ready_by
+                                FROM batch.orders before WHERE before.order_id = o.order_id), false)
             """);
         claim.Parameters.Add(new NpgsqlParameter { Value = orders.Select(o => o.OrderId).ToArray() });
         claim.Parameters.Add(new NpgsqlParameter { Value = orders.Select(o => o.Version).ToArray() });
