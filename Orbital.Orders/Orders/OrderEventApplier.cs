@@ -51,7 +51,8 @@ internal sealed class OrderEventApplier(OrdersDbContext db, TimeProvider time, T
             OtterEventTypes.OrderHandedOff => await ApplyStatusEventAsync(envelope, otterEvent, eventTime, "PICKED_UP", cancellationToken),
             OtterEventTypes.OrderStatusUpdate => await ApplyStatusHistoryAsync(envelope, otterEvent, eventTime, cancellationToken),
             OtterEventTypes.DeliveryStatusUpdate => await ApplyDeliveryStatusAsync(envelope, otterEvent, eventTime, cancellationToken),
-            OtterEventTypes.PauseStore or OtterEventTypes.UnpauseStore => StoreStatusOf(envelope, otterEvent, eventTime),
+            OtterEventTypes.PauseStore or OtterEventTypes.UnpauseStore =>
+                new EventOutcome(RawEventStates.Applied, OrderId: null, null, Publish: null, StorePauseEvents.Read(envelope, otterEvent, eventTime)),
             _ => new EventOutcome(RawEventStates.Ignored, OrderId: null, $"event type {envelope.EventType} is not acted on", Publish: null),
         };
 
@@ -184,80 +185,25 @@ internal sealed class OrderEventApplier(OrdersDbContext db, TimeProvider time, T
             }
         }
 
-        string? detail = null;
-        if (payload?.OrderAcceptedInfo?.PreparationTimeInMinutes is { } minutes)
-        {
-            if (minutes is < 0 or > MaxPreparationMinutes)
-            {
-                detail = $"orderAcceptedInfo.preparationTimeInMinutes {minutes} is not a preparation time (0 to {MaxPreparationMinutes}); ignored";
-            }
-            else if ((acceptedAt ?? eventTime) + TimeSpan.FromMinutes(minutes) is var promised && promised != order.AcceptedReadyBy)
-            {
-                order.AcceptedReadyBy = promised;
-                changed = kitchenSees = true;
-            }
-        }
+        var (promiseMoved, detail) = AcceptedPrepTimes.Apply(order, payload?.OrderAcceptedInfo?.PreparationTimeInMinutes, acceptedAt ?? eventTime);
+        changed |= promiseMoved;
+        kitchenSees |= promiseMoved;
 
         return changed
             ? await TouchedAsync(order, envelope, kitchenSees, cancellationToken) with { Detail = detail }
             : new EventOutcome(RawEventStates.Stale, orderId, detail ?? "no status newer than the order's", Publish: null);
     }
 
-    /// <summary>A day: a longer preparation time is not one a kitchen gives, and would move the food to another day.</summary>
-    public const int MaxPreparationMinutes = 24 * 60;
-
-    /// <summary>
-    /// The courier coming for a delivery (<c>metadata.resourceId</c> names the order): who, from where, their status and
-    /// when they are expected at the pass. The kitchen is told, so the pass shows it and the food is timed to the courier.
-    /// </summary>
+    /// <summary>The courier coming for a delivery (<c>metadata.resourceId</c> names the order); the kitchen is told.</summary>
     private async Task<EventOutcome> ApplyDeliveryStatusAsync(OtterEventEnvelope envelope, OtterEvent otterEvent, DateTimeOffset eventTime, CancellationToken cancellationToken)
     {
-        var payload = OtterPayload.Read(otterEvent, OtterJson.Default.OtterDeliveryStatusUpdate)
-            ?? throw new PoisonMessageException($"{envelope.EventType} {envelope.EventId} has no delivery in metadata.payload");
+        var update = CourierUpdates.Read(envelope, otterEvent, eventTime);
         var orderId = OrderIdOf(null, null, otterEvent, envelope);
-        var updatedAt = OtterOrderMapping.Utc(OtterTime.Parse(payload.UpdatedTime)) ?? eventTime;
         var order = await LockOrderAsync(orderId, includeLines: false, cancellationToken) ?? NewOrder(orderId, envelope);
-        if (order.CourierEventTime is { } last && last > updatedAt)
-        {
-            return new EventOutcome(RawEventStates.Stale, orderId, "older than the order's last delivery update", Publish: null);
-        }
-
-        order.CourierStatus = Short(payload.DeliveryStatus ?? payload.Status)?.ToUpperInvariant();
-        order.CourierName = Short(StructuredOrderMapping.FirstName(payload.Courier?.Name));
-        order.DeliveryProvider = Short(payload.Provider);
-        order.CourierEstimatedPickupTime = OtterOrderMapping.Utc(OtterTime.Parse(payload.EstimatedPickupTime));
-        order.CourierEventTime = updatedAt;
-        return await TouchedAsync(order, envelope, kitchenSees: true, cancellationToken);
+        return CourierUpdates.Apply(order, update)
+            ? await TouchedAsync(order, envelope, kitchenSees: true, cancellationToken)
+            : new EventOutcome(RawEventStates.Stale, orderId, "older than the order's last delivery update", Publish: null);
     }
-
-    /// <summary>
-    /// A store paused or unpaused at Otter (<c>metadata.storeId</c>): nothing of an order changes; the kitchens hear of it
-    /// (the newest wins there, so events in any order end in the right state).
-    /// </summary>
-    private static EventOutcome StoreStatusOf(OtterEventEnvelope envelope, OtterEvent otterEvent, DateTimeOffset eventTime)
-    {
-        var storeId = OtterPayload.NullIfEmpty(envelope.StoreId) ?? OtterPayload.NullIfEmpty(otterEvent.Metadata?.StoreId)
-            ?? throw new PoisonMessageException($"{envelope.EventType} {envelope.EventId} does not say which store (metadata.storeId)");
-        if (storeId.Length > MaxStoreIdLength)
-        {
-            throw new PoisonMessageException($"{envelope.EventType} {envelope.EventId}: a store id is at most {MaxStoreIdLength} characters");
-        }
-
-        var closure = otterEvent.Metadata?.Payload is { ValueKind: System.Text.Json.JsonValueKind.String } text ? Short(text.GetString()) : null;
-        var status = new StoreStatus
-        {
-            EventId = envelope.EventId,
-            StoreId = storeId,
-            Paused = envelope.EventType == OtterEventTypes.PauseStore,
-            ChangedAt = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(eventTime),
-            ClosureId = closure ?? string.Empty,
-        };
-        return new EventOutcome(RawEventStates.Applied, OrderId: null, null, Publish: null, status);
-    }
-
-    private const int MaxStoreIdLength = 200;
-
-    private static string? Short(string? text) => OtterPayload.NullIfEmpty(text) is { } value ? value[..Math.Min(value.Length, 40)].Trim() : null;
 
     /// <summary>Statuses the kitchen acts on: the order was made ready or handed off elsewhere (another tablet, the POS).</summary>
     private static bool KitchenSees(string status) => status is "PREPARED" or "PICKED_UP" or "FULFILLED";
