@@ -258,7 +258,9 @@ async function showSpeed() {
     const speed = await get(`/kitchens/${encodeURIComponent(state.kitchen)}/speed-of-service`);
     const stage = (name) => speed.stages.find((s) => s.stage === name)?.time;
     const figure = (time) => time?.count ? `${clock(time.medianSeconds / 60)} (90% ${clock(time.p90Seconds / 60)})` : "–";
-    el("speed").textContent = `Today ${speed.orders} orders · ready in ${figure(stage("confirmed_to_ready"))} · picked up ${figure(stage("ready_to_handed_off"))} after ready`;
+    const ready = stage("confirmed_to_ready"), pickedUp = stage("ready_to_handed_off");
+    el("speed").textContent = [`Today ${speed.orders} orders`, ready?.count ? `ready in ${figure(ready)}` : "none ready yet",
+      pickedUp?.count ? `picked up ${figure(pickedUp)} after ready` : null].filter(Boolean).join(" · ");
   } catch {
     // The header keeps its last figures; the stream's own state says whether the screen is connected.
   }
