@@ -7,6 +7,8 @@ using Orbital.Orders.Operators;
 using Orbital.Orders.Webhooks;
 using Orbital.Places;
 
+using Orbital.Orders.TellingOtter;
+
 namespace Orbital.Orders.Orders;
 
 /// <summary>The operator's read API: orders as stored.</summary>
@@ -114,7 +116,14 @@ public static class OrdersApi
         var calls = await db.OtterCalls.AsNoTracking().Where(c => c.OrderId == id).OrderBy(c => c.Id)
             .Select(c => new OtterCallResponse(c.Milestone, c.Endpoint, c.State, c.Attempts, c.OccurredAt, c.SentAt, c.LastStatus, c.LastError))
             .ToListAsync(cancellationToken);
-        return TypedResults.Ok(OrderResponse.From(order, options.Value.DeliveryTravelTime) with { OtterCalls = calls });
+        // The kitchen's steps are kept once, as the calls owed to Otter; the history shows them among Otter's statuses
+        // (rows of 'kitchen.*' in the history table were written before that, and are the same steps).
+        var response = OrderResponse.From(order, options.Value.DeliveryTravelTime);
+        var history = response.StatusHistory.Where(s => !s.Source.StartsWith("kitchen.", StringComparison.Ordinal))
+            .Concat(calls.Select(c => new StatusChangeResponse(KitchenOrderEventHandler.StatusOf(c.Milestone), c.OccurredAt, $"kitchen.{c.Milestone}")))
+            .OrderBy(s => s.At)
+            .ToList();
+        return TypedResults.Ok(response with { StatusHistory = history, OtterCalls = calls });
     }
 }
 

@@ -11,9 +11,9 @@ using Orbital.Orders.Recovery;
 namespace Orbital.Orders.TellingOtter;
 
 /// <summary>
-/// Takes a step of an order in its kitchen (from Batch's outbox) into the order's status history and, when Otter's API is
-/// configured, the call it owes Otter, in one statement: a redelivered event finds its row and changes nothing. The
-/// sender makes the call. An event for an order Orders never received (it did not come from Otter) is acknowledged and logged.
+/// Takes a step of an order in its kitchen (from Batch's outbox) as a row of <c>otter.otter_calls</c>, in one statement:
+/// the order's status history shows it, and when Otter's API is configured it is the call owed to Otter, which the
+/// sender makes. A redelivered event finds its row and changes nothing. An event for an order Orders never received (it did not come from Otter) is acknowledged and logged.
 /// </summary>
 public sealed partial class KitchenOrderEventHandler(
     NpgsqlDataSource dataSource, OrdersSchema schema, IOptions<OtterApiOptions> api, TimeProvider time, ILogger<KitchenOrderEventHandler> logger) : IMessageBatchHandler
@@ -38,29 +38,24 @@ public sealed partial class KitchenOrderEventHandler(
         var record = new NpgsqlBatchCommand(
             """
             WITH e AS (
-                SELECT DISTINCT ON (event_id) *
-                FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::text[], $8::timestamptz[], $9::text[])
-                     WITH ORDINALITY AS e(event_id, order_id, source, milestone, endpoint, body, by, occurred_at, status, position)
-                ORDER BY event_id, position),
+                SELECT DISTINCT ON (order_id, milestone) *
+                FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::text[], $8::timestamptz[])
+                     WITH ORDINALITY AS e(event_id, order_id, source, milestone, endpoint, body, by, occurred_at, position)
+                ORDER BY order_id, milestone, position),
             o AS (
                 SELECT e.*, x.store_id, coalesce(nullif(x.source, ''), nullif(e.source, '')) AS call_source
-                FROM e JOIN otter.orders x ON x.id = e.order_id),
-            call AS (
-                INSERT INTO otter.otter_calls (event_id, order_id, store_id, source, milestone, endpoint, body, by, state, attempts,
-                                               occurred_at, next_attempt_at, created_at, last_error)
-                SELECT o.event_id, o.order_id, o.store_id, coalesce(o.call_source, ''), o.milestone, o.endpoint, o.body, o.by,
-                       CASE WHEN NOT $10 THEN 'not_configured'
+                FROM e JOIN otter.orders x ON x.id = e.order_id)
+            INSERT INTO otter.otter_calls (event_id, order_id, store_id, source, milestone, endpoint, body, by, state, attempts,
+                                           occurred_at, next_attempt_at, created_at, last_error)
+            SELECT o.event_id, o.order_id, o.store_id, coalesce(o.call_source, ''), o.milestone, o.endpoint, o.body, o.by,
+                       CASE WHEN NOT $9 THEN 'not_configured'
                             WHEN o.call_source IS NULL OR o.store_id !~ '^[ -~]+$' THEN 'failed' ELSE 'pending' END,
-                       0, o.occurred_at, $11, $11,
-                       CASE WHEN NOT $10 THEN NULL
+                       0, o.occurred_at, $10, $10,
+                       CASE WHEN NOT $9 THEN NULL
                             WHEN o.call_source IS NULL THEN 'the order has no source (Otter''s path needs one)'
                             WHEN o.store_id !~ '^[ -~]+$' THEN 'the store id cannot be sent as X-Store-Id (printable ASCII only)' END
-                FROM o ORDER BY o.position
-                ON CONFLICT (event_id) DO NOTHING
-                RETURNING event_id, order_id)
-            INSERT INTO otter.order_status_history (order_id, status, event_time, event_id, event_type, recorded_at)
-            SELECT call.order_id, o.status, o.occurred_at, call.event_id, 'kitchen.' || o.milestone, $11
-            FROM call JOIN o ON o.event_id = call.event_id
+            FROM o ORDER BY o.position
+            ON CONFLICT (order_id, milestone) DO NOTHING
             """);
         NpgsqlParameter Texts(IEnumerable<string?> values) => new() { Value = values.Select(v => (object?)v ?? DBNull.Value).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text };
         record.Parameters.Add(Texts(steps.Select(s => s.Step.EventId)));
@@ -71,7 +66,6 @@ public sealed partial class KitchenOrderEventHandler(
         record.Parameters.Add(new NpgsqlParameter { Value = steps.Select(s => (object?)s.Call.Body ?? DBNull.Value).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb });
         record.Parameters.Add(Texts(steps.Select(s => Clean(s.Step.By))));
         record.Parameters.Add(new NpgsqlParameter { Value = steps.Select(s => s.Step.OccurredAt?.ToDateTimeOffset() ?? now).ToArray() });
-        record.Parameters.Add(Texts(steps.Select(s => s.Call.Status)));
         record.Parameters.Add(new NpgsqlParameter { Value = api.Value.IsConfigured });
         record.Parameters.Add(new NpgsqlParameter { Value = now });
         batch.BatchCommands.Add(record);
@@ -80,15 +74,26 @@ public sealed partial class KitchenOrderEventHandler(
         Log.Recorded(logger, steps.Count, recorded, api.Value.IsConfigured ? "owed to Otter" : "recorded only (Otter is not being told)");
     }
 
-    /// <summary>The step's name as kept, the call it owes Otter, its body and the status it writes in the order's history.</summary>
-    private static (string Milestone, string Endpoint, string? Body, string Status) CallOf(KitchenOrderEvent step) => step.Milestone switch
+    /// <summary>The step's name as kept, the call it owes Otter and its body.</summary>
+    private static (string Milestone, string Endpoint, string? Body) CallOf(KitchenOrderEvent step) => step.Milestone switch
     {
         KitchenMilestone.Accepted => ("accepted", "confirm",
-            step.EstimatedPrepMinutes > 0 ? string.Create(CultureInfo.InvariantCulture, $$"""{"estimatedPrepTimeMinutes":{{step.EstimatedPrepMinutes}}}""") : null,
-            "ACCEPTED"),
-        KitchenMilestone.Ready => ("ready", "ready-to-pickup", null, "READY_TO_PICKUP"),
-        KitchenMilestone.HandedOff => ("handed_off", "fulfill", null, "HANDED_OFF"),
+            step.EstimatedPrepMinutes > 0 ? string.Create(CultureInfo.InvariantCulture, $$"""{"estimatedPrepTimeMinutes":{{step.EstimatedPrepMinutes}}}""") : null),
+        KitchenMilestone.Ready => ("ready", "ready-to-pickup", null),
+        KitchenMilestone.HandedOff => ("handed_off", "fulfill", null),
         _ => throw new PoisonMessageException($"Kitchen event {step.EventId} has no known milestone ({step.Milestone})."),
+    };
+
+    /// <summary>
+    /// A kept step as the order's status history names it. The history shows the kitchen's steps from
+    /// <c>otter.otter_calls</c>, which holds each once: a row of its own per step would be a second write of the same fact.
+    /// </summary>
+    public static string StatusOf(string milestone) => milestone switch
+    {
+        "accepted" => "ACCEPTED",
+        "ready" => "READY_TO_PICKUP",
+        "handed_off" => "HANDED_OFF",
+        _ => milestone.ToUpperInvariant(),
     };
 
     private static KitchenOrderEvent Read(IncomingMessage message)

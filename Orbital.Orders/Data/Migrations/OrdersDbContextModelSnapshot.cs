@@ -535,16 +535,13 @@ namespace Orbital.Orders.Data.Migrations
                     b.HasKey("Id")
                         .HasName("pk_otter_calls");
 
-                    b.HasIndex("EventId")
-                        .IsUnique()
-                        .HasDatabaseName("ix_otter_calls_event_id");
-
-                    b.HasIndex("OrderId")
-                        .HasDatabaseName("ix_otter_calls_order_id");
-
                     b.HasIndex("NextAttemptAt", "Id")
                         .HasDatabaseName("ix_otter_calls_pending")
                         .HasFilter("state = 'pending'");
+
+                    b.HasIndex("OrderId", "Milestone")
+                        .IsUnique()
+                        .HasDatabaseName("ix_otter_calls_order_id_milestone");
 
                     b.ToTable("otter_calls", "otter");
                 });
