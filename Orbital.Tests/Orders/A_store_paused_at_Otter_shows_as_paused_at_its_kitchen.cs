@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Orbital.Contracts;
+using Orbital.Messaging;
 using Orbital.Tests.Infrastructure;
 
 namespace Orbital.Tests.Orders;
@@ -42,6 +43,37 @@ public sealed class A_store_paused_at_Otter_shows_as_paused_at_its_kitchen(Orbit
         await SendAsync("storefront.unpause_store", JsonValue.Create("4109d2c9-8bc5-413c-af3e-1c92aa381e41"), pausedAt.AddSeconds(2), cancellationToken);
         await pass.WaitForAsync(e => StoreOf(e) is { } s && !s.GetProperty("paused").GetBoolean(), Within, "the unpause on the pass's stream");
         Assert.Null(await PausedSinceAsync(batch, cancellationToken));
+    }
+
+    [Fact(Timeout = TestTimeouts.EndToEnd)]
+    public async Task A_store_status_Batch_cannot_use_goes_to_the_dead_letter_queue_with_its_reason()
+    {
+        _ = TestContext.Current.CancellationToken;
+        await using var broker = await Broker.ConnectAsync(await orbital.ConnectionStringAsync(ResourceNames.RabbitMq));
+        var poisonId = $"poison-{Guid.NewGuid():N}";
+        var withNul = new Orbital.Contracts.Stores.StoreStatus
+        {
+            EventId = $"{poisonId}-nul", StoreId = "store\0id", Paused = true,
+            ChangedAt = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow),
+        };
+        var withoutTime = new Orbital.Contracts.Stores.StoreStatus { EventId = $"{poisonId}-time", StoreId = Store, Paused = true };
+        await broker.PublishAsync(Exchanges.StoreStatus, [0xff, 0xff, 0xff, 0x01], poisonId);
+        await broker.PublishAsync(Exchanges.StoreStatus, Google.Protobuf.MessageExtensions.ToByteArray(withNul), $"{poisonId}-nul");
+        await broker.PublishAsync(Exchanges.StoreStatus, Google.Protobuf.MessageExtensions.ToByteArray(withoutTime), $"{poisonId}-time");
+
+        var letters = new List<(string Body, IReadOnlyDictionary<string, string?> Headers, RabbitMQ.Client.IReadOnlyBasicProperties Properties)>();
+        await Poll.UntilAsync(async _ =>
+        {
+            while (await broker.GetAsync(Topology.DeadLetterQueueFor(Queues.BatchStoreStatus)) is { } letter)
+            {
+                letters.Add(letter);
+            }
+
+            return letters;
+        }, seen => seen.Count(l => l.Properties.MessageId?.StartsWith(poisonId, StringComparison.Ordinal) == true) == 3, Within, "the three store statuses dead-lettered");
+        Assert.Contains("Not a StoreStatus", letters.Single(l => l.Properties.MessageId == poisonId).Headers[MessageHeaders.DeadLetterReason]);
+        Assert.Contains("NUL", letters.Single(l => l.Properties.MessageId == $"{poisonId}-nul").Headers[MessageHeaders.DeadLetterReason]);
+        Assert.Contains("a time", letters.Single(l => l.Properties.MessageId == $"{poisonId}-time").Headers[MessageHeaders.DeadLetterReason]);
     }
 
     private static JsonElement? StoreOf(SseEvent e) =>
