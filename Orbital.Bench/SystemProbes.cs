@@ -87,6 +87,16 @@ public sealed class CpuUse
         return [.. Parts.Select(p => (p.Part, 100 * (end.GetValueOrDefault(p.Part) - _start.GetValueOrDefault(p.Part)) / capacity))];
     }
 
+    /// <summary>Each part's CPU time since this was created, in milliseconds per unit of work (an order, say).</summary>
+    public IReadOnlyList<(string Part, double Milliseconds)> MillisecondsPer(int units)
+    {
+        var end = Snapshot();
+        return [.. Parts.Select(p => (p.Part, 1000 * (end.GetValueOrDefault(p.Part) - _start.GetValueOrDefault(p.Part)) / Math.Max(1, units)))];
+    }
+
+    public static string DescribePer(IReadOnlyList<(string Part, double Milliseconds)> used) =>
+        string.Join(", ", used.Where(s => s.Milliseconds >= 0.05).OrderByDescending(s => s.Milliseconds).Select(s => $"{s.Part} {s.Milliseconds:F1}"));
+
     public static string Describe(IReadOnlyList<(string Part, double Percent)> shares) =>
         string.Join(", ", shares.Where(s => s.Percent >= 0.5).OrderByDescending(s => s.Percent).Select(s => $"{s.Part} {s.Percent:F0}%"));
 

@@ -92,13 +92,13 @@ public sealed class OrderBatcher(
             [.. map.Kitchens.Where(k => !k.HasExpo).Select(k => k.Id)], now, cancellationToken);
         // Otter hears that the kitchen has each order it took for the first time, and of an update that made one ready.
         var acceptedNow = applied.Where(w => w.Accepted).DistinctBy(w => w.Order.OrderId).ToList();
-        await TellingOtter.EnqueueAcceptedAsync(connection, transaction,
+        var accepting = TellingOtter.AcceptedCommand(
             [.. acceptedNow.Select(w => new AcceptedOrder(w.Order.OrderId, w.Order.StoreId, w.Order.Source, w.KitchenId, estimates.GetValueOrDefault(w.Order.OrderId)))],
-            now, cancellationToken);
+            now);
         await TellingOtter.EnqueueAsync(connection, transaction, refreshed, estimates: null, now, cancellationToken);
         var atThePass = applied.Where(w => map.Kitchen(w.KitchenId)?.HasExpo == true).Select(w => w.Order.OrderId).Distinct().ToArray();
 
-        var changes = await ReadChangesAsync(connection, transaction, [.. changed], created, atThePass, cancellationToken);
+        var changes = await ReadChangesAsync(connection, transaction, [.. changed], created, atThePass, accepting, cancellationToken);
         var events = await BatchItemRows.AppendEventsAsync(connection, transaction, changes, now, cancellationToken);
 
         await transaction.CommitAsync(cancellationToken);
@@ -174,23 +174,37 @@ public sealed class OrderBatcher(
         changed.UnionWith(dirty.Select(d => d.Id));
     }
 
-    /// <summary>The changed batch items and the orders at the pass as their events show them: one round trip for both.</summary>
+    /// <summary>
+    /// The changed batch items and the orders at the pass as their events show them, and the accepted orders put in the
+    /// outbox (<paramref name="accepting"/>): one round trip for all three.
+    /// </summary>
     private static async Task<List<KitchenChange>> ReadChangesAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, long[] itemIds, HashSet<long> created, string[] orderIds, CancellationToken cancellationToken)
+        NpgsqlConnection connection, NpgsqlTransaction transaction, long[] itemIds, HashSet<long> created, string[] orderIds, NpgsqlBatchCommand? accepting,
+        CancellationToken cancellationToken)
     {
         List<KitchenChange> changes = [];
+        await using var batch = new NpgsqlBatch(connection, transaction);
         if (itemIds.Length == 0 && orderIds.Length == 0)
         {
+            if (accepting is not null)
+            {
+                batch.BatchCommands.Add(accepting);
+                await batch.ExecuteNonQueryAsync(cancellationToken);
+            }
+
             return changes;
         }
 
-        await using var batch = new NpgsqlBatch(connection, transaction);
         var items = new NpgsqlBatchCommand($"SELECT {BatchItemRows.ViewColumns} FROM {BatchItemRows.ViewSource} WHERE bi.id = ANY($1) ORDER BY bi.id");
         items.Parameters.Add(new NpgsqlParameter { Value = itemIds });
         batch.BatchCommands.Add(items);
         var orders = new NpgsqlBatchCommand($"SELECT {PassRows.ViewColumns} FROM batch.orders o WHERE o.order_id = ANY($1) ORDER BY o.order_id");
         orders.Parameters.Add(new NpgsqlParameter { Value = orderIds });
         batch.BatchCommands.Add(orders);
+        if (accepting is not null)
+        {
+            batch.BatchCommands.Add(accepting);
+        }
 
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
@@ -203,6 +217,11 @@ public sealed class OrderBatcher(
         while (await reader.ReadAsync(cancellationToken))
         {
             changes.Add(KitchenChange.Of(PassRows.Read(reader)));
+        }
+
+        // The insert comes last, and its error (if any) is raised here rather than when the reader is closed.
+        while (await reader.NextResultAsync(cancellationToken))
+        {
         }
 
         return changes;

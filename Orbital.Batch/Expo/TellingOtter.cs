@@ -85,14 +85,14 @@ public static class TellingOtter
     }
 
     /// <summary>
-    /// Puts in the outbox that the kitchen accepted these orders (the claim of their first version marked them told),
-    /// from what the batcher has in hand: no read of the orders again.
+    /// The outbox insert saying that the kitchen accepted these orders (the claim of their first version marked them
+    /// told), from what the batcher has in hand: no read of the orders again. A command for the batcher's last round trip
+    /// (none of its own: the batcher holds its stations' locks meanwhile); null when there are none.
     /// </summary>
-    public static Task EnqueueAcceptedAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<AcceptedOrder> orders, DateTimeOffset now, CancellationToken cancellationToken)
+    public static NpgsqlBatchCommand? AcceptedCommand(IReadOnlyList<AcceptedOrder> orders, DateTimeOffset now)
     {
         var trace = MessagingTelemetry.CaptureTraceContext();
-        return OutboxWriter.EnqueueAsync(connection, transaction, [.. orders.Select(order =>
+        return OutboxWriter.InsertCommand([.. orders.Select(order =>
         {
             var accepted = new KitchenOrderEvent
             {
@@ -107,7 +107,7 @@ public static class TellingOtter
                 By = "kitchen",
             };
             return (Exchanges.KitchenOrderEvents, Message(accepted), trace);
-        })], cancellationToken, wakeRelay: false);
+        })]);
     }
 
     private static OutgoingMessage Message(KitchenOrderEvent step) =>

@@ -27,6 +27,42 @@ public static class OutboxWriter
         EnqueueAsync(connection, transaction, [(exchange, message, MessagingTelemetry.CaptureTraceContext())], cancellationToken);
 
     /// <summary>
+    /// The insert of these messages as a command for the caller's own batch, so that it rides on a round trip the
+    /// caller makes anyway (it takes that batch's transaction; the relay finds the messages at its next sweep). Null
+    /// when there are none.
+    /// </summary>
+    public static NpgsqlBatchCommand? InsertCommand(IReadOnlyList<(string Exchange, OutgoingMessage Message, Dictionary<string, string> TraceHeaders)> messages)
+    {
+        if (messages.Count == 0)
+        {
+            return null;
+        }
+
+        // One statement for all of them, in their order: a rush's messages cost one insert, not one each.
+        var headers = messages.Select(m =>
+        {
+            var all = new Dictionary<string, string>(m.TraceHeaders, StringComparer.Ordinal);
+            if (m.Message.Headers is not null)
+            {
+                foreach (var (key, value) in m.Message.Headers)
+                {
+                    all[key] = value;
+                }
+            }
+
+            return JsonSerializer.Serialize(all);
+        }).ToArray();
+        var insert = new NpgsqlBatchCommand(InsertSql);
+        insert.Parameters.Add(new NpgsqlParameter { Value = messages.Select(m => m.Exchange).ToArray() });
+        insert.Parameters.Add(new NpgsqlParameter { Value = messages.Select(m => m.Message.MessageId).ToArray() });
+        insert.Parameters.Add(new NpgsqlParameter { Value = messages.Select(m => m.Message.Type).ToArray() });
+        insert.Parameters.Add(new NpgsqlParameter { Value = messages.Select(m => m.Message.ContentType).ToArray() });
+        insert.Parameters.Add(new NpgsqlParameter { Value = headers, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb });
+        insert.Parameters.Add(new NpgsqlParameter { Value = messages.Select(m => m.Message.Body.ToArray()).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bytea });
+        return insert;
+    }
+
+    /// <summary>
     /// Several messages in one round trip, each with the trace context it was produced in (the relay publishes later,
     /// from another trace, and carries that one along in the headers).
     /// </summary>
@@ -47,30 +83,8 @@ public static class OutboxWriter
             return;
         }
 
-        // One statement for all of them, in their order: a rush's messages cost one insert, not one each.
-        var headers = messages.Select(m =>
-        {
-            var all = new Dictionary<string, string>(m.TraceHeaders, StringComparer.Ordinal);
-            if (m.Message.Headers is not null)
-            {
-                foreach (var (key, value) in m.Message.Headers)
-                {
-                    all[key] = value;
-                }
-            }
-
-            return JsonSerializer.Serialize(all);
-        }).ToArray();
         await using var batch = new NpgsqlBatch(connection, transaction);
-        var insert = new NpgsqlBatchCommand(InsertSql);
-        insert.Parameters.Add(new NpgsqlParameter { Value = messages.Select(m => m.Exchange).ToArray() });
-        insert.Parameters.Add(new NpgsqlParameter { Value = messages.Select(m => m.Message.MessageId).ToArray() });
-        insert.Parameters.Add(new NpgsqlParameter { Value = messages.Select(m => m.Message.Type).ToArray() });
-        insert.Parameters.Add(new NpgsqlParameter { Value = messages.Select(m => m.Message.ContentType).ToArray() });
-        insert.Parameters.Add(new NpgsqlParameter { Value = headers, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb });
-        insert.Parameters.Add(new NpgsqlParameter { Value = messages.Select(m => m.Message.Body.ToArray()).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bytea });
-        batch.BatchCommands.Add(insert);
-
+        batch.BatchCommands.Add(InsertCommand(messages)!);
         if (wakeRelay)
         {
             batch.BatchCommands.Add(new NpgsqlBatchCommand($"NOTIFY {OutboxSchema.NotifyChannel}"));

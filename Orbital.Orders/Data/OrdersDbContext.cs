@@ -83,8 +83,8 @@ public sealed class OrdersDbContext(DbContextOptions<OrdersDbContext> options) :
         {
             call.ToTable("otter_calls");
             // One call per order and step, whatever event brought it; the same index finds an order's calls. (One index
-            // where there were two: every call is written twice more, its turn and its answer, and each write that moves
-            // it in the sender's index writes an entry in every index.)
+            // where there were two: every call is written again with its answer, and a write that moves it in the
+            // sender's index writes an entry in every index.)
             call.HasIndex(c => new { c.OrderId, c.Milestone }).IsUnique();
             call.Property(c => c.Body).HasColumnType("jsonb");
             // What the sender looks for: calls still owed, soonest first.

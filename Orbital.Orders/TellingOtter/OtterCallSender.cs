@@ -43,9 +43,8 @@ public sealed partial class OtterCallSender(
 
         var settings = options.Value;
         var pacer = new OtterCallPacer(settings.PerStoreEndpointPerMinute, settings.PerSecond);
-        // The next free turn of each store endpoint at Otter's limit, and the calls already given a turn.
+        // When each store endpoint at Otter's limit has room again: its calls are left out of the looks until then.
         var waiting = new Dictionary<(string Store, string Endpoint), DateTimeOffset>();
-        var slotted = new HashSet<long>();
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -63,23 +62,30 @@ public sealed partial class OtterCallSender(
 
                 Log.Leading(logger);
                 waiting.Clear();
-                slotted.Clear();
                 try
                 {
                     while (!stoppingToken.IsCancellationRequested)
                     {
-                        var attempted = await SendDueAsync(pacer, waiting, slotted, settings, stoppingToken);
-                        pacer.Forget(time.GetUtcNow());
-                        // While it has calls to make it looks again shortly; otherwise once a poll interval, for new
-                        // calls and for those whose back-off or Otter's window is over. (Waiting on the lead's own
-                        // connection also finds out at once when that connection, and with it the lead, is lost.)
+                        var attempted = await SendDueAsync(pacer, waiting, settings, stoppingToken);
+                        var now = time.GetUtcNow();
+                        pacer.Forget(now);
+                        // While it has calls to make it looks again shortly; otherwise once a poll interval (or when
+                        // the first store endpoint at its limit has room, if sooner), for new calls and for those whose
+                        // back-off or Otter's window is over. (Waiting on the lead's own connection also finds out at
+                        // once when that connection, and with it the lead, is lost.)
+                        var idle = settings.PollInterval;
+                        if (waiting.Count > 0 && waiting.Values.Min() - now is var room && room < idle)
+                        {
+                            idle = room > MinimumBetweenLooks ? room : MinimumBetweenLooks;
+                        }
+
                         if (attempted > 0)
                         {
                             await Task.Delay(MinimumBetweenLooks, time, stoppingToken);
                         }
                         else
                         {
-                            await leader.WaitAsync(settings.PollInterval, stoppingToken);
+                            await leader.WaitAsync(idle, stoppingToken);
                         }
                     }
                 }
@@ -132,8 +138,7 @@ public sealed partial class OtterCallSender(
 
     /// <returns>How many calls it tried.</returns>
     private async Task<int> SendDueAsync(
-        OtterCallPacer pacer, Dictionary<(string Store, string Endpoint), DateTimeOffset> waiting, HashSet<long> slotted, OtterCallsOptions settings,
-        CancellationToken cancellationToken)
+        OtterCallPacer pacer, Dictionary<(string Store, string Endpoint), DateTimeOffset> waiting, OtterCallsOptions settings, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         var due = new List<DueCall>();
@@ -143,6 +148,7 @@ public sealed partial class OtterCallSender(
             FROM otter.otter_calls c
             WHERE c.state = 'pending' AND c.next_attempt_at <= $1
               AND NOT EXISTS (SELECT 1 FROM otter.otter_calls e WHERE e.order_id = c.order_id AND e.state = 'pending' AND e.id < c.id)
+              AND c.store_id || E'\n' || c.endpoint <> ALL($3)
             ORDER BY c.next_attempt_at, c.id
             LIMIT $2
             """))
@@ -157,6 +163,8 @@ public sealed partial class OtterCallSender(
 
             select.Parameters.Add(new NpgsqlParameter { Value = now });
             select.Parameters.Add(new NpgsqlParameter { Value = CallsPerLook });
+            // A pending call's store id is printable ASCII (the others are kept as failed), so a line feed keeps keys apart.
+            select.Parameters.Add(new NpgsqlParameter { Value = waiting.Keys.Select(k => $"{k.Store}\n{k.Endpoint}").ToArray() });
             await using var reader = await select.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
             {
@@ -166,7 +174,6 @@ public sealed partial class OtterCallSender(
         }
 
         var attempted = 0;
-        var deferred = new List<(long Id, DateTimeOffset Slot)>();
         foreach (var call in due)
         {
             now = time.GetUtcNow();
@@ -178,18 +185,19 @@ public sealed partial class OtterCallSender(
             }
 
             var key = (call.StoreId, call.Endpoint);
-            var endpointWait = pacer.WaitForEndpoint(call.StoreId, call.Endpoint, now);
-            // A call given its turn earlier goes when the window has room; a newer one queues behind those given turns.
-            var hadTurn = slotted.Remove(call.Id);
-            if (endpointWait > TimeSpan.Zero || (!hadTurn && waiting.ContainsKey(key)))
+            if (waiting.ContainsKey(key))
             {
-                // The store endpoint is at Otter's limit: the call is given its turn, the next free slot after those
-                // already given, and written once with it. A busy store's backlog leaves the front of the queue instead
-                // of being read again at every look, and other stores' calls go meanwhile.
-                var slot = waiting.TryGetValue(key, out var next) && next > now + endpointWait ? next : now + endpointWait;
-                waiting[key] = slot + pacer.EndpointSpacing;
-                deferred.Add((call.Id, slot));
-                slotted.Add(call.Id);
+                // Its store endpoint reached Otter's limit earlier in this look: the older calls go first.
+                continue;
+            }
+
+            var endpointWait = pacer.WaitForEndpoint(call.StoreId, call.Endpoint, now);
+            if (endpointWait > TimeSpan.Zero)
+            {
+                // The store endpoint is at Otter's limit. Its calls are left out of the looks until it has room, then
+                // go oldest first: nothing is written meanwhile (a busy store's backlog would otherwise cost a write per
+                // call), and other stores' calls go.
+                waiting[key] = now + endpointWait;
                 continue;
             }
 
@@ -220,15 +228,6 @@ public sealed partial class OtterCallSender(
                     Log.WillRetry(logger, call.Endpoint, call.OrderId, outcome.Error, delay.TotalSeconds);
                     break;
             }
-        }
-
-        if (deferred.Count > 0)
-        {
-            await using var later = dataSource.CreateCommand(
-                "UPDATE otter.otter_calls c SET next_attempt_at = d.slot FROM unnest($1::bigint[], $2::timestamptz[]) AS d(id, slot) WHERE c.id = d.id");
-            later.Parameters.Add(new NpgsqlParameter { Value = deferred.Select(d => d.Id).ToArray() });
-            later.Parameters.Add(new NpgsqlParameter { Value = deferred.Select(d => d.Slot).ToArray() });
-            await later.ExecuteNonQueryAsync(cancellationToken);
         }
 
         return attempted;
