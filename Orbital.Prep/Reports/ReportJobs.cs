@@ -48,6 +48,12 @@ public sealed partial class PrepListReportJob(
 {
     public async Task RunAsync(string argument, CancellationToken cancellationToken)
     {
+        if (!slack.IsConfigured)
+        {
+            ReportLog.SlackNotConfigured(logger, "prep list", argument);
+            return;
+        }
+
         var settings = options.Value.Locations.Single(l => l.LocationId == argument);
         var list = await prepLists.BuildForTodayAsync(argument, cancellationToken)
             ?? throw new InvalidOperationException($"Location {argument} does not exist; create it or remove its report from Reports:Locations.");
@@ -76,6 +82,12 @@ public sealed partial class TransferUnitReportJob(
 {
     public async Task RunAsync(string argument, CancellationToken cancellationToken)
     {
+        if (!slack.IsConfigured)
+        {
+            ReportLog.SlackNotConfigured(logger, "transfer-unit inventory", argument);
+            return;
+        }
+
         var settings = options.Value.Locations.Single(l => l.LocationId == argument);
         var report = await TransferUnitsApi.BuildInventoryAsync(argument, inventory, store, cancellationToken)
             ?? throw new InvalidOperationException($"Location {argument} does not exist; create it or remove its report from Reports:Locations.");
@@ -94,4 +106,15 @@ public sealed partial class TransferUnitReportJob(
         [LoggerMessage(EventId = 3302, Level = LogLevel.Information, Message = "Transfer units of {LocationId} posted to Slack channel {Channel} as {FileId}")]
         public static partial void Posted(ILogger logger, string locationId, string channel, string fileId);
     }
+}
+
+/// <summary>
+/// What the report jobs say in common. Without a Slack token a report has nowhere to go: the job says so and ends as
+/// done, rather than failing into Hangfire's retries (as missed-order recovery does without Otter's credentials).
+/// </summary>
+internal static partial class ReportLog
+{
+    [LoggerMessage(EventId = 3303, Level = LogLevel.Warning,
+        Message = "The {Report} of {LocationId} is not posted: Slack is not configured (Slack:BotToken). Set it to post reports.")]
+    public static partial void SlackNotConfigured(ILogger logger, string report, string locationId);
 }
