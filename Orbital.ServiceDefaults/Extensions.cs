@@ -40,6 +40,9 @@ public static class Extensions
         builder.Services.AddExceptionHandler<BadRequestProblems>();
         // Binding failures always raise BadHttpRequestException (not only in Development), so they get a problem with the reason.
         builder.Services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
+        // A field a route does not know is refused with a problem naming it: dropped silently, a misspelt field
+        // ("shelfLifeDays" for "shelfLifeHours") would look accepted and be lost.
+        builder.Services.ConfigureHttpJsonOptions(options => options.SerializerOptions.UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow);
         // No request may make a service hold megabytes; a route that needs more says so (RequestSizeLimit metadata).
         builder.Services.Configure<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>(options =>
             options.Limits.MaxRequestBodySize = Microsoft.Extensions.Configuration.ConfigurationBinder.GetValue<long?>(builder.Configuration, "Kestrel:Limits:MaxRequestBodySize") ?? DefaultMaxRequestBodyBytes);
