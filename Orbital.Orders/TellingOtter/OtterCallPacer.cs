@@ -25,9 +25,6 @@ public sealed class OtterCallPacer(int perStoreEndpointPerMinute, int perSecond)
     public TimeSpan WaitForEndpoint(string store, string endpoint, DateTimeOffset now) =>
         _perEndpoint.TryGetValue((store, endpoint), out var sent) ? Wait(sent, perStoreEndpointPerMinute, Minute, now) : TimeSpan.Zero;
 
-    /// <summary>The spacing of a store endpoint's calls when it is at its limit.</summary>
-    public TimeSpan EndpointSpacing => Minute / perStoreEndpointPerMinute;
-
     /// <summary>Counts a call made at <paramref name="now"/> (whatever Otter answered: every request counts against its limits).</summary>
     public void Sent(string store, string endpoint, DateTimeOffset now)
     {
