@@ -18,7 +18,7 @@ internal sealed class BadRequestProblems(IProblemDetailsService problems) : IExc
             // A body over Kestrel's limit can surface wrapped in the binder's 400; the caller needs to hear 413.
             BadHttpRequestException when Find<BadHttpRequestException>(exception, e => e.StatusCode == StatusCodes.Status413PayloadTooLarge) is { } tooLarge =>
                 (tooLarge.StatusCode, tooLarge.Message),
-            BadHttpRequestException badRequest => (badRequest.StatusCode, (badRequest.InnerException?.Message ?? badRequest.Message).Split(Environment.NewLine)[0]),
+            BadHttpRequestException badRequest => (badRequest.StatusCode, Readable((badRequest.InnerException?.Message ?? badRequest.Message).Split(Environment.NewLine)[0])),
             _ when Find<PostgresException>(exception, e => e.SqlState is PostgresErrorCodes.CharacterNotInRepertoire or PostgresErrorCodes.UntranslatableCharacter) is not null => (StatusCodes.Status400BadRequest, "The request holds text that cannot be stored, such as a NUL character."),
             _ => (0, string.Empty),
         };
@@ -39,6 +39,19 @@ internal sealed class BadRequestProblems(IProblemDetailsService problems) : IExc
                 Detail = detail,
             },
         });
+    }
+
+    /// <summary>
+    /// System.Text.Json names the field and then the service's own .NET type ("… could not be mapped to any .NET member
+    /// contained in type 'Orbital.Prep…'"): the caller needs the field, not the type.
+    /// </summary>
+    private static string Readable(string detail)
+    {
+        const string Unmapped = " could not be mapped to any .NET member";
+        var at = detail.IndexOf(Unmapped, StringComparison.Ordinal);
+        return at > 0 && detail.StartsWith("The JSON property ", StringComparison.Ordinal)
+            ? $"{detail[..at]} is not a field this request takes."
+            : detail;
     }
 
     /// <summary>The first exception of that type in the chain of inner exceptions that matches.</summary>

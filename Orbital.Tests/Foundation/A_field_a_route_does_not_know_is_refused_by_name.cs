@@ -33,6 +33,8 @@ public sealed class A_field_a_route_does_not_know_is_refused_by_name(OrbitalAppF
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         var problem = await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken);
         Assert.Contains("shelfLifeDays", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        // The field, not the service's own type names.
+        Assert.DoesNotContain("Orbital.", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
         using var stored = await manager.GetAsync($"/products/{sku}", cancellationToken);
         Assert.Equal(HttpStatusCode.NotFound, stored.StatusCode);
     }

@@ -66,7 +66,11 @@ public sealed class A_store_at_Otters_limit_holds_back_no_other_store(OrbitalApp
     private static List<string> BusyCalls(OtterApiStandIn otter) =>
         [.. otter.OrderCalls.Where(c => c.StoreId == BusyStore && c.Status == 202).Select(c => c.OrderId)];
 
-    /// <summary>The sender's time runs on twice as fast as the test's, a tenth of a second at a time.</summary>
+    /// <summary>
+    /// Moves the sender's clock on a tenth of a second for every twentieth of the test's, until <paramref name="done"/>
+    /// or three minutes of the sender's time (a poll with a timeout: the sender's database and HTTP work is real, and
+    /// needs real time to happen between the clock's steps).
+    /// </summary>
     private static async Task RunUntilAsync(FakeTimeProvider time, Func<bool> done, string what)
     {
         var limit = time.GetUtcNow() + TimeSpan.FromMinutes(3);
