@@ -5,6 +5,7 @@ using Orbital.Batch.Expo;
 using Orbital.Batch.Extensions;
 using Orbital.Batch.Kitchens;
 using Orbital.Batch.Screens;
+using Orbital.Messaging;
 using Orbital.Migrations;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -31,5 +32,6 @@ app.MapKitchenEventsApi();
 app.MapExpoApi();
 app.MapSpeedOfServiceApi();
 app.MapScreensApi();
+app.MapDeadLetters(KitchenAccess.EveryKitchenOperators);
 
 app.Run();

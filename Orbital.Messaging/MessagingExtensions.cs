@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Npgsql;
 using Orbital.Contracts;
 using Orbital.Messaging.Outbox;
 using StackExchange.Redis;
@@ -34,6 +35,8 @@ public static class MessagingExtensions
         builder.Services.AddSingleton<ConfirmedPublisher>();
         builder.Services.AddSingleton<IMessagePublisher>(sp => sp.GetRequiredService<ConfirmedPublisher>());
         builder.Services.AddSingleton<DeadLetterQueue>();
+        // Resolved when an operator acts on a dead letter: a service's own database, which a bare consumer host may not have.
+        builder.Services.AddSingleton(sp => new DeadLetterAudit(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddHostedService<BrokerConnector>();
         builder.Services.AddHealthChecks().AddCheck<RabbitMqHealthCheck>(connectionName, tags: ["ready"]);
         builder.Services.AddSingleton<ConsumerStatus>();
@@ -48,6 +51,7 @@ public static class MessagingExtensions
         where THandler : class, IMessageHandler
     {
         builder.Services.AddScoped<THandler>();
+        builder.Services.AddSingleton(new ConsumedQueue(queue));
         builder.Services.AddSingleton<IHostedService>(sp => new QueueConsumer<THandler>(
             new ConsumerBinding(queue, exchange),
             sp.GetRequiredService<RabbitMqConnection>(),

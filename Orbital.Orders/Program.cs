@@ -1,3 +1,4 @@
+using Orbital.Messaging;
 using Orbital.Orders.Extensions;
 using Orbital.Orders.Operators;
 using Orbital.Orders.Orders;
@@ -23,7 +24,7 @@ app.UseAuthorization();
 app.MapDefaultEndpoints();
 app.MapOtterWebhooks();
 app.MapOrdersApi();
-app.MapDeadLettersApi();
+app.MapDeadLetters(OperatorAccess.EveryStorePolicy);
 app.MapRecoveryApi();
 
 app.Run();

@@ -7,6 +7,7 @@ using Orbital.Prep.Pars;
 using Orbital.Prep.Reports;
 using Orbital.Prep.Scanning;
 using Orbital.Prep.TransferUnits;
+using Orbital.Messaging;
 using Orbital.Migrations;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -33,5 +34,6 @@ app.MapParsApi();
 app.MapTransferUnitsApi();
 app.MapScansApi();
 app.MapReportsApi();
+app.MapDeadLetters(PrepPolicies.EveryLocationManager);
 
 app.Run();

@@ -1,5 +1,5 @@
 using Npgsql;
-using Orbital.Messaging.Outbox;
+using Orbital.Messaging;
 using Orbital.Migrations;
 
 namespace Orbital.Batch.Data;
@@ -13,5 +13,5 @@ public sealed class BatchSchema(NpgsqlDataSource dataSource, TimeProvider time, 
 
     protected override long LockId => 4242001;
 
-    protected override async Task AfterUpgradeAsync(CancellationToken cancellationToken) => await OutboxSchema.EnsureCreatedAsync(_dataSource, cancellationToken);
+    protected override async Task AfterUpgradeAsync(CancellationToken cancellationToken) => await MessagingSchema.EnsureCreatedAsync(_dataSource, cancellationToken);
 }

@@ -20,6 +20,9 @@ public static class KitchenAccess
     public const string Operators = "operators";
     public const string Admins = "admins";
 
+    /// <summary>A manager or admin who works at every kitchen: for what spans them all, such as dead letters.</summary>
+    public const string EveryKitchenOperators = "operators-of-every-kitchen";
+
     /// <summary>A paired screen or any member of staff.</summary>
     public const string Kitchen = "kitchen";
 
@@ -37,6 +40,8 @@ public static class KitchenAccess
             .Build();
         builder.Services.AddAuthorizationBuilder()
             .AddPolicy(Operators, policy => policy.RequireAuthenticatedUser().RequireRole(StaffRoles.Admin, StaffRoles.Manager))
+            .AddPolicy(EveryKitchenOperators, policy => policy.RequireAuthenticatedUser().RequireRole(StaffRoles.Admin, StaffRoles.Manager)
+                .RequireClaim(StaffClaims.AllLocations))
             .AddPolicy(Admins, policy => policy.RequireAuthenticatedUser().RequireRole(StaffRoles.Admin))
             .AddPolicy(Kitchen, screenOrStaff)
             .SetFallbackPolicy(screenOrStaff);

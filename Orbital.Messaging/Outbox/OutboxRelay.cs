@@ -44,9 +44,9 @@ public sealed partial class OutboxRelay(
         {
             try
             {
-                await OutboxSchema.EnsureCreatedAsync(dataSource, stoppingToken);
+                await MessagingSchema.EnsureCreatedAsync(dataSource, stoppingToken);
                 await using var listener = await dataSource.OpenConnectionAsync(stoppingToken);
-                await using (var listen = new NpgsqlCommand($"LISTEN {OutboxSchema.NotifyChannel}", listener))
+                await using (var listen = new NpgsqlCommand($"LISTEN {MessagingSchema.NotifyChannel}", listener))
                 {
                     await listen.ExecuteNonQueryAsync(stoppingToken);
                 }

@@ -87,7 +87,7 @@ public static class OutboxWriter
         batch.BatchCommands.Add(InsertCommand(messages)!);
         if (wakeRelay)
         {
-            batch.BatchCommands.Add(new NpgsqlBatchCommand($"NOTIFY {OutboxSchema.NotifyChannel}"));
+            batch.BatchCommands.Add(new NpgsqlBatchCommand($"NOTIFY {MessagingSchema.NotifyChannel}"));
         }
 
         await batch.ExecuteNonQueryAsync(cancellationToken);

@@ -1,6 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
-using Orbital.Messaging.Outbox;
+using Orbital.Messaging;
 
 namespace Orbital.Orders.Data;
 
@@ -26,7 +26,7 @@ public sealed partial class OrdersSchema(IServiceScopeFactory scopes, NpgsqlData
                 await using var scope = scopes.CreateAsyncScope();
                 var db = scope.ServiceProvider.GetRequiredService<OrdersDbContext>();
                 await db.Database.MigrateAsync(stoppingToken);
-                await OutboxSchema.EnsureCreatedAsync(dataSource, stoppingToken);
+                await MessagingSchema.EnsureCreatedAsync(dataSource, stoppingToken);
                 _ready.TrySetResult();
                 Log.Migrated(logger);
                 return;

@@ -56,6 +56,8 @@ public static class AuthExtensions
         builder.Services.AddAuthorizationBuilder()
             .AddPolicy(PrepPolicies.Admin, policy => policy.RequireAuthenticatedUser().RequireRole(StaffRoles.Admin))
             .AddPolicy(PrepPolicies.Manager, policy => policy.RequireAuthenticatedUser().RequireRole(StaffRoles.Admin, StaffRoles.Manager))
+            .AddPolicy(PrepPolicies.EveryLocationManager, policy => policy.RequireAuthenticatedUser().RequireRole(StaffRoles.Admin, StaffRoles.Manager)
+                .RequireClaim(StaffClaims.AllLocations))
             .AddPolicy(PrepPolicies.Kitchen, policy => policy.RequireAuthenticatedUser().RequireRole(StaffRoles.All))
             .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().RequireRole(StaffRoles.All).Build());
     }

@@ -40,5 +40,8 @@ public static class PrepPolicies
 {
     public const string Admin = "admin";
     public const string Manager = "manager";
+
+    /// <summary>A manager or admin who works at every location: for what spans them all, such as dead letters.</summary>
+    public const string EveryLocationManager = "manager-of-every-location";
     public const string Kitchen = "kitchen";
 }

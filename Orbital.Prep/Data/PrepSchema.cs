@@ -1,5 +1,5 @@
 using Npgsql;
-using Orbital.Messaging.Outbox;
+using Orbital.Messaging;
 using Orbital.Migrations;
 
 namespace Orbital.Prep.Data;
@@ -13,5 +13,5 @@ public sealed class PrepSchema(NpgsqlDataSource dataSource, TimeProvider time, I
 
     protected override long LockId => 4242002;
 
-    protected override async Task AfterUpgradeAsync(CancellationToken cancellationToken) => await OutboxSchema.EnsureCreatedAsync(_dataSource, cancellationToken);
+    protected override async Task AfterUpgradeAsync(CancellationToken cancellationToken) => await MessagingSchema.EnsureCreatedAsync(_dataSource, cancellationToken);
 }

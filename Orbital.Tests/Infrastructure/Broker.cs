@@ -71,11 +71,11 @@ public sealed class Broker : IAsyncDisposable
         Topology.DeclareConsumerQueueAsync(_channel, queue, exchange, deliveryLimit, TestContext.Current.CancellationToken);
 
     /// <summary>Publishes a persistent message to an exchange, as another service would.</summary>
-    public async Task PublishAsync(string exchange, byte[] body, string? messageId = null)
+    public async Task PublishAsync(string exchange, byte[] body, string? messageId = null, string? type = null)
     {
         await Topology.DeclareFanoutExchangeAsync(_channel, exchange, TestContext.Current.CancellationToken);
         await _channel.BasicPublishAsync(exchange, string.Empty, mandatory: false,
-            new BasicProperties { Persistent = true, ContentType = Orbital.Contracts.ContentTypes.Protobuf, MessageId = messageId }, body, TestContext.Current.CancellationToken);
+            new BasicProperties { Persistent = true, ContentType = Orbital.Contracts.ContentTypes.Protobuf, MessageId = messageId, Type = type }, body, TestContext.Current.CancellationToken);
     }
 
     public async ValueTask DisposeAsync()

@@ -24,7 +24,7 @@ public sealed class Outbox_publishes_what_commits_and_only_that(OrbitalAppFixtur
         _broker = await Broker.ConnectAsync(_rabbitMq);
         _subscriber = await _broker.BindTestQueueAsync(_exchange);
         _database = await TestDatabase.CreateAsync(orbital);
-        await OutboxSchema.EnsureCreatedAsync(_database.DataSource, TestContext.Current.CancellationToken);
+        await MessagingSchema.EnsureCreatedAsync(_database.DataSource, TestContext.Current.CancellationToken);
     }
 
     public async ValueTask DisposeAsync()

@@ -34,8 +34,8 @@ public sealed class Managers_read_the_orders_of_their_own_kitchens(OrbitalAppFix
         using var other = await london.GetAsync($"/orders/{austinOrder}", cancellationToken);
         using var otherStore = await london.GetAsync("/orders?storeId=smash-club-austin", cancellationToken);
         var listed = await london.GetFromJsonAsync<JsonElement>("/orders?limit=500", cancellationToken);
-        using var deadLetters = await london.GetAsync("/dead-letters/otter-events", cancellationToken);
-        using var deadLettersEverywhere = await everywhere.GetAsync("/dead-letters/otter-events", cancellationToken);
+        using var deadLetters = await london.GetAsync("/dead-letters/orders.otter_events", cancellationToken);
+        using var deadLettersEverywhere = await everywhere.GetAsync("/dead-letters/orders.otter_events", cancellationToken);
 
         Assert.Equal(HttpStatusCode.OK, own.StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, other.StatusCode);

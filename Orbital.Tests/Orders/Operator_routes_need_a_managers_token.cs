@@ -15,8 +15,13 @@ public sealed class Operator_routes_need_a_managers_token(OrbitalAppFixture orbi
     [
         (HttpMethod.Get, "/orders?storeId=any"),
         (HttpMethod.Get, "/orders/some-order"),
-        (HttpMethod.Get, "/dead-letters/otter-events"),
-        (HttpMethod.Post, "/dead-letters/otter-events/replay?max=1"),
+        (HttpMethod.Get, "/dead-letters"),
+        (HttpMethod.Get, "/dead-letters/orders.otter_events"),
+        (HttpMethod.Post, "/dead-letters/orders.otter_events/replay?max=1"),
+        (HttpMethod.Post, "/dead-letters/orders.otter_events/letters/some-event/replay"),
+        (HttpMethod.Post, "/dead-letters/orders.otter_events/discard?max=1"),
+        (HttpMethod.Delete, "/dead-letters/orders.otter_events/letters/some-event"),
+        (HttpMethod.Get, "/dead-letters/orders.otter_events/audit"),
         (HttpMethod.Get, "/recovery/missed-orders"),
         (HttpMethod.Post, "/recovery/missed-orders/run"),
     ];

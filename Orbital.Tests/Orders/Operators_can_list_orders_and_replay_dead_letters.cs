@@ -69,10 +69,10 @@ public sealed class Operators_can_list_orders_and_replay_dead_letters(OrbitalApp
         await using var broker = await Broker.ConnectAsync(await orbital.ConnectionStringAsync(ResourceNames.RabbitMq));
         var poison = Otter.Event("orders.new_order", Otter.Order(Otter.NewId(), Otter.Item("l1", "fries", "Fries", 5000)));
         (await orders.SendAsync(poison, cancellationToken)).Dispose();
-        await Poll.UntilAsync(token => orders.GetFromJsonAsync<JsonElement>("/dead-letters/otter-events", token),
-            count => count.GetProperty("waiting").GetUInt32() >= 1, TimeSpan.FromSeconds(30), "a dead letter");
+        await Poll.UntilAsync(token => orders.GetFromJsonAsync<JsonElement>("/dead-letters", token),
+            counts => counts.GetProperty("queues").EnumerateArray().Any(q => q.GetProperty("queue").GetString() == Queues.OrdersOtterEvents && q.GetProperty("waiting").GetUInt32() >= 1), TimeSpan.FromSeconds(30), "a dead letter");
 
-        using var replay = await orders.PostAsync("/dead-letters/otter-events/replay?max=1000", content: null, cancellationToken);
+        using var replay = await orders.PostAsync("/dead-letters/orders.otter_events/replay?max=1000", content: null, cancellationToken);
 
         Assert.Equal(HttpStatusCode.OK, replay.StatusCode);
         var result = await replay.Content.ReadFromJsonAsync<JsonElement>(cancellationToken);

@@ -1,11 +1,16 @@
 using Npgsql;
 
-namespace Orbital.Messaging.Outbox;
+namespace Orbital.Messaging;
 
-/// <summary>The outbox table, created in the service's own database.</summary>
-public static class OutboxSchema
+/// <summary>
+/// Messaging's tables in the service's own database: the outbox, and the audit trail of dead letters replayed or
+/// discarded (a discarded letter's body is kept there). Created if missing; a change to them is a new statement here
+/// that is idempotent too.
+/// </summary>
+public static class MessagingSchema
 {
-    public const string Table = "messaging.outbox";
+    public const string OutboxTable = "messaging.outbox";
+    public const string DeadLetterAuditTable = "messaging.dead_letter_audit";
     public const string NotifyChannel = "orbital_outbox";
 
     // Several instances may start at once; the advisory lock keeps their DDL from racing.
@@ -24,6 +29,22 @@ public static class OutboxSchema
             attempts integer NOT NULL DEFAULT 0,
             last_error text
         );
+        CREATE TABLE IF NOT EXISTS messaging.dead_letter_audit (
+            id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            queue text NOT NULL,
+            action text NOT NULL CHECK (action IN ('replayed', 'discarded')),
+            message_id text,
+            type text,
+            content_type text,
+            reason text,
+            attempts integer,
+            dead_lettered_at text,
+            headers jsonb NOT NULL,
+            body bytea NOT NULL,
+            done_by text NOT NULL,
+            done_at timestamptz NOT NULL
+        );
+        CREATE INDEX IF NOT EXISTS dead_letter_audit_by_queue ON messaging.dead_letter_audit (queue, id DESC);
         """;
 
     public static async Task EnsureCreatedAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken)
