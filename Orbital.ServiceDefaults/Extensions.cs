@@ -36,6 +36,7 @@ public static class Extensions
         builder.AddDefaultHealthChecks();
         builder.AddSentryWhenConfigured();
 
+        builder.AddDefaultOpenApi();
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<BadRequestProblems>();
         // Binding failures always raise BadHttpRequestException (not only in Development), so they get a problem with the reason.
@@ -150,6 +151,7 @@ public static class Extensions
             Predicate = registration => registration.Tags.Contains(LiveTag),
             ResponseWriter = WriteHealthReportAsync,
         }).AllowAnonymous();
+        app.MapDefaultOpenApi();
 
         return app;
     }

@@ -12,7 +12,7 @@ namespace Orbital.AppHost.Infrastructure;
 
 /// <summary>
 /// PostgreSQL, RabbitMQ and Redis as processes the AppHost starts itself, for machines with no container runtime.
-/// See <c>shared/ASPIRE-WITHOUT-DOCKER.md</c> for the traps each of these steps avoids.
+/// The README (*Running it*) says which trap of running them without containers each step avoids.
 /// </summary>
 public static class LocalServers
 {

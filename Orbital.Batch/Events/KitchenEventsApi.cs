@@ -23,7 +23,8 @@ public static partial class KitchenEventsApi
 {
     public static IEndpointRouteBuilder MapKitchenEventsApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/orders/events", StreamAsync).WithTags("Kitchen events").WithName("KitchenEvents");
+        app.MapGet("/orders/events", StreamAsync).WithTags("Kitchen events").WithName("KitchenEvents")
+            .Produces(StatusCodes.Status200OK, contentType: "text/event-stream");
         return app;
     }
 

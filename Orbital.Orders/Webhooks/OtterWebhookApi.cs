@@ -17,6 +17,14 @@ public static partial class OtterWebhookApi
         app.MapPost("/webhooks/otter", ReceiveAsync)
             .WithTags("Otter webhooks")
             .WithName("ReceiveOtterWebhook")
+            .WithSummary("An Otter webhook event, signed by Otter")
+            .WithDescription($"The body is read as bytes and checked against its HMAC-SHA256 signature in the {OtterSignature.HeaderName} header before anything else; it is kept as sent. 200 once it is durable (published with confirm, or stored in PostgreSQL while the broker is away).")
+            // The handler reads the raw body (the signature covers the bytes), so the document is told what it is.
+            .Accepts<Otter.OtterEvent>("application/json")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
             .DisableAntiforgery()
             // The webhook reads at most Otter:MaxBodyBytes itself and answers 413 as a problem past that.
             .WithMetadata(new Microsoft.AspNetCore.Mvc.DisableRequestSizeLimitAttribute());

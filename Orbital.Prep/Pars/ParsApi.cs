@@ -23,9 +23,10 @@ public static class ParsApi
         pars.MapDelete("/pars/{sku}/{weekday:int}", DeleteAsync).RequireAuthorization(PrepPolicies.Manager);
         // Every other route takes at most 64 KiB (ServiceDefaults); a year of PARs for many products is more.
         pars.MapPost("/pars/import", ImportAsync).RequireAuthorization(PrepPolicies.Manager).DisableAntiforgery()
-            .WithMetadata(new RequestSizeLimitAttribute(MaxImportBytes + 1024));
+            .WithMetadata(new RequestSizeLimitAttribute(MaxImportBytes + 1024))
+            .Accepts<string>("text/csv").ProducesProblem(StatusCodes.Status413PayloadTooLarge);
         pars.MapGet("/prep-list", GetPrepListAsync);
-        pars.MapGet("/prep-list.pdf", GetPrepListPdfAsync);
+        pars.MapGet("/prep-list.pdf", GetPrepListPdfAsync).Produces(StatusCodes.Status200OK, contentType: "application/pdf");
         return app;
     }
 

@@ -22,7 +22,8 @@ public static class TransferUnitsApi
         units.MapPost("/{id:guid}/dispatch", DispatchAsync).RequireAuthorization(PrepPolicies.Manager);
         units.MapPost("/{id:guid}/receive", ReceiveAsync);
         app.MapGet("/locations/{locationId}/transfer-units", InventoryAsync).WithTags("Transfer units").RequireLocationAccess();
-        app.MapGet("/locations/{locationId}/transfer-units.pdf", InventoryPdfAsync).WithTags("Transfer units").RequireLocationAccess();
+        app.MapGet("/locations/{locationId}/transfer-units.pdf", InventoryPdfAsync).WithTags("Transfer units").RequireLocationAccess()
+            .Produces(StatusCodes.Status200OK, contentType: "application/pdf");
         return app;
     }
 
