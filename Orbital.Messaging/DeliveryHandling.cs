@@ -98,25 +98,32 @@ internal sealed class DeliveryHandling<THandler>(
         activity?.SetTag("messaging.system", "rabbitmq");
         activity?.SetTag("messaging.destination.name", binding.Queue);
         activity?.SetTag("messaging.batch.message_count", batch.Count);
+        // The batch is one span linked to each message's trace; the work for each message is a span in that message's
+        // own trace (linked back to the batch), and the handler continues from it, so one order stays one trace.
+        var perMessage = StartPerMessageSpans(batch, activity);
 
         var started = time.GetTimestamp();
         try
         {
             await using var scope = scopes.CreateAsyncScope();
             var handler = (IMessageBatchHandler)scope.ServiceProvider.GetRequiredService<THandler>();
-            await handler.HandleBatchAsync([.. batch.Select(p => p.Message)], abortHandling);
+            await handler.HandleBatchAsync([.. batch.Select((p, i) => perMessage[i] is { } span ? p.Message with { TraceParent = span.Context } : p.Message)], abortHandling);
         }
         catch (OperationCanceledException) when (abortHandling.IsCancellationRequested)
         {
             // The host's shutdown deadline: left unacknowledged, the batch comes back from the broker.
+            StopAll(perMessage, "shutting down; the broker delivers it again");
             return true;
         }
         catch (Exception ex)
         {
             activity?.SetStatus(ActivityStatusCode.Error, ex.GetBaseException().Message);
             MessagingLog.BatchFailed(logger, binding.Queue, batch.Count, ex.GetBaseException().Message);
+            StopAll(perMessage, "its batch failed; handled on its own next");
             return false;
         }
+
+        StopAll(perMessage, error: null);
 
         // Measured once per batch: recording the batch's time for each of its deliveries would read as slow deliveries.
         var queue = new KeyValuePair<string, object?>("queue", binding.Queue);
@@ -130,6 +137,41 @@ internal sealed class DeliveryHandling<THandler>(
         return true;
     }
 
+    private Activity?[] StartPerMessageSpans(List<PendingDelivery> batch, Activity? batchSpan)
+    {
+        var spans = new Activity?[batch.Count];
+        if (batchSpan is null)
+        {
+            return spans;
+        }
+
+        ActivityLink[] toBatch = [new(batchSpan.Context)];
+        for (var i = 0; i < batch.Count; i++)
+        {
+            spans[i] = MessagingTelemetry.Source.StartActivity($"process {binding.Queue}", ActivityKind.Consumer, batch[i].Message.TraceParent, links: toBatch);
+            spans[i]?.SetTag("messaging.system", "rabbitmq");
+            spans[i]?.SetTag("messaging.destination.name", binding.Queue);
+            spans[i]?.SetTag("messaging.message.id", batch[i].Message.MessageId);
+            // Not the current span: what runs next belongs to the batch, not to this message.
+            Activity.Current = batchSpan;
+        }
+
+        return spans;
+    }
+
+    private static void StopAll(Activity?[] spans, string? error)
+    {
+        foreach (var span in spans)
+        {
+            if (error is not null)
+            {
+                span?.SetStatus(ActivityStatusCode.Error, error);
+            }
+
+            span?.Dispose();
+        }
+    }
+
     private async Task HandleOneAsync(PendingDelivery pending)
     {
         using var activity = MessagingTelemetry.Source.StartActivity($"process {binding.Queue}", ActivityKind.Consumer, pending.Message.TraceParent);
@@ -138,7 +180,8 @@ internal sealed class DeliveryHandling<THandler>(
         activity?.SetTag("messaging.message.id", pending.Message.MessageId);
 
         var started = time.GetTimestamp();
-        var outcome = await _retries.HandleAsync(pending.Message, abortHandling, stopping);
+        var message = activity is null ? pending.Message : pending.Message with { TraceParent = activity.Context };
+        var outcome = await _retries.HandleAsync(message, abortHandling, stopping);
         MessagingTelemetry.HandlingDuration.Record(time.GetElapsedTime(started).TotalSeconds,
             new KeyValuePair<string, object?>("queue", binding.Queue));
         await _settlement.SettleAsync(pending, outcome, activity);

@@ -33,7 +33,11 @@ public sealed class ConfirmedPublisher(RabbitMqConnection connection, TimeProvid
 
     private async Task PublishCoreAsync(string exchange, string routingKey, OutgoingMessage message, bool declareExchange, CancellationToken cancellationToken)
     {
-        using var activity = MessagingTelemetry.Source.StartActivity($"publish {(exchange.Length > 0 ? exchange : routingKey)}", ActivityKind.Producer);
+        // A message written earlier (the outbox, a dead letter) is published in the trace it was written in, not in
+        // whatever the relay is doing now: one order stays one trace from the webhook to the kitchen.
+        using var activity = MessagingTelemetry.StoredTraceContext(message.Headers) is { } written
+            ? MessagingTelemetry.Source.StartActivity($"publish {(exchange.Length > 0 ? exchange : routingKey)}", ActivityKind.Producer, written)
+            : MessagingTelemetry.Source.StartActivity($"publish {(exchange.Length > 0 ? exchange : routingKey)}", ActivityKind.Producer);
         activity?.SetTag("messaging.system", "rabbitmq");
         activity?.SetTag("messaging.destination.name", exchange.Length > 0 ? exchange : routingKey);
         activity?.SetTag("messaging.message.id", message.MessageId);
@@ -54,9 +58,10 @@ public sealed class ConfirmedPublisher(RabbitMqConnection connection, TimeProvid
             }
         }
 
-        // A message relayed later (from the outbox) keeps the trace it was written in.
-        if (!headers.ContainsKey(MessageHeaders.TraceParent))
+        // The consumer continues from this publish; unrecorded, the message keeps the trace it came with.
+        if (activity is not null || !headers.ContainsKey(MessageHeaders.TraceParent))
         {
+            headers.Remove(MessageHeaders.TraceState);
             MessagingTelemetry.InjectTraceContext(activity, headers);
         }
 

@@ -48,6 +48,29 @@ public static class MessagingTelemetry
         return headers;
     }
 
+    /// <summary>The trace context of <paramref name="context"/> as text headers, for a message written now and published later.</summary>
+    public static Dictionary<string, string> TraceHeadersOf(ActivityContext context)
+    {
+        var headers = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (context != default)
+        {
+            headers[MessageHeaders.TraceParent] = $"00-{context.TraceId.ToHexString()}-{context.SpanId.ToHexString()}-{(context.TraceFlags.HasFlag(ActivityTraceFlags.Recorded) ? "01" : "00")}";
+            if (!string.IsNullOrEmpty(context.TraceState))
+            {
+                headers[MessageHeaders.TraceState] = context.TraceState;
+            }
+        }
+
+        return headers;
+    }
+
+    /// <summary>The trace context stored with a message written earlier (the outbox's headers), if any.</summary>
+    public static ActivityContext? StoredTraceContext(IReadOnlyDictionary<string, string>? headers) =>
+        headers is not null && headers.TryGetValue(MessageHeaders.TraceParent, out var parent)
+            && ActivityContext.TryParse(parent, headers.GetValueOrDefault(MessageHeaders.TraceState), isRemote: true, out var context)
+            ? context
+            : null;
+
     /// <summary>Reads the trace context of a received message.</summary>
     public static ActivityContext ExtractTraceContext(IDictionary<string, object?>? headers)
     {

@@ -56,6 +56,23 @@ public static class OpenApiDefaults
     }
 
     /// <summary>
+    /// Documents the body of a route that reads it itself (raw bytes, CSV) as <paramref name="contentType"/>, without
+    /// making routing refuse other content types (what <c>Accepts</c> would do: a webhook must not be lost to a header).
+    /// </summary>
+    public static TBuilder DocumentsBody<TBuilder>(this TBuilder builder, Type type, string contentType, string description)
+        where TBuilder : IEndpointConventionBuilder =>
+        builder.AddOpenApiOperationTransformer(async (operation, context, cancellationToken) =>
+            operation.RequestBody = new OpenApiRequestBody
+            {
+                Required = true,
+                Description = description,
+                Content = new Dictionary<string, OpenApiMediaType>
+                {
+                    [contentType] = new() { Schema = await context.GetOrCreateSchemaAsync(type, cancellationToken: cancellationToken) },
+                },
+            });
+
+    /// <summary>
     /// A route behind authorization (its own or the service's fallback policy) says it takes a bearer token and may answer
     /// 401 and 403; every route may answer 400 with a problem (unreadable input), and none documents a bare 500.
     /// </summary>

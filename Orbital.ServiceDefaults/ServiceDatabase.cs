@@ -14,10 +14,23 @@ public static class ServiceDatabase
     public static void AddServiceDatabase(this IHostApplicationBuilder builder, string connectionName, bool autoPrepare = true) =>
         builder.AddNpgsqlDataSource(connectionName, configureDataSourceBuilder: dataSource =>
         {
+            dataSource.TraceOnlyWithinTraces();
             if (autoPrepare)
             {
                 dataSource.ConnectionStringBuilder.MaxAutoPrepare = 64;
                 dataSource.ConnectionStringBuilder.AutoPrepareMinUsages = 2;
             }
         });
+
+    /// <summary>
+    /// A statement is traced only as part of a trace already under way (an order, a request, a job that found work):
+    /// the polls of relays, job servers and screens' feeds, several a second, would otherwise each be a trace of its own
+    /// and bury the orders' traces. Opening a physical connection is not traced: the pool does it when it pleases.
+    /// </summary>
+    public static Npgsql.NpgsqlDataSourceBuilder TraceOnlyWithinTraces(this Npgsql.NpgsqlDataSourceBuilder dataSource) =>
+        dataSource.ConfigureTracing(tracing => tracing
+            .EnablePhysicalOpenTracing(false)
+            .ConfigureCommandFilter(_ => System.Diagnostics.Activity.Current is not null)
+            .ConfigureBatchFilter(_ => System.Diagnostics.Activity.Current is not null)
+            .ConfigureCopyOperationFilter(_ => System.Diagnostics.Activity.Current is not null));
 }

@@ -25,7 +25,7 @@ public static class WarehouseExtensions
         }
         else
         {
-            builder.AddKeyedNpgsqlDataSource(WarehouseDatabase);
+            builder.AddKeyedNpgsqlDataSource(WarehouseDatabase, configureDataSourceBuilder: dataSource => dataSource.TraceOnlyWithinTraces());
             builder.Services.AddSingleton<IWarehouse>(services => new LocalWarehouse(
                 services.GetRequiredKeyedService<NpgsqlDataSource>(WarehouseDatabase), services.GetRequiredService<IOptions<WarehouseOptions>>()));
         }

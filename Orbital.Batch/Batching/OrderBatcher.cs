@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Orbital.Batch.Data;
@@ -36,14 +37,15 @@ public sealed class OrderBatcher(
     /// order, so that two instances handling overlapping batches never deadlock. Each batch item the orders changed gets
     /// one kitchen event showing where it ended up, appended just before the commit.
     /// </summary>
+    /// <param name="traces">Each order's trace, in the same order: Otter is told of an accepted order in that trace.</param>
     public async Task<(List<(StructuredOrder Order, OrderApplyResult Result)> Orders, List<KitchenEvent> Events)> ApplyAsync(
-        IReadOnlyList<StructuredOrder> orders, CancellationToken cancellationToken)
+        IReadOnlyList<StructuredOrder> orders, IReadOnlyList<ActivityContext> traces, CancellationToken cancellationToken)
     {
         await places.EnsureLoadedAsync(cancellationToken);
         var map = places.Current;
         var settings = options.Value;
         var now = time.GetUtcNow();
-        var work = orders.Select(order =>
+        var work = orders.Select((order, index) =>
         {
             var canceled = order.Status is OrderStatus.Canceled or OrderStatus.Rejected || order.EventKind == OrderEventKind.Canceled;
             var doneElsewhere = !canceled && IsDoneElsewhere(order.Status);
@@ -54,7 +56,7 @@ public sealed class OrderBatcher(
             // The order is marked when its own note signals an allergy, or any line's note or modifiers do.
             var allergy = GuestNotes.SignalsAllergy(note, settings.AllergyWordsInUse) || lines.Any(l => l.AllergyNote is not null);
             var guest = new GuestOfOrder(map.Brand(brandId)?.Name ?? brandId, GuestNotes.Clean(order.CustomerFirstName), note, allergy);
-            return new OrderWork(order, kitchen.Id, guest, wanted, Courier(order.Courier)) { DoneElsewhere = doneElsewhere };
+            return new OrderWork(order, kitchen.Id, guest, wanted, Courier(order.Courier)) { DoneElsewhere = doneElsewhere, Trace = traces[index] };
         }).ToList();
 
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
@@ -93,7 +95,7 @@ public sealed class OrderBatcher(
         // Otter hears that the kitchen has each order it took for the first time, and of an update that made one ready.
         var acceptedNow = applied.Where(w => w.Accepted).DistinctBy(w => w.Order.OrderId).ToList();
         var accepting = TellingOtter.AcceptedCommand(
-            [.. acceptedNow.Select(w => new AcceptedOrder(w.Order.OrderId, w.Order.StoreId, w.Order.Source, w.KitchenId, estimates.GetValueOrDefault(w.Order.OrderId)))],
+            [.. acceptedNow.Select(w => new AcceptedOrder(w.Order.OrderId, w.Order.StoreId, w.Order.Source, w.KitchenId, estimates.GetValueOrDefault(w.Order.OrderId), w.Trace))],
             now);
         await TellingOtter.EnqueueAsync(connection, transaction, refreshed, estimates: null, now, cancellationToken);
         var atThePass = applied.Where(w => map.Kitchen(w.KitchenId)?.HasExpo == true).Select(w => w.Order.OrderId).Distinct().ToArray();
@@ -248,6 +250,8 @@ internal sealed class OrderWork(StructuredOrder order, string kitchenId, GuestOf
     public PassCourier? Courier { get; } = courier;
     /// <summary>Otter says the order is ready or handed off: its lines leave the stations.</summary>
     public bool DoneElsewhere { get; init; }
+    /// <summary>The trace of the message that brought this version.</summary>
+    public ActivityContext Trace { get; init; }
     /// <summary>Its promise moved (Otter's accepted prep time, a courier's arrival): lines not started are re-timed.</summary>
     public bool Retimed { get; set; }
     public StructuredOrder Order { get; } = order;

@@ -21,8 +21,16 @@ public sealed partial class StructuredOrderHandler(
     public async Task HandleBatchAsync(IReadOnlyList<IncomingMessage> messages, CancellationToken cancellationToken)
     {
         var orders = messages.Select(Parse).ToList();
+        var traces = messages.Select(m => m.TraceParent).ToList();
         await schema.WaitUntilReadyAsync(cancellationToken);
-        var (results, events) = await batcher.ApplyAsync(orders, cancellationToken);
+        var (results, written) = await batcher.ApplyAsync(orders, traces, cancellationToken);
+        var orderTraces = new Dictionary<string, System.Diagnostics.ActivityContext>(StringComparer.Ordinal);
+        for (var i = 0; i < orders.Count; i++)
+        {
+            orderTraces[orders[i].OrderId] = traces[i];
+        }
+
+        var events = KitchenEventTelemetry.InOrderTraces(written, orderTraces);
         foreach (var (order, result) in results)
         {
             if (result == OrderApplyResult.Stale)

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Orbital.Batch.Kitchens;
@@ -49,7 +50,12 @@ public sealed record BatchItemOrder(
 /// (<see cref="Order"/>, on <see cref="KitchenEventTypes.ExpoStation"/>). Ids increase within each kitchen (each
 /// kitchen is its own stream) and are shared by every Batch instance.
 /// </summary>
-public sealed record KitchenEvent(long Id, string Type, string KitchenId, string StationId, BatchItemView? Item, PassOrderView? Order = null, StorePause? Store = null);
+public sealed record KitchenEvent(long Id, string Type, string KitchenId, string StationId, BatchItemView? Item, PassOrderView? Order = null, StorePause? Store = null)
+{
+    /// <summary>The span of this event in the trace of the order that caused it, on the instance that wrote it; never sent.</summary>
+    [JsonIgnore]
+    public ActivityContext Trace { get; init; }
+}
 
 /// <summary>A change to be appended to a kitchen's event log.</summary>
 public sealed record KitchenChange(string Type, string KitchenId, string StationId, BatchItemView? Item, PassOrderView? Order, StorePause? Store = null)

@@ -156,7 +156,11 @@ public static partial class KitchenEventsApi
                     continue;
                 }
 
-                await response.Body.WriteAsync(frame.Bytes, cancellationToken);
+                using (KitchenEventTelemetry.StartScreenWrite(frame.Event, stationId))
+                {
+                    await response.Body.WriteAsync(frame.Bytes, cancellationToken);
+                }
+
                 delivered = frame.Event.Id;
             }
 

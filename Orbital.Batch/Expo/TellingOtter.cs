@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Npgsql;
@@ -91,7 +92,6 @@ public static class TellingOtter
     /// </summary>
     public static NpgsqlBatchCommand? AcceptedCommand(IReadOnlyList<AcceptedOrder> orders, DateTimeOffset now)
     {
-        var trace = MessagingTelemetry.CaptureTraceContext();
         return OutboxWriter.InsertCommand([.. orders.Select(order =>
         {
             var accepted = new KitchenOrderEvent
@@ -106,7 +106,7 @@ public static class TellingOtter
                 EstimatedPrepMinutes = order.EstimatedPrepMinutes,
                 By = "kitchen",
             };
-            return (Exchanges.KitchenOrderEvents, Message(accepted), trace);
+            return (Exchanges.KitchenOrderEvents, Message(accepted), MessagingTelemetry.TraceHeadersOf(order.Trace));
         })]);
     }
 
@@ -190,4 +190,4 @@ public static class TellingOtter
 }
 
 /// <summary>An order the kitchen has just taken, as Otter is told of it.</summary>
-public sealed record AcceptedOrder(string OrderId, string StoreId, string Source, string KitchenId, int EstimatedPrepMinutes);
+public sealed record AcceptedOrder(string OrderId, string StoreId, string Source, string KitchenId, int EstimatedPrepMinutes, ActivityContext Trace = default);

@@ -209,4 +209,6 @@ public sealed class OtterCallEntity
     /// <summary>Otter's last answer (HTTP status), or null after a network error or timeout.</summary>
     public int? LastStatus { get; set; }
     public string? LastError { get; set; }
+    /// <summary>W3C <c>traceparent</c> of the kitchen step that owed the call: the call to Otter joins the order's trace.</summary>
+    public string? TraceParent { get; set; }
 }

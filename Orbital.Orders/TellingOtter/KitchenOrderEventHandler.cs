@@ -25,7 +25,8 @@ public sealed partial class KitchenOrderEventHandler(
     /// <summary>A rush's steps in one statement and one commit (a bad one makes the consumer take them one by one).</summary>
     public async Task HandleBatchAsync(IReadOnlyList<IncomingMessage> messages, CancellationToken cancellationToken)
     {
-        var steps = messages.Select(Read).Select(step => (Step: step, Call: CallOf(step))).ToList();
+        var steps = messages.Select(message => (Step: Read(message), Trace: message.TraceParent))
+            .Select(m => (m.Step, Call: CallOf(m.Step), m.Trace)).ToList();
         var now = time.GetUtcNow();
         await schema.WaitUntilReadyAsync(cancellationToken);
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
@@ -39,21 +40,22 @@ public sealed partial class KitchenOrderEventHandler(
             """
             WITH e AS (
                 SELECT DISTINCT ON (order_id, milestone) *
-                FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::text[], $8::timestamptz[])
-                     WITH ORDINALITY AS e(event_id, order_id, source, milestone, endpoint, body, by, occurred_at, position)
+                FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::text[], $8::timestamptz[], $11::text[])
+                     WITH ORDINALITY AS e(event_id, order_id, source, milestone, endpoint, body, by, occurred_at, trace_parent, position)
                 ORDER BY order_id, milestone, position),
             o AS (
                 SELECT e.*, x.store_id, coalesce(nullif(x.source, ''), nullif(e.source, '')) AS call_source
                 FROM e JOIN otter.orders x ON x.id = e.order_id)
             INSERT INTO otter.otter_calls (event_id, order_id, store_id, source, milestone, endpoint, body, by, state, attempts,
-                                           occurred_at, next_attempt_at, created_at, last_error)
+                                           occurred_at, next_attempt_at, created_at, last_error, trace_parent)
             SELECT o.event_id, o.order_id, o.store_id, coalesce(o.call_source, ''), o.milestone, o.endpoint, o.body, o.by,
                        CASE WHEN NOT $9 THEN 'not_configured'
                             WHEN o.call_source IS NULL OR o.store_id !~ '^[ -~]+$' THEN 'failed' ELSE 'pending' END,
                        0, o.occurred_at, $10, $10,
                        CASE WHEN NOT $9 THEN NULL
                             WHEN o.call_source IS NULL THEN 'the order has no source (Otter''s path needs one)'
-                            WHEN o.store_id !~ '^[ -~]+$' THEN 'the store id cannot be sent as X-Store-Id (printable ASCII only)' END
+                            WHEN o.store_id !~ '^[ -~]+$' THEN 'the store id cannot be sent as X-Store-Id (printable ASCII only)' END,
+                       o.trace_parent
             FROM o ORDER BY o.position
             ON CONFLICT (order_id, milestone) DO NOTHING
             """);
@@ -68,6 +70,7 @@ public sealed partial class KitchenOrderEventHandler(
         record.Parameters.Add(new NpgsqlParameter { Value = steps.Select(s => s.Step.OccurredAt?.ToDateTimeOffset() ?? now).ToArray() });
         record.Parameters.Add(new NpgsqlParameter { Value = api.Value.IsConfigured });
         record.Parameters.Add(new NpgsqlParameter { Value = now });
+        record.Parameters.Add(Texts(steps.Select(s => MessagingTelemetry.TraceHeadersOf(s.Trace).GetValueOrDefault(MessageHeaders.TraceParent))));
         batch.BatchCommands.Add(record);
         var recorded = await batch.ExecuteNonQueryAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);

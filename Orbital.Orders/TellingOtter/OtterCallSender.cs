@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Orbital.Orders.Data;
@@ -144,7 +145,7 @@ public sealed partial class OtterCallSender(
         var due = new List<DueCall>();
         await using (var select = dataSource.CreateCommand(
             """
-            SELECT c.id, c.order_id, c.store_id, c.source, c.endpoint, c.body::text, c.attempts, c.occurred_at
+            SELECT c.id, c.order_id, c.store_id, c.source, c.endpoint, c.body::text, c.attempts, c.occurred_at, c.trace_parent
             FROM otter.otter_calls c
             WHERE c.state = 'pending' AND c.next_attempt_at <= $1
               AND NOT EXISTS (SELECT 1 FROM otter.otter_calls e WHERE e.order_id = c.order_id AND e.state = 'pending' AND e.id < c.id)
@@ -169,7 +170,8 @@ public sealed partial class OtterCallSender(
             while (await reader.ReadAsync(cancellationToken))
             {
                 due.Add(new DueCall(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4),
-                    reader.IsDBNull(5) ? null : reader.GetString(5), reader.GetInt32(6), reader.GetFieldValue<DateTimeOffset>(7)));
+                    reader.IsDBNull(5) ? null : reader.GetString(5), reader.GetInt32(6), reader.GetFieldValue<DateTimeOffset>(7),
+                    reader.IsDBNull(8) ? null : reader.GetString(8)));
             }
         }
 
@@ -209,6 +211,12 @@ public sealed partial class OtterCallSender(
 
             pacer.Sent(call.StoreId, call.Endpoint, now);
             attempted++;
+            // The call is part of the order's trace, from the webhook through the kitchen to Otter.
+            using var activity = ActivityContext.TryParse(call.TraceParent, null, isRemote: true, out var step)
+                ? TellingOtterTelemetry.Source.StartActivity($"tell otter {call.Endpoint}", ActivityKind.Client, step)
+                : TellingOtterTelemetry.Source.StartActivity($"tell otter {call.Endpoint}", ActivityKind.Client);
+            activity?.SetTag("otter.order_id", call.OrderId);
+            activity?.SetTag("otter.store_id", call.StoreId);
             var outcome = await otter.SendAsync(call.StoreId, call.Source, call.OrderId, call.Endpoint, call.Body, settings.AttemptTimeout, cancellationToken);
             var attempts = call.Attempts + 1;
             now = time.GetUtcNow();
@@ -219,6 +227,7 @@ public sealed partial class OtterCallSender(
                     Log.Sent(logger, call.Endpoint, call.OrderId, attempts);
                     break;
                 case OtterCallResult.Refused:
+                    activity?.SetStatus(ActivityStatusCode.Error, outcome.Error);
                     await UpdateAsync(call.Id, "failed", attempts, now, outcome.Status, outcome.Error, cancellationToken);
                     Log.Refused(logger, call.Endpoint, call.OrderId, outcome.Error);
                     break;
@@ -259,7 +268,7 @@ public sealed partial class OtterCallSender(
         await update.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    private sealed record DueCall(long Id, string OrderId, string StoreId, string Source, string Endpoint, string? Body, int Attempts, DateTimeOffset OccurredAt);
+    private sealed record DueCall(long Id, string OrderId, string StoreId, string Source, string Endpoint, string? Body, int Attempts, DateTimeOffset OccurredAt, string? TraceParent);
 
     private static partial class Log
     {

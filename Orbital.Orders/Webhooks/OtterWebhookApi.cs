@@ -20,7 +20,7 @@ public static partial class OtterWebhookApi
             .WithSummary("An Otter webhook event, signed by Otter")
             .WithDescription($"The body is read as bytes and checked against its HMAC-SHA256 signature in the {OtterSignature.HeaderName} header before anything else; it is kept as sent. 200 once it is durable (published with confirm, or stored in PostgreSQL while the broker is away).")
             // The handler reads the raw body (the signature covers the bytes), so the document is told what it is.
-            .Accepts<Otter.OtterEvent>("application/json")
+            .DocumentsBody(typeof(Otter.OtterEvent), "application/json", "An Otter webhook event: eventId, eventType, eventTime and metadata (storeId, resourceId, payload).")
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)

@@ -24,7 +24,7 @@ public static class ParsApi
         // Every other route takes at most 64 KiB (ServiceDefaults); a year of PARs for many products is more.
         pars.MapPost("/pars/import", ImportAsync).RequireAuthorization(PrepPolicies.Manager).DisableAntiforgery()
             .WithMetadata(new RequestSizeLimitAttribute(MaxImportBytes + 1024))
-            .Accepts<string>("text/csv").ProducesProblem(StatusCodes.Status413PayloadTooLarge);
+            .DocumentsBody(typeof(string), "text/csv", "One PAR a line: sku,weekday,quantity[,unit]; weekday 0-6 (0 = Sunday) or a day's name.").ProducesProblem(StatusCodes.Status413PayloadTooLarge);
         pars.MapGet("/prep-list", GetPrepListAsync);
         pars.MapGet("/prep-list.pdf", GetPrepListPdfAsync).Produces(StatusCodes.Status200OK, contentType: "application/pdf");
         return app;

@@ -27,12 +27,16 @@ public sealed class OrbitalAppFixture : IAsyncLifetime
     private DistributedApplication? _app;
     private OtterApiStandIn? _otterApi;
     private FakeSlackApi? _slackApi;
+    private OtlpCollector? _telemetry;
 
     /// <summary>The location whose Prep reports go to <see cref="ReportsChannel"/> in the Slack stand-in.</summary>
     public const string ReportsLocation = "store-reports";
     public const string ReportsChannel = "C0ORBITALREPORTS";
 
     /// <summary>The local Slack Web API the Prep service's reports are posted to.</summary>
+    /// <summary>The spans every service exported during the run.</summary>
+    public OtlpCollector Telemetry => _telemetry ?? throw new InvalidOperationException("The collector has not started.");
+
     public FakeSlackApi SlackApi => _slackApi ?? throw new InvalidOperationException("The Slack stand-in has not started.");
 
     /// <summary>The local Otter Public API the Orders service's missed-order recovery reads.</summary>
@@ -47,6 +51,7 @@ public sealed class OrbitalAppFixture : IAsyncLifetime
         _otterApi.CallLimitPerMinute = 200_000;
         _otterApi.CallLimitPerSecond = 2_000;
         _slackApi = await FakeSlackApi.StartAsync();
+        _telemetry = await OtlpCollector.StartAsync();
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Orbital_AppHost>(
             [
                 "--Orbital:Infrastructure:Ephemeral=true",
@@ -75,6 +80,15 @@ public sealed class OrbitalAppFixture : IAsyncLifetime
                 $"--Reports:Locations:0:SlackChannel={ReportsChannel}",
             ], timeout.Token);
         builder.Services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
+        // The services export their telemetry to a collector of the tests' own, as they would to the dashboard's.
+        foreach (var project in builder.Resources.OfType<ProjectResource>().ToList())
+        {
+            builder.CreateResourceBuilder(project)
+                .WithEnvironment("OTEL_EXPORTER_OTLP_ENDPOINT", _telemetry.Endpoint.ToString().TrimEnd('/'))
+                .WithEnvironment("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf")
+                .WithEnvironment("OTEL_BSP_SCHEDULE_DELAY", "500")
+                .WithEnvironment("OTEL_METRIC_EXPORT_INTERVAL", "60000");
+        }
 
         // Clients share pooled handlers; a cookie one test receives (the jobs dashboard's) must not sign in the next test's client.
         builder.Services.ConfigureHttpClientDefaults(http => http.ConfigurePrimaryHttpMessageHandler((handler, _) =>
@@ -190,6 +204,11 @@ public sealed class OrbitalAppFixture : IAsyncLifetime
         if (_slackApi is not null)
         {
             await _slackApi.DisposeAsync();
+        }
+
+        if (_telemetry is not null)
+        {
+            await _telemetry.DisposeAsync();
         }
     }
 }

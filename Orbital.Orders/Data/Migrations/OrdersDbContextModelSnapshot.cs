@@ -532,6 +532,10 @@ namespace Orbital.Orders.Data.Migrations
                         .HasColumnType("text")
                         .HasColumnName("store_id");
 
+                    b.Property<string>("TraceParent")
+                        .HasColumnType("text")
+                        .HasColumnName("trace_parent");
+
                     b.HasKey("Id")
                         .HasName("pk_otter_calls");
 
