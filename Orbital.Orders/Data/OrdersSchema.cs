@@ -1,4 +1,6 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Migrations;
 using Npgsql;
 using Orbital.Messaging;
 
@@ -25,6 +27,9 @@ public sealed partial class OrdersSchema(IServiceScopeFactory scopes, NpgsqlData
             {
                 await using var scope = scopes.CreateAsyncScope();
                 var db = scope.ServiceProvider.GetRequiredService<OrdersDbContext>();
+                // EF reads its history table before creating it, and logs the failure as an error on every first
+                // start; created here first (the script EF itself would run), there is nothing to fail.
+                await db.Database.ExecuteSqlRawAsync(db.GetService<IHistoryRepository>().GetCreateIfNotExistsScript(), stoppingToken);
                 await db.Database.MigrateAsync(stoppingToken);
                 await MessagingSchema.EnsureCreatedAsync(dataSource, stoppingToken);
                 _ready.TrySetResult();

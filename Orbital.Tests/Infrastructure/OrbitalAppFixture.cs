@@ -105,10 +105,44 @@ public sealed class OrbitalAppFixture : IAsyncLifetime
 
         _app = await builder.BuildAsync(timeout.Token);
         await _app.StartAsync(timeout.Token);
+        // Watched from the start (the watch replays what was written before it): each line the services log until healthy.
+        using var starting = new CancellationTokenSource();
+        var watching = Services.Select(service => (service, Task: WatchLogsAsync(service, starting.Token))).ToList();
         foreach (var resource in Servers.Concat(Services))
         {
             await _app.ResourceNotifications.WaitForResourceHealthyAsync(resource, timeout.Token);
         }
+
+        await Task.Delay(TimeSpan.FromSeconds(1), timeout.Token);
+        await starting.CancelAsync();
+        foreach (var (service, task) in watching)
+        {
+            _startupLogs[service] = await task;
+        }
+    }
+
+    /// <summary>What each service wrote to its console from its start until the whole system was healthy.</summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<string>> StartupLogs => _startupLogs;
+
+    private readonly Dictionary<string, IReadOnlyList<string>> _startupLogs = new(StringComparer.Ordinal);
+
+    private async Task<IReadOnlyList<string>> WatchLogsAsync(string resource, CancellationToken until)
+    {
+        var lines = new List<string>();
+        try
+        {
+            // By the resource, not its name: a project's console is kept under the id of its running instance.
+            var model = App.Services.GetRequiredService<DistributedApplicationModel>().Resources.Single(r => r.Name == resource);
+            await foreach (var batch in App.Services.GetRequiredService<ResourceLoggerService>().WatchAsync(model).WithCancellation(until))
+            {
+                lines.AddRange(batch.Select(line => line.Content));
+            }
+        }
+        catch (OperationCanceledException) when (until.IsCancellationRequested)
+        {
+        }
+
+        return lines;
     }
 
     /// <summary>
