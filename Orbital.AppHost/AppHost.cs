@@ -1,4 +1,5 @@
 using Orbital.AppHost.Infrastructure;
+using Orbital.AppHost.Operations;
 using Orbital.Contracts;
 
 var builder = DistributedApplication.CreateBuilder(args);
@@ -43,7 +44,7 @@ orders.WithConfigurationSection(builder.Configuration, "Otter", except: "Webhook
     // Consumer prefetch and parallelism (Messaging:Prefetch, Messaging:ConsumerConcurrency) for the bench and operators.
     .WithConfigurationSection(builder.Configuration, "Messaging");
 
-builder.AddProject<Projects.Orbital_Batch>(ResourceNames.BatchService)
+var batch = builder.AddProject<Projects.Orbital_Batch>(ResourceNames.BatchService)
     .WithReference(servers.BatchDatabase).WaitFor(servers.BatchDatabase)
     .WithReference(servers.WarehouseDatabase)
     .WithReference(servers.RabbitMq).WaitFor(servers.RabbitMq)
@@ -53,7 +54,7 @@ builder.AddProject<Projects.Orbital_Batch>(ResourceNames.BatchService)
     .WithEnvironment("Auth__VerificationKey", accessTokenPublicKey)
     .WithHttpHealthCheck("/health");
 
-builder.AddProject<Projects.Orbital_Prep>(ResourceNames.PrepService)
+var prep = builder.AddProject<Projects.Orbital_Prep>(ResourceNames.PrepService)
     .WithReference(servers.PrepDatabase).WaitFor(servers.PrepDatabase)
     .WithReference(servers.WarehouseDatabase)
     .WithReference(servers.RabbitMq).WaitFor(servers.RabbitMq)
@@ -64,5 +65,8 @@ builder.AddProject<Projects.Orbital_Prep>(ResourceNames.PrepService)
     .WithConfigurationSection(builder.Configuration, "Slack")
     .WithConfigurationSection(builder.Configuration, "Reports")
     .WithHttpHealthCheck("/health");
+
+// Links to each service's API page, jobs and screens; "Send a sample order" and "Replay dead letters" commands.
+DashboardCommands.AddTo(orders, batch, prep, otterWebhookSecret, prepAdminPassword);
 
 builder.Build().Run();

@@ -85,10 +85,7 @@ public static class Extensions
                 .AddSource("RabbitMQ.Client.*")
                 .AddAspNetCoreInstrumentation(aspnet =>
                     // Health probes every few seconds would drown the traces that matter.
-                    aspnet.Filter = context =>
-                        !context.Request.Path.StartsWithSegments(HealthEndpointPath)
-                        && !context.Request.Path.StartsWithSegments(AlivenessEndpointPath)
-                        && !context.Request.Path.StartsWithSegments(PingEndpointPath))
+                    aspnet.Filter = context => !IsProbe(context.Request.Path))
                 .AddHttpClientInstrumentation());
 
         if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
@@ -141,6 +138,22 @@ public static class Extensions
 
     public static WebApplication MapDefaultEndpoints(this WebApplication app)
     {
+        // The probes' requests are not traced (the instrumentation's filter); what their checks do (a query, a PING)
+        // must not be either: without this, each probe's statements left a trace of their own every few seconds.
+        app.Use(async (context, next) =>
+        {
+            if (!IsProbe(context.Request.Path))
+            {
+                await next(context);
+                return;
+            }
+
+            using (OpenTelemetry.SuppressInstrumentationScope.Begin())
+            {
+                await next(context);
+            }
+        });
+
         // Probes stay open in services that require a token everywhere else (Prep).
         app.MapGet(PingEndpointPath, () => TypedResults.Text("pong"))
             .WithTags("Health").ExcludeFromDescription().AllowAnonymous();
@@ -155,6 +168,9 @@ public static class Extensions
 
         return app;
     }
+
+    private static bool IsProbe(PathString path) =>
+        path.StartsWithSegments(HealthEndpointPath) || path.StartsWithSegments(AlivenessEndpointPath) || path.StartsWithSegments(PingEndpointPath);
 
     private static Task WriteHealthReportAsync(HttpContext context, HealthReport report)
     {

@@ -175,13 +175,14 @@ public sealed class OrbitalAppFixture : IAsyncLifetime
             ?? throw new InvalidOperationException($"{resource} has no connection string.");
     }
 
-    /// <summary>Runs a lifecycle command (start, stop, restart) on a resource and checks that it succeeded.</summary>
-    public async Task ExecuteCommandAsync(string resource, string command)
+    /// <summary>Runs a dashboard command (start, stop, restart, or one of Orbital's) on a resource and checks that it succeeded.</summary>
+    public async Task<string?> ExecuteCommandAsync(string resource, string command)
     {
         using var timeout = new CancellationTokenSource(WaitTimeout);
         var commands = App.Services.GetRequiredService<ResourceCommandService>();
         var result = await commands.ExecuteCommandAsync(resource, command, timeout.Token);
         Assert.True(result.Success, $"{command} on {resource} failed: {result.Message}");
+        return result.Message;
     }
 
     /// <summary>
