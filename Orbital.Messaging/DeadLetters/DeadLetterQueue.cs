@@ -138,6 +138,7 @@ public sealed class DeadLetterQueue(RabbitMqConnection connection, IMessagePubli
             var deadQueue = Topology.DeadLetterQueueFor(queue);
             var waiting = Math.Min(await channel.MessageCountAsync(deadQueue, cancellationToken), MaxScanned);
             ulong? lastLeft = null;
+            var removed = 0u;
             try
             {
                 for (var looked = 0; looked < waiting; looked++)
@@ -153,6 +154,7 @@ public sealed class DeadLetterQueue(RabbitMqConnection connection, IMessagePubli
                     if (decision is Scan.Remove or Scan.RemoveAndStop)
                     {
                         await channel.BasicAckAsync(result.DeliveryTag, multiple: false, cancellationToken);
+                        removed++;
                         await afterRemoving(taken, cancellationToken);
                     }
                     else
@@ -172,12 +174,30 @@ public sealed class DeadLetterQueue(RabbitMqConnection connection, IMessagePubli
                 if (lastLeft is { } tag && channel.IsOpen)
                 {
                     await channel.BasicNackAsync(tag, multiple: true, requeue: true, CancellationToken.None);
+                    await WaitUntilReturnedAsync(channel, deadQueue, waiting - removed);
                 }
             }
         }
         finally
         {
             _gate.Release();
+        }
+    }
+
+    /// <summary>
+    /// A quorum queue takes returned messages back a moment after the nack: until it has, the next call (a discard just
+    /// after a read) would not see them and answer that the letter is not there. Waits for them, a second at most.
+    /// </summary>
+    private static async Task WaitUntilReturnedAsync(IChannel channel, string deadQueue, uint expected)
+    {
+        for (var attempt = 0; attempt < 40; attempt++)
+        {
+            if (await channel.MessageCountAsync(deadQueue, CancellationToken.None) >= expected)
+            {
+                return;
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(25), CancellationToken.None);
         }
     }
 

@@ -75,8 +75,19 @@ public sealed class One_order_is_one_trace(OrbitalAppFixture orbital)
     [Fact(Timeout = TestTimeouts.EndToEnd)]
     public async Task Background_polling_that_finds_nothing_exports_no_trace()
     {
-        // The relays, the job servers and the screens' feed poll PostgreSQL several times a second in every service.
-        await Task.Delay(TimeSpan.FromSeconds(3), TestContext.Current.CancellationToken);
+        // The relays, the job servers and the screens' feed poll PostgreSQL several times a second in every service:
+        // once each of the three services has exported again after this point, their polls of the meantime are in. (A
+        // service exports when it has spans to send: a request to each makes sure it has some.)
+        string[] services = [ResourceNames.OrdersService, ResourceNames.BatchService, ResourceNames.PrepService];
+        var before = services.ToDictionary(s => s, orbital.Telemetry.ExportsFrom);
+        foreach (var service in services)
+        {
+            using var client = orbital.AnonymousClient(service);
+            using var _ = await client.GetAsync("/openapi/v1.json", TestContext.Current.CancellationToken);
+        }
+
+        await Poll.UntilAsync(_ => Task.FromResult(services.All(s => orbital.Telemetry.ExportsFrom(s) > before[s])), all => all,
+            TimeSpan.FromSeconds(30), "a trace export from each service");
 
         var spans = orbital.Telemetry.Spans;
         var rootStatements = spans.Where(s => s.ParentSpanId is null && s.Scope == "Npgsql").ToList();

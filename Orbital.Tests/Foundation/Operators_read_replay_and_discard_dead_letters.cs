@@ -130,6 +130,14 @@ public sealed class Operators_read_replay_and_discard_dead_letters(OrbitalAppFix
         Assert.Equal("application/problem+json", noSuchQueue.Content.Headers.ContentType?.MediaType);
         using var tooMany = await batch.GetAsync($"/dead-letters/{Queues.BatchStructuredOrders}?max=100000", cancellationToken);
         Assert.Equal(HttpStatusCode.BadRequest, tooMany.StatusCode);
+        // A NUL in the path is refused by the server itself, before any route; other control characters by the route.
+        using var nulInId = await batch.DeleteAsync($"/dead-letters/{Queues.BatchStructuredOrders}/letters/a%00b", cancellationToken);
+        Assert.Equal(HttpStatusCode.BadRequest, nulInId.StatusCode);
+        using var controlInId = await batch.DeleteAsync($"/dead-letters/{Queues.BatchStructuredOrders}/letters/a%01b", cancellationToken);
+        Assert.Equal(HttpStatusCode.BadRequest, controlInId.StatusCode);
+        Assert.Equal("application/problem+json", controlInId.Content.Headers.ContentType?.MediaType);
+        using var hugeId = await batch.DeleteAsync($"/dead-letters/{Queues.BatchStructuredOrders}/letters/{new string('x', 5000)}", cancellationToken);
+        Assert.Equal(HttpStatusCode.BadRequest, hugeId.StatusCode);
     }
 
     private async Task<HttpClient> SignedInOrdersClientAsync()

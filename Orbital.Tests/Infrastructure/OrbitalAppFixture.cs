@@ -113,6 +113,8 @@ public sealed class OrbitalAppFixture : IAsyncLifetime
             await _app.ResourceNotifications.WaitForResourceHealthyAsync(resource, timeout.Token);
         }
 
+        // No event says "everything written before healthy has arrived": the consoles reach the AppHost through a
+        // stream, and a second more lets what is still on its way in (the watch ends then; nothing is asserted on time).
         await Task.Delay(TimeSpan.FromSeconds(1), timeout.Token);
         await starting.CancelAsync();
         foreach (var (service, task) in watching)

@@ -27,6 +27,11 @@ public sealed class OtlpCollector : IAsyncDisposable
 
     public IReadOnlyList<CollectedSpan> Spans => [.. _spans];
 
+    private readonly ConcurrentDictionary<string, long> _exports = new(StringComparer.Ordinal);
+
+    /// <summary>How many trace exports <paramref name="service"/> has sent: one more means it flushed what it had ended.</summary>
+    public long ExportsFrom(string service) => _exports.GetValueOrDefault(service);
+
     public static async Task<OtlpCollector> StartAsync()
     {
         var collector = new OtlpCollector();
@@ -47,9 +52,15 @@ public sealed class OtlpCollector : IAsyncDisposable
     {
         using var body = new MemoryStream();
         await request.Body.CopyToAsync(body);
-        foreach (var span in ReadExportRequest(body.ToArray()))
+        var spans = ReadExportRequest(body.ToArray()).ToList();
+        foreach (var span in spans)
         {
             _spans.Enqueue(span);
+        }
+
+        foreach (var service in spans.Select(s => s.Service).Distinct(StringComparer.Ordinal))
+        {
+            _exports.AddOrUpdate(service, 1, (_, count) => count + 1);
         }
 
         return Results.Bytes([], "application/x-protobuf");
