@@ -66,6 +66,12 @@ var prep = builder.AddProject<Projects.Orbital_Prep>(ResourceNames.PrepService)
     .WithConfigurationSection(builder.Configuration, "Reports")
     .WithHttpHealthCheck("/health");
 
+// Each service's jobs page (/jobs) signs operators in with Prep's staff accounts.
+foreach (var service in new[] { orders, batch, prep })
+{
+    service.WithEnvironment("JobsDashboard__SignInAuthority", prep.GetEndpoint("http"));
+}
+
 // Links to each service's API page, jobs and screens; "Send a sample order" and "Replay dead letters" commands.
 DashboardCommands.AddTo(orders, batch, prep, otterWebhookSecret, prepAdminPassword);
 

@@ -6,6 +6,7 @@ using Orbital.Batch.Extensions;
 using Orbital.Batch.Kitchens;
 using Orbital.Batch.Screens;
 using Orbital.Messaging;
+using Orbital.Scheduling.Dashboard;
 using Orbital.Migrations;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -24,6 +25,7 @@ app.UseDefaultFiles();
 app.UseStaticFiles();
 app.UseServiceSchemaGate<BatchSchema>();
 app.UseAuthentication();
+app.UseJobsDashboard();
 app.UseAuthorization();
 app.MapDefaultEndpoints();
 app.MapKitchensApi();

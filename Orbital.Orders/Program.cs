@@ -1,4 +1,5 @@
 using Orbital.Messaging;
+using Orbital.Scheduling.Dashboard;
 using Orbital.Orders.Extensions;
 using Orbital.Orders.Operators;
 using Orbital.Orders.Orders;
@@ -20,6 +21,7 @@ var app = builder.Build();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseAuthentication();
+app.UseJobsDashboard();
 app.UseAuthorization();
 app.MapDefaultEndpoints();
 app.MapOtterWebhooks();

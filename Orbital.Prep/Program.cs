@@ -8,6 +8,7 @@ using Orbital.Prep.Reports;
 using Orbital.Prep.Scanning;
 using Orbital.Prep.TransferUnits;
 using Orbital.Messaging;
+using Orbital.Scheduling.Dashboard;
 using Orbital.Migrations;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -24,8 +25,8 @@ app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseServiceSchemaGate<PrepSchema>();
 app.UseAuthentication();
-app.UseAuthorization();
 app.UseJobsDashboard();
+app.UseAuthorization();
 app.MapDefaultEndpoints();
 app.MapAuthApi();
 app.MapProductsApi();

@@ -1,8 +1,10 @@
 using System.Security.Cryptography;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Tokens;
+using Microsoft.Net.Http.Headers;
 
 namespace Microsoft.Extensions.Hosting;
 
@@ -79,6 +81,13 @@ public static class StaffClaims
     public const string AllLocations = "orbital:all-locations";
 }
 
+/// <summary>
+/// A page a browser opens (a service's jobs dashboard) cannot send a bearer header: after signing in there, its token is
+/// kept in the HttpOnly cookie <see cref="Name"/>, limited to <see cref="Path"/>. It is read only under that path and only
+/// when no <c>Authorization</c> header is sent, so a bad header is not rescued by the cookie.
+/// </summary>
+public sealed record AccessTokenCookie(PathString Path, string Name);
+
 public static class AccessTokenExtensions
 {
     /// <summary>The private key, for the issuer's signatures (ES256).</summary>
@@ -138,6 +147,26 @@ public static class AccessTokenExtensions
                     NameClaimType = "name",
                     RoleClaimType = "role",
                 };
+                jwt.Events = new JwtBearerEvents { OnMessageReceived = ReadTokenCookie };
             });
+    }
+
+    private static Task ReadTokenCookie(MessageReceivedContext context)
+    {
+        if (context.Request.Headers.ContainsKey(HeaderNames.Authorization))
+        {
+            return Task.CompletedTask;
+        }
+
+        foreach (var cookie in context.HttpContext.RequestServices.GetServices<AccessTokenCookie>())
+        {
+            if (context.Request.Path.StartsWithSegments(cookie.Path) && context.Request.Cookies.TryGetValue(cookie.Name, out var token))
+            {
+                context.Token = token;
+                break;
+            }
+        }
+
+        return Task.CompletedTask;
     }
 }

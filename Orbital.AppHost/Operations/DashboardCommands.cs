@@ -7,7 +7,7 @@ using System.Text.Json.Nodes;
 namespace Orbital.AppHost.Operations;
 
 /// <summary>
-/// What an operator does from the dashboard without a terminal: links on each service to its API page, on Prep to its
+/// What an operator does from the dashboard without a terminal: links on each service to its API page and its
 /// jobs, on Batch to the kitchen and expo screens; commands to send a sample order through Otter's webhook, signed as Otter signs,
 /// and to replay a service's dead letters (as the bootstrap admin, whose password the AppHost holds).
 /// </summary>
@@ -25,11 +25,9 @@ public static class DashboardCommands
         foreach (var service in new[] { orders, batch, prep })
         {
             service.WithUrlForEndpoint("http", url => url.DisplayText = "Home")
-                .WithUrl(ReferenceExpression.Create($"{service.GetEndpoint("http")}/scalar/v1"), "API");
+                .WithUrl(ReferenceExpression.Create($"{service.GetEndpoint("http")}/scalar/v1"), "API")
+                .WithUrl(ReferenceExpression.Create($"{service.GetEndpoint("http")}/jobs"), "Jobs");
         }
-
-        // Only Prep serves its jobs' dashboard so far (an admin's token, README); Orders' and Batch's jobs have none yet.
-        prep.WithUrl(ReferenceExpression.Create($"{prep.GetEndpoint("http")}/hangfire"), "Jobs");
 
         batch.WithUrl(ReferenceExpression.Create($"{batch.GetEndpoint("http")}/"), "Kitchen screen")
             .WithUrl(ReferenceExpression.Create($"{batch.GetEndpoint("http")}/expo?kitchen=london"), "Expo screen (London)");

@@ -10,6 +10,7 @@ using Orbital.Contracts;
 using Orbital.Messaging;
 using Orbital.Places;
 using Orbital.Scheduling;
+using Orbital.Scheduling.Dashboard;
 using Orbital.Warehouse;
 using Orbital.Batch.Warehouse;
 
@@ -61,6 +62,7 @@ internal static class Extensions
     public static void AddSessionSync(this IHostApplicationBuilder builder)
     {
         builder.AddScheduledJobs("batch_jobs");
+        builder.AddJobsDashboard("Orbital Batch jobs");
         builder.AddRecurringJob<SessionDataSync>(SessionDataSync.Id, SessionDataSync.DefaultSchedule);
     }
 }

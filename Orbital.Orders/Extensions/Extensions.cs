@@ -8,6 +8,7 @@ using Orbital.Orders.Recovery;
 using Orbital.Orders.TellingOtter;
 using Orbital.Orders.Webhooks;
 using Orbital.Scheduling;
+using Orbital.Scheduling.Dashboard;
 using Orbital.Warehouse;
 using Orbital.Orders.Warehouse;
 
@@ -58,6 +59,7 @@ internal static class Extensions
         builder.Services.AddSingleton<MissedOrderRecoveryMetrics>();
 
         builder.AddScheduledJobs("orders_jobs");
+        builder.AddJobsDashboard("Orbital Orders jobs");
         builder.AddRecurringJob<MissedOrderRecoveryJob>(MissedOrderRecoveryJob.JobId, MissedOrderRecoveryJob.DefaultSchedule);
     }
 

@@ -1,14 +1,10 @@
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Authorization;
-using Microsoft.Net.Http.Headers;
 
 namespace Orbital.Prep.Auth;
 
 public static class AuthExtensions
 {
-    /// <summary>Path of the Hangfire dashboard, the one place a token may come in the query (a browser cannot set the header).</summary>
-    public const string DashboardPath = "/hangfire";
-
     /// <summary>
     /// Orbital's access tokens (checked as every service checks them, then against the account as it stands now: see
     /// <see cref="StaffAccess"/>), role policies, and a fallback policy: every route needs a valid token unless it says otherwise.
@@ -27,31 +23,8 @@ public static class AuthExtensions
         builder.Services.AddHostedService<AdminBootstrap>();
 
         builder.AddAccessTokenAuthentication()
-            .Configure(jwt =>
-            {
-                jwt.Events = new JwtBearerEvents
-                {
-                    OnMessageReceived = context =>
-                    {
-                        if (context.Request.Path.StartsWithSegments(DashboardPath))
-                        {
-                            if (context.Request.Query["access_token"] is { Count: 1 } token)
-                            {
-                                context.Token = token;
-                            }
-                            // A bearer header, when sent, is what gets checked: a bad one is not rescued by an old cookie.
-                            else if (!context.Request.Headers.ContainsKey(HeaderNames.Authorization)
-                                && context.Request.Cookies.TryGetValue(Reports.JobsDashboard.CookieName, out var cookie))
-                            {
-                                context.Token = cookie;
-                            }
-                        }
-
-                        return Task.CompletedTask;
-                    },
-                    OnTokenValidated = StaffAccess.OnTokenValidatedAsync,
-                };
-            });
+            // After the defaults' events (which read the jobs dashboard's cookie): the account as it stands now.
+            .PostConfigure(jwt => jwt.Events.OnTokenValidated = StaffAccess.OnTokenValidatedAsync);
 
         builder.Services.AddAuthorizationBuilder()
             .AddPolicy(PrepPolicies.Admin, policy => policy.RequireAuthenticatedUser().RequireRole(StaffRoles.Admin))

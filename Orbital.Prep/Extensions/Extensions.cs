@@ -1,5 +1,4 @@
 using Orbital.Migrations;
-using Hangfire;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Orbital.Contracts;
 using Orbital.Messaging;
@@ -12,6 +11,7 @@ using Orbital.Prep.Pars;
 using Orbital.Prep.Reports;
 using Orbital.Prep.TransferUnits;
 using Orbital.Scheduling;
+using Orbital.Scheduling.Dashboard;
 using Orbital.Warehouse;
 using Orbital.Prep.Warehouse;
 
@@ -56,9 +56,8 @@ internal static class Extensions
         });
         builder.Services.AddOptions<ReportsOptions>().BindConfiguration(ReportsOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
 
-        // The dashboard needs Hangfire's services; the storage itself is created by ScheduledJobs once PostgreSQL answers.
-        builder.Services.AddHangfire(_ => { });
         builder.AddScheduledJobs("prep_jobs");
+        builder.AddJobsDashboard("Orbital Prep jobs");
         builder.Services.AddSingleton<IRecurringJobTimeZones, LocationTimeZones>();
         builder.Services.AddHostedService<LocationScheduleMover>();
         builder.AddWarehouse();

@@ -62,6 +62,19 @@ public static class PrepAccess
         }
     }
 
+    /// <summary>A new account of <paramref name="role"/> at <paramref name="locations"/> (every location when none), created by the admin.</summary>
+    public static async Task<(string Username, string Password)> NewStaffAsync(this OrbitalAppFixture orbital, string role, params string[] locations)
+    {
+        using var client = orbital.Anonymous();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", await orbital.AdminTokenAsync());
+        var username = $"{role}-{Guid.NewGuid():N}";
+        var password = $"pw-{Guid.NewGuid():N}";
+        using var created = await client.PostAsJsonAsync(
+            "/auth/users", new { username, displayName = username, role, password, locations, allLocations = locations.Length == 0 }, TestContext.Current.CancellationToken);
+        created.EnsureSuccessStatusCode();
+        return (username, password);
+    }
+
     /// <summary>
     /// A client signed in as a new user of <paramref name="role"/> (the admin itself for "admin"), who works at
     /// <paramref name="locations"/>, or at every location when none are given.
@@ -75,15 +88,8 @@ public static class PrepAccess
             return client;
         }
 
-        var username = $"{role}-{Guid.NewGuid():N}";
-        var password = $"pw-{Guid.NewGuid():N}";
-        using (var created = await client.PostAsJsonAsync(
-            "/auth/users", new { username, displayName = username, role, password, locations, allLocations = locations.Length == 0 }, TestContext.Current.CancellationToken))
-        {
-            created.EnsureSuccessStatusCode();
-        }
-
         client.DefaultRequestHeaders.Authorization = null;
+        var (username, password) = await orbital.NewStaffAsync(role, locations);
         var login = await client.LoginAsync(username, password);
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", login.GetProperty("accessToken").GetString());
         return client;

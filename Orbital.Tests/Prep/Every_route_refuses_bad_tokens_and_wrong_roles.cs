@@ -37,7 +37,6 @@ public sealed class Every_route_refuses_bad_tokens_and_wrong_roles(OrbitalAppFix
         (HttpMethod.Post, "/scans", "prep_cook"),
         (HttpMethod.Get, "/reports/jobs", "manager"),
         (HttpMethod.Post, "/reports/jobs/x/run", "manager"),
-        (HttpMethod.Get, "/hangfire", "admin"),
     ];
 
     [Fact(Timeout = TestTimeouts.EndToEnd)]

@@ -1,0 +1,13 @@
+using System.Security.Claims;
+using Microsoft.Extensions.Hosting;
+
+namespace Orbital.Scheduling.Dashboard;
+
+/// <summary>Jobs span every location: admins change them, managers of every location read them, nobody else sees them.</summary>
+public static class JobsAccess
+{
+    public static bool MayRead(ClaimsPrincipal user) =>
+        MayChange(user) || (user.IsInRole(StaffRoles.Manager) && user.HasClaim(c => c.Type == StaffClaims.AllLocations));
+
+    public static bool MayChange(ClaimsPrincipal user) => user.IsInRole(StaffRoles.Admin);
+}
