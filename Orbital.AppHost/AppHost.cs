@@ -52,6 +52,8 @@ var batch = builder.AddProject<Projects.Orbital_Batch>(ResourceNames.BatchServic
     .WithConfigurationSection(builder.Configuration, "Messaging")
     // The setup of kitchens and menus is changed by admins: Batch checks their tokens with the public key.
     .WithEnvironment("Auth__VerificationKey", accessTokenPublicKey)
+    // The operations page asks Orders and Prep for their queues with the operator's token (not waited for: it says which did not answer).
+    .WithReference(orders)
     .WithHttpHealthCheck("/health");
 
 var prep = builder.AddProject<Projects.Orbital_Prep>(ResourceNames.PrepService)
@@ -66,11 +68,13 @@ var prep = builder.AddProject<Projects.Orbital_Prep>(ResourceNames.PrepService)
     .WithConfigurationSection(builder.Configuration, "Reports")
     .WithHttpHealthCheck("/health");
 
-// Each service's jobs page (/jobs) signs operators in with Prep's staff accounts.
+// Operators sign in to each service's jobs page (/jobs) and to the operations page with Prep's staff accounts.
 foreach (var service in new[] { orders, batch, prep })
 {
-    service.WithEnvironment("JobsDashboard__SignInAuthority", prep.GetEndpoint("http"));
+    service.WithEnvironment("OperatorSignIn__SignInAuthority", prep.GetEndpoint("http"));
 }
+
+batch.WithReference(prep);
 
 // Links to each service's API page, jobs and screens; "Send a sample order" and "Replay dead letters" commands.
 DashboardCommands.AddTo(orders, batch, prep, otterWebhookSecret, prepAdminPassword);

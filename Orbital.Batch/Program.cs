@@ -4,6 +4,7 @@ using Orbital.Batch.Events;
 using Orbital.Batch.Expo;
 using Orbital.Batch.Extensions;
 using Orbital.Batch.Kitchens;
+using Orbital.Batch.Operations;
 using Orbital.Batch.Screens;
 using Orbital.Messaging;
 using Orbital.Scheduling.Dashboard;
@@ -16,6 +17,7 @@ builder.AddBatchDependencies();
 builder.AddKitchenBatching();
 builder.AddKitchenScreens();
 builder.AddSessionSync();
+builder.AddKitchenOperations();
 
 var app = builder.Build();
 
@@ -26,6 +28,7 @@ app.UseStaticFiles();
 app.UseServiceSchemaGate<BatchSchema>();
 app.UseAuthentication();
 app.UseJobsDashboard();
+app.UseOperationsPage();
 app.UseAuthorization();
 app.MapDefaultEndpoints();
 app.MapKitchensApi();
@@ -34,6 +37,8 @@ app.MapKitchenEventsApi();
 app.MapExpoApi();
 app.MapSpeedOfServiceApi();
 app.MapScreensApi();
+app.MapOperationsApi();
 app.MapDeadLetters(KitchenAccess.EveryKitchenOperators);
+app.MapMessagingStatus(KitchenAccess.EveryKitchenOperators);
 
 app.Run();

@@ -8,8 +8,44 @@ namespace Orbital.Messaging;
 public sealed class ConsumerStatus(TimeProvider time)
 {
     private readonly ConcurrentDictionary<string, ConsumerState> _states = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, LastTaken> _taken = new(StringComparer.Ordinal);
 
     public IReadOnlyDictionary<string, ConsumerState> Current => _states;
+
+    /// <summary>
+    /// A delivery taken from <paramref name="queue"/>, published at <paramref name="publishedUnixSeconds"/> (AMQP's
+    /// timestamp, 0 when the publisher set none). A queue is first in, first out: every message still waiting in it was
+    /// published after the last one taken, so that one's age bounds theirs (<see cref="OldestWaitingAge"/>).
+    /// </summary>
+    public void Took(string queue, long publishedUnixSeconds)
+    {
+        if (publishedUnixSeconds > 0)
+        {
+            Volatile.Write(ref _taken.GetOrAdd(queue, _ => new LastTaken()).PublishedUnixSeconds, publishedUnixSeconds);
+        }
+    }
+
+    /// <summary>
+    /// How long the oldest message waiting in <paramref name="queue"/> has waited at most, when <paramref name="waiting"/>
+    /// messages are ready: the age of the last one this consumer took; zero when none wait; null when this consumer has
+    /// taken none since it started (then nothing here knows).
+    /// </summary>
+    public TimeSpan? OldestWaitingAge(string queue, uint waiting)
+    {
+        if (waiting == 0)
+        {
+            return TimeSpan.Zero;
+        }
+
+        return _taken.TryGetValue(queue, out var taken)
+            ? TimeSpan.FromSeconds(Math.Max(0, time.GetUtcNow().ToUnixTimeSeconds() - Volatile.Read(ref taken.PublishedUnixSeconds)))
+            : null;
+    }
+
+    private sealed class LastTaken
+    {
+        public long PublishedUnixSeconds;
+    }
 
     public void Consuming(string queue) => _states[queue] = new ConsumerState(true, time.GetUtcNow(), null);
 

@@ -43,6 +43,9 @@ public static class MessagingExtensions
         // Redis where the service registers it (all of Orbital's do); without it, crashes are not counted.
         builder.Services.AddSingleton(sp => new CrashAccounting(sp.GetService<IConnectionMultiplexer>(), sp.GetRequiredService<ILogger<CrashAccounting>>()));
         builder.Services.AddHealthChecks().AddCheck<ConsumersHealthCheck>("consumers");
+        builder.Services.AddSingleton<MessagingStatusReader>();
+        builder.Services.AddSingleton<MessagingGauges>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<MessagingGauges>());
         return builder;
     }
 

@@ -164,6 +164,7 @@ public sealed partial class QueueConsumer<THandler>(
     private async Task OnDeliveryAsync(IChannel channel, BasicDeliverEventArgs delivery)
     {
         EnterInFlight();
+        status.Took(binding.Queue, delivery.BasicProperties.Timestamp.UnixTime);
         var headers = delivery.BasicProperties.Headers ?? new Dictionary<string, object?>();
         var pending = new PendingDelivery(
             channel,

@@ -4,6 +4,7 @@ using Orbital.Orders.Extensions;
 using Orbital.Orders.Operators;
 using Orbital.Orders.Orders;
 using Orbital.Orders.Recovery;
+using Orbital.Orders.TellingOtter;
 using Orbital.Orders.Webhooks;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -27,6 +28,8 @@ app.MapDefaultEndpoints();
 app.MapOtterWebhooks();
 app.MapOrdersApi();
 app.MapDeadLetters(OperatorAccess.EveryStorePolicy);
+app.MapMessagingStatus(OperatorAccess.EveryStorePolicy);
 app.MapRecoveryApi();
+app.MapOtterCallsStatus();
 
 app.Run();

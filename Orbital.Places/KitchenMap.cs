@@ -129,12 +129,16 @@ public sealed class KitchenMap
         return BusinessDays.Of(Instant.FromDateTimeOffset(instant), zone, dayStart);
     }
 
-    /// <summary>When the kitchen's business day <paramref name="day"/> starts and ends (a day of 23 or 25 hours where clocks change).</summary>
+    /// <summary>
+    /// When the kitchen's business day <paramref name="day"/> starts and ends (a day of 23 or 25 hours where clocks
+    /// change), as UTC instants: PostgreSQL takes no other offset for a <c>timestamptz</c> parameter.
+    /// </summary>
     public (DateTimeOffset Start, DateTimeOffset End) BusinessDayBounds(string kitchenId, DateOnly day)
     {
         var (zone, dayStart) = _clocks.GetValueOrDefault(kitchenId, (DateTimeZone.Utc, new LocalTime(4, 0)));
         var date = LocalDate.FromDateOnly(day);
-        return (date.At(dayStart).InZoneLeniently(zone).ToDateTimeOffset(), date.PlusDays(1).At(dayStart).InZoneLeniently(zone).ToDateTimeOffset());
+        return (date.At(dayStart).InZoneLeniently(zone).ToInstant().ToDateTimeOffset(),
+            date.PlusDays(1).At(dayStart).InZoneLeniently(zone).ToInstant().ToDateTimeOffset());
     }
 }
 

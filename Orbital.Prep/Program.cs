@@ -36,5 +36,6 @@ app.MapTransferUnitsApi();
 app.MapScansApi();
 app.MapReportsApi();
 app.MapDeadLetters(PrepPolicies.EveryLocationManager);
+app.MapMessagingStatus(PrepPolicies.EveryLocationManager);
 
 app.Run();

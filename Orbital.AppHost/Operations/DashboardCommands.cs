@@ -8,7 +8,7 @@ namespace Orbital.AppHost.Operations;
 
 /// <summary>
 /// What an operator does from the dashboard without a terminal: links on each service to its API page and its
-/// jobs, on Batch to the kitchen and expo screens; commands to send a sample order through Otter's webhook, signed as Otter signs,
+/// jobs, on Batch to the kitchen and expo screens and the operations page; commands to send a sample order through Otter's webhook, signed as Otter signs,
 /// and to replay a service's dead letters (as the bootstrap admin, whose password the AppHost holds).
 /// </summary>
 public static class DashboardCommands
@@ -30,7 +30,8 @@ public static class DashboardCommands
         }
 
         batch.WithUrl(ReferenceExpression.Create($"{batch.GetEndpoint("http")}/"), "Kitchen screen")
-            .WithUrl(ReferenceExpression.Create($"{batch.GetEndpoint("http")}/expo?kitchen=london"), "Expo screen (London)");
+            .WithUrl(ReferenceExpression.Create($"{batch.GetEndpoint("http")}/expo?kitchen=london"), "Expo screen (London)")
+            .WithUrl(ReferenceExpression.Create($"{batch.GetEndpoint("http")}/operations"), "Operations");
 
         orders.WithCommand("send-sample-order", "Send a sample order",
             context => SendSampleOrderAsync(orders, webhookSecret, context.CancellationToken),

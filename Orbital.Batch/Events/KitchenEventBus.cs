@@ -38,6 +38,9 @@ public sealed partial class KitchenEventBus(
 
     public int SubscriberCount => Volatile.Read(ref _subscribers).Length;
 
+    /// <summary>The screens (and staff's browsers) following a kitchen on this instance now.</summary>
+    public IReadOnlyList<ScreenSubscription> Subscribers => Volatile.Read(ref _subscribers);
+
     public Task WaitUntilReadyAsync(CancellationToken cancellationToken) => _ready.Task.WaitAsync(cancellationToken);
 
     /// <summary>Called after commit by the instance that wrote the events.</summary>

@@ -46,7 +46,7 @@ public static class SpeedOfServiceApi
     }
 
     /// <summary>The orders the kitchen confirmed in [from, to) and their parts at each station: one round trip.</summary>
-    private static async Task<(List<OrderTimes> Orders, List<StationTimes> Stations, bool Truncated)> ReadAsync(
+    internal static async Task<(List<OrderTimes> Orders, List<StationTimes> Stations, bool Truncated)> ReadAsync(
         NpgsqlDataSource dataSource, string kitchenId, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken)
     {
         const string day = """

@@ -82,6 +82,8 @@ internal static class Extensions
         builder.AddMessageConsumer<KitchenOrderEventHandler>(Queues.OrdersKitchenOrderEvents, Exchanges.KitchenOrderEvents);
         builder.Services.AddHostedService<OtterCallSender>();
         builder.Services.AddHealthChecks().AddCheck<TellingOtterHealthCheck>("telling-otter");
+        builder.Services.AddSingleton<OtterCallsStatusReader>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<OtterCallsStatusReader>());
     }
 
     /// <summary>Customer and promotion syncs to the warehouse (Hangfire jobs next to missed-order recovery).</summary>

@@ -73,6 +73,19 @@ public sealed class Speed_of_service_is_measured_from_the_kitchens_own_times(Orb
         Assert.Equal(TimeSpan.FromHours(23), to - from);
     }
 
+    [Fact]
+    public void A_business_day_west_of_UTC_is_bounded_by_UTC_instants_PostgreSQL_can_take()
+    {
+        var map = new KitchenMap(new PlacesSetup([new KitchenPlace("austin", "Austin", "America/Chicago")], [], [], [], []), 1);
+
+        var (from, to) = map.BusinessDayBounds("austin", new DateOnly(2026, 12, 1));
+
+        // 04:00 in Chicago (UTC-6 in December) is 10:00 UTC; an offset of -6 h made Npgsql refuse the query (500).
+        Assert.Equal(new DateTimeOffset(2026, 12, 1, 10, 0, 0, TimeSpan.Zero), from);
+        Assert.Equal(TimeSpan.Zero, from.Offset);
+        Assert.Equal(TimeSpan.Zero, to.Offset);
+    }
+
     [Fact(Timeout = TestTimeouts.EndToEnd)]
     public async Task A_stations_cooking_time_is_its_start_to_its_bump_and_the_day_counts_the_order()
     {

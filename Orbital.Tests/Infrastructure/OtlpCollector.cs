@@ -28,9 +28,14 @@ public sealed class OtlpCollector : IAsyncDisposable
     public IReadOnlyList<CollectedSpan> Spans => [.. _spans];
 
     private readonly ConcurrentDictionary<string, long> _exports = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, byte>> _metrics = new(StringComparer.Ordinal);
 
     /// <summary>How many trace exports <paramref name="service"/> has sent: one more means it flushed what it had ended.</summary>
     public long ExportsFrom(string service) => _exports.GetValueOrDefault(service);
+
+    /// <summary>The names of the metrics each service has exported so far (values are not kept).</summary>
+    public IReadOnlySet<string> MetricsFrom(string service) =>
+        _metrics.TryGetValue(service, out var names) ? names.Keys.ToHashSet(StringComparer.Ordinal) : new HashSet<string>();
 
     public static async Task<OtlpCollector> StartAsync()
     {
@@ -40,7 +45,7 @@ public sealed class OtlpCollector : IAsyncDisposable
         builder.Logging.ClearProviders();
         var app = builder.Build();
         app.MapPost("/v1/traces", collector.ReceiveTracesAsync);
-        app.MapPost("/v1/metrics", () => Results.Bytes([], "application/x-protobuf"));
+        app.MapPost("/v1/metrics", collector.ReceiveMetricsAsync);
         app.MapPost("/v1/logs", () => Results.Bytes([], "application/x-protobuf"));
         await app.StartAsync();
         collector.Endpoint = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
@@ -61,6 +66,31 @@ public sealed class OtlpCollector : IAsyncDisposable
         foreach (var service in spans.Select(s => s.Service).Distinct(StringComparer.Ordinal))
         {
             _exports.AddOrUpdate(service, 1, (_, count) => count + 1);
+        }
+
+        return Results.Bytes([], "application/x-protobuf");
+    }
+
+    // ExportMetricsServiceRequest { repeated ResourceMetrics resource_metrics = 1; }, ResourceMetrics { Resource resource = 1;
+    // repeated ScopeMetrics scope_metrics = 2; }, ScopeMetrics { InstrumentationScope scope = 1; repeated Metric metrics = 2; },
+    // Metric { string name = 1; ... }
+    private async Task<IResult> ReceiveMetricsAsync(HttpRequest request)
+    {
+        using var body = new MemoryStream();
+        await request.Body.CopyToAsync(body);
+        foreach (var resourceMetrics in Fields(ByteString.CopyFrom(body.ToArray())).Where(f => f.Number == 1))
+        {
+            var fields = Fields(resourceMetrics.Value).ToList();
+            var service = fields.Where(f => f.Number == 1).SelectMany(f => Fields(f.Value)).Where(f => f.Number == 1)
+                .Select(f => ReadKeyValue(f.Value)).FirstOrDefault(kv => kv.Key == "service.name").Value ?? "?";
+            var names = _metrics.GetOrAdd(service, _ => new ConcurrentDictionary<string, byte>(StringComparer.Ordinal));
+            foreach (var metric in fields.Where(f => f.Number == 2).SelectMany(f => Fields(f.Value)).Where(f => f.Number == 2))
+            {
+                if (Fields(metric.Value).FirstOrDefault(f => f.Number == 1).Value is { IsEmpty: false } name)
+                {
+                    names.TryAdd(name.ToStringUtf8(), 0);
+                }
+            }
         }
 
         return Results.Bytes([], "application/x-protobuf");

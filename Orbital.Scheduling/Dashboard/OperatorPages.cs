@@ -4,8 +4,8 @@ using Microsoft.AspNetCore.Http;
 
 namespace Orbital.Scheduling.Dashboard;
 
-/// <summary>The jobs page's own pages (sign in, sign out, no access, not started): plain HTML forms, no script.</summary>
-public static class JobsPages
+/// <summary>The sign-in pages of operators' pages (sign in, sign out, no access, not started): plain HTML forms, no script.</summary>
+public static class OperatorPages
 {
     private const string Style = """
         body{font:18px/1.4 system-ui,sans-serif;background:#f4f4f2;color:#1d1d1b;margin:0;display:grid;place-items:center;min-height:100vh}
@@ -17,11 +17,11 @@ public static class JobsPages
         p{margin:0 0 12px}a{color:#1f5f8b}
         """;
 
-    public static string SignIn(string title, string returnUrl, string? username, string? problem) => Page(title, $"""
+    public static string SignIn(PathString area, string title, string returnUrl, string? username, string? problem) => Page(title, $"""
         <h1>{E(title)}</h1>
         <p>Sign in with your Orbital account (admins, and managers of every location).</p>
         {(problem is null ? "" : $"<p class=\"problem\" role=\"alert\">{E(problem)}</p>")}
-        <form method="post" action="/jobs/login">
+        <form method="post" action="{E(area + "/login")}">
           <input type="hidden" name="returnUrl" value="{E(returnUrl)}">
           <label for="username">Username</label>
           <input id="username" name="username" autocomplete="username" autocapitalize="none" required maxlength="100" value="{E(username ?? "")}" {(username is null ? "autofocus" : "")}>
@@ -31,23 +31,23 @@ public static class JobsPages
         </form>
         """);
 
-    public static string SignOut(string title, ClaimsPrincipal user) => Page(title, $"""
+    public static string SignOut(PathString area, string title, ClaimsPrincipal user) => Page(title, $"""
         <h1>{E(title)}</h1>
         <p>{(user.Identity?.IsAuthenticated == true ? $"Signed in as <strong>{E(user.Identity.Name ?? "")}</strong>." : "You are not signed in.")}</p>
-        <form method="post" action="/jobs/logout"><button type="submit">Sign out</button></form>
-        <p style="margin-top:16px"><a href="/jobs">Back to the jobs</a></p>
+        <form method="post" action="{E(area + "/logout")}"><button type="submit">Sign out</button></form>
+        <p style="margin-top:16px"><a href="{E(area.Value!)}">Back</a></p>
         """);
 
-    public static string NoAccess(string title, ClaimsPrincipal user) => Page(title, $"""
+    public static string NoAccess(PathString area, string title, ClaimsPrincipal user) => Page(title, $"""
         <h1>{E(title)}</h1>
-        <p class="problem" role="alert">Signed in as <strong>{E(user.Identity?.Name ?? "")}</strong> ({E(user.FindFirst("role")?.Value ?? "no role")}): jobs are for admins and managers of every location.</p>
-        <form method="post" action="/jobs/logout"><button type="submit">Sign in as someone else</button></form>
+        <p class="problem" role="alert">Signed in as <strong>{E(user.Identity?.Name ?? "")}</strong> ({E(user.FindFirst("role")?.Value ?? "no role")}): this is for admins and managers of every location.</p>
+        <form method="post" action="{E(area + "/logout")}"><button type="submit">Sign in as someone else</button></form>
         """);
 
-    public static string NotStarted(string title) => Page(title, $"""
+    public static string NotStarted(PathString area, string title) => Page(title, $"""
         <h1>{E(title)}</h1>
         <p class="problem" role="alert">The jobs have not started yet: this service is waiting for its database. This page will work once it answers.</p>
-        <p><a href="/jobs">Try again</a></p>
+        <p><a href="{E(area.Value!)}">Try again</a></p>
         """);
 
     public static async Task WriteAsync(HttpContext context, int status, string html)

@@ -3,8 +3,8 @@ using Microsoft.Extensions.Hosting;
 
 namespace Orbital.Scheduling.Dashboard;
 
-/// <summary>Jobs span every location: admins change them, managers of every location read them, nobody else sees them.</summary>
-public static class JobsAccess
+/// <summary>Jobs and the operations page span every location: admins change them, managers of every location read them, nobody else sees them.</summary>
+public static class EveryLocationOperators
 {
     public static bool MayRead(ClaimsPrincipal user) =>
         MayChange(user) || (user.IsInRole(StaffRoles.Manager) && user.HasClaim(c => c.Type == StaffClaims.AllLocations));

@@ -2,10 +2,10 @@ using System.ComponentModel.DataAnnotations;
 
 namespace Orbital.Scheduling.Dashboard;
 
-/// <summary>Section <c>JobsDashboard</c>: where operators sign in to a service's jobs page.</summary>
-public sealed class JobsDashboardOptions
+/// <summary>Section <c>OperatorSignIn</c>: where operators sign in to a service's pages (jobs, operations).</summary>
+public sealed class OperatorSignInOptions
 {
-    public const string SectionName = "JobsDashboard";
+    public const string SectionName = "OperatorSignIn";
 
     /// <summary>
     /// The service that holds the staff accounts and issues access tokens (Prep): the sign-in form sends the username and
@@ -13,8 +13,4 @@ public sealed class JobsDashboardOptions
     /// </summary>
     [Required]
     public Uri? SignInAuthority { get; set; }
-
-    /// <summary>The dashboard's title, such as "Orbital Orders jobs".</summary>
-    [Required]
-    public string Title { get; set; } = "Orbital jobs";
 }
