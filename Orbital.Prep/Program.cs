@@ -1,3 +1,4 @@
+using Orbital.Prep.App;
 using Orbital.Prep.Auth;
 using Orbital.Prep.Catalog;
 using Orbital.Prep.Data;
@@ -23,6 +24,8 @@ var app = builder.Build();
 
 app.UseExceptionHandler();
 app.UseStatusCodePages();
+// The prep app (wwwroot): open to load, it signs in with /auth and calls the API with its token.
+app.UsePrepApp();
 app.UseServiceSchemaGate<PrepSchema>();
 app.UseAuthentication();
 app.UseJobsDashboard();

@@ -10,7 +10,10 @@ namespace Orbital.Batch.Operations;
 /// </summary>
 public sealed partial class KitchenGauges : BackgroundService
 {
-    public static readonly TimeSpan Interval = TimeSpan.FromSeconds(30);
+    public static readonly TimeSpan Interval = TimeSpan.FromSeconds(60);
+
+    /// <summary>The gauges' ticket times are of the orders taken in the last hour: what the kitchen is doing now, and a cheap read.</summary>
+    private static readonly TimeSpan TicketsWindow = TimeSpan.FromHours(1);
 
     private readonly KitchenOperationsReader _reader;
     private readonly PlacesCache _places;
@@ -29,9 +32,9 @@ public sealed partial class KitchenGauges : BackgroundService
             () => _last.Select(k => new Measurement<int>(k.OrdersPer15Minutes.LastOrDefault()?.Orders ?? 0, new KeyValuePair<string, object?>("kitchen", k.KitchenId))),
             unit: "{order}", description: "Orders the kitchen took in the current quarter hour.");
         meter.CreateObservableGauge("orbital.kitchen.ticket_time.median", () => PerStation(s => s.TicketMedianSeconds), unit: "s",
-            description: "Median ticket time of the business day at a station (order taken to its last bump there).");
+            description: "Median ticket time at a station of the orders taken in the last hour (order taken to its last bump there).");
         meter.CreateObservableGauge("orbital.kitchen.ticket_time.p90", () => PerStation(s => s.TicketP90Seconds), unit: "s",
-            description: "90th percentile ticket time of the business day at a station.");
+            description: "90th percentile ticket time at a station of the orders taken in the last hour.");
         meter.CreateObservableGauge("orbital.kitchen.items.open", () => PerStation(s => s.OpenItems), unit: "{item}",
             description: "Batch items waiting or cooking at a station.");
         meter.CreateObservableGauge("orbital.kitchen.items.late", () => PerStation(s => s.LateItems), unit: "{item}",
@@ -49,7 +52,7 @@ public sealed partial class KitchenGauges : BackgroundService
                 var read = new List<KitchenOperations>();
                 foreach (var kitchen in _places.Current.Kitchens.Where(k => k.Kind == KitchenKinds.Kitchen))
                 {
-                    read.Add(await _reader.ReadAsync(kitchen, stoppingToken));
+                    read.Add(await _reader.ReadAsync(kitchen, TicketsWindow, stoppingToken));
                 }
 
                 _last = read;

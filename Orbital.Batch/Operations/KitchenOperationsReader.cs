@@ -11,7 +11,8 @@ public sealed class KitchenOperationsReader(NpgsqlDataSource dataSource, PlacesC
 {
     private static readonly TimeSpan Quarter = TimeSpan.FromMinutes(15);
 
-    public async Task<KitchenOperations> ReadAsync(Kitchen kitchen, CancellationToken cancellationToken)
+    /// <param name="ticketsWindow">Ticket times of the orders taken this long ago at most; null for the whole business day.</param>
+    public async Task<KitchenOperations> ReadAsync(Kitchen kitchen, TimeSpan? ticketsWindow, CancellationToken cancellationToken)
     {
         var settings = options.Value;
         var map = places.Current;
@@ -54,8 +55,13 @@ public sealed class KitchenOperationsReader(NpgsqlDataSource dataSource, PlacesC
                 perQuarter.GetValueOrDefault(from)));
         }
 
-        var (dayStart, dayEnd) = map.BusinessDayBounds(kitchen.Id, map.BusinessDay(kitchen.Id, now));
-        var (_, stationTimes, _) = await SpeedOfServiceApi.ReadAsync(dataSource, kitchen.Id, dayStart, dayEnd, cancellationToken);
+        var (ticketsFrom, ticketsTo) = map.BusinessDayBounds(kitchen.Id, map.BusinessDay(kitchen.Id, now));
+        if (ticketsWindow is { } window)
+        {
+            (ticketsFrom, ticketsTo) = (now - window, now);
+        }
+
+        var (_, stationTimes, _) = await SpeedOfServiceApi.ReadAsync(dataSource, kitchen.Id, ticketsFrom, ticketsTo, cancellationToken);
         var tickets = stationTimes.Where(s => s.DoneAt is { } done && done >= s.ConfirmedAt)
             .GroupBy(s => s.StationId, StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => Duration.Of(g.Select(s => s.DoneAt - s.ConfirmedAt)), StringComparer.Ordinal);

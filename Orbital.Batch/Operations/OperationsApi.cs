@@ -76,7 +76,7 @@ public static class OperationsApi
                 detail: "GET /operations/kitchens lists the kitchens of the setup.");
         }
 
-        return TypedResults.Ok(await reader.ReadAsync(found, cancellationToken));
+        return TypedResults.Ok(await reader.ReadAsync(found, ticketsWindow: null, cancellationToken));
     }
 
     public static async Task<Ok<SystemOperations>> GetSystemAsync(HttpContext context, SystemOperationsReader reader, CancellationToken cancellationToken) =>

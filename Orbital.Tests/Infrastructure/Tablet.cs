@@ -1,0 +1,53 @@
+using Microsoft.Playwright;
+
+namespace Orbital.Tests.Infrastructure;
+
+/// <summary>A tablet's browser: Debian's headless Chromium driven by Playwright, at a tablet's size, on any service's address.</summary>
+public sealed class Tablet : IAsyncDisposable
+{
+    public static readonly (int Width, int Height) Portrait = (768, 1024);
+    public static readonly (int Width, int Height) Landscape = (1280, 800);
+
+    private readonly IPlaywright _playwright;
+    private readonly IBrowser _browser;
+
+    private Tablet(IPlaywright playwright, IBrowser browser, IPage page)
+    {
+        _playwright = playwright;
+        _browser = browser;
+        Page = page;
+    }
+
+    public IPage Page { get; }
+
+    public static async Task<Tablet> OpenAsync(Uri address, (int Width, int Height) size)
+    {
+        var chromium = Environment.GetEnvironmentVariable("ORBITAL_CHROMIUM") ?? "/usr/bin/chromium";
+        Assert.True(File.Exists(chromium), $"Chromium not found at {chromium}: test.sh installs Debian's chromium package.");
+        var playwright = await Playwright.CreateAsync();
+        var browser = await playwright.Chromium.LaunchAsync(new() { ExecutablePath = chromium, Headless = true });
+        var page = await browser.NewPageAsync(new() { ViewportSize = new() { Width = size.Width, Height = size.Height }, HasTouch = true });
+        await page.GotoAsync(address.ToString());
+        return new Tablet(playwright, browser, page);
+    }
+
+    /// <summary>Saves what the screen shows to <c>TestResults/screenshots/{name}.png</c> beside the solution, for review.</summary>
+    public async Task ScreenshotAsync(string name)
+    {
+        var directory = new DirectoryInfo(AppContext.BaseDirectory);
+        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Orbital.sln")))
+        {
+            directory = directory.Parent;
+        }
+
+        var folder = Path.Combine(directory?.FullName ?? AppContext.BaseDirectory, "TestResults", "screenshots");
+        Directory.CreateDirectory(folder);
+        await Page.ScreenshotAsync(new() { Path = Path.Combine(folder, $"{name}.png"), FullPage = true });
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _browser.DisposeAsync();
+        _playwright.Dispose();
+    }
+}

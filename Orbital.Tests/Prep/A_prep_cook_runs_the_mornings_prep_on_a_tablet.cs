@@ -1,0 +1,124 @@
+using Aspire.Hosting.Testing;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.Playwright;
+using Orbital.Contracts;
+using Orbital.Tests.Infrastructure;
+
+namespace Orbital.Tests.Prep;
+
+/// <summary>
+/// The prep app at Prep's address, as a prep cook uses it on a tablet at 6 a.m.: sign in, today's prep list for their
+/// location, "Made" on a line (which records the count), and counting by scanning (the scanner types the barcode and
+/// Enter into whatever is open). What the API holds afterwards is what the cook did.
+/// </summary>
+[Collection(OrbitalCollection.Name)]
+public sealed class A_prep_cook_runs_the_mornings_prep_on_a_tablet(OrbitalAppFixture orbital)
+{
+    public static TheoryData<string, int, int> Sizes => new()
+    {
+        { "portrait", Tablet.Portrait.Width, Tablet.Portrait.Height },
+        { "landscape", Tablet.Landscape.Width, Tablet.Landscape.Height },
+    };
+
+    [Theory(Timeout = TestTimeouts.EndToEnd)]
+    [MemberData(nameof(Sizes))]
+    public async Task The_cook_signs_in_makes_a_prep_list_line_and_counts_two_products_by_scanning(string orientation, int width, int height)
+    {
+        var cancellationToken = TestContext.Current.CancellationToken;
+        using var manager = await orbital.SignedInAsync("manager");
+        var store = await manager.LocationAsync();
+        var sauceBarcode = Barcode();
+        var bunsBarcode = Barcode();
+        var sauce = await manager.ProductAsync("Burger sauce", "kg", batchSize: 2, barcode: sauceBarcode);
+        var buns = await manager.ProductAsync("Brioche buns", "each", batchSize: 24, new() { ["case"] = 12 }, barcode: bunsBarcode);
+        var weekday = (await manager.GetFromJsonAsync<JsonElement>($"/locations/{store}/prep-list", cancellationToken)).GetProperty("weekday").GetInt32();
+        (await manager.PutAsJsonAsync($"/locations/{store}/pars/{sauce}/{weekday}", new { quantity = 10 }, cancellationToken)).EnsureSuccessStatusCode().Dispose();
+        (await manager.PostAsJsonAsync($"/locations/{store}/counts", new { lines = new object[] { new { sku = sauce, quantity = 3 } } }, cancellationToken)).EnsureSuccessStatusCode().Dispose();
+        var (cook, password) = await orbital.NewStaffAsync("prep_cook", store);
+
+        await using var tablet = await Tablet.OpenAsync(orbital.App.GetEndpoint(ResourceNames.PrepService, "http"), (width, height));
+        var page = tablet.Page;
+        await Assertions.Expect(page.Locator("#login")).ToBeVisibleAsync();
+        await tablet.ScreenshotAsync($"prep-app-sign-in-{orientation}");
+        await page.Locator("#username").FillAsync(cook);
+        await page.Locator("#password").FillAsync(password);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+
+        // Today's prep list: 3 kg on hand of a 10 kg PAR is 7 kg short, four batches of 2 kg.
+        var line = page.Locator($".line[data-sku='{sauce}']");
+        await Assertions.Expect(line.Locator(".amount")).ToHaveTextAsync("Make 4 batches · 8 kg");
+        await Assertions.Expect(page.Locator("#location")).ToHaveValueAsync(store);
+        await tablet.ScreenshotAsync($"prep-app-prep-list-{orientation}");
+        await line.GetByRole(AriaRole.Button, new() { Name = "Made ✓" }).ClickAsync();
+        await Assertions.Expect(line.Locator(".made")).ToHaveTextAsync("Made ✓ counted");
+        Assert.Equal(11m, await OnHandAsync(manager, store, sauce));
+
+        // Counting: the scanner types each barcode and Enter, the cook types the quantity.
+        await page.GetByRole(AriaRole.Link, new() { Name = "Count" }).ClickAsync();
+        await page.Keyboard.TypeAsync(bunsBarcode + "\n");
+        await Assertions.Expect(page.Locator("#count-product")).ToHaveTextAsync("Brioche buns");
+        await page.Locator("#count-quantity").FillAsync("2");
+        await page.Locator("#count-unit").SelectOptionAsync("case");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Save count" }).ClickAsync();
+        await Assertions.Expect(page.Locator("#counted li").First).ToHaveTextAsync("Brioche buns: 2 case ✓");
+
+        await page.Keyboard.TypeAsync(sauceBarcode + "\n");
+        await Assertions.Expect(page.Locator("#count-product")).ToHaveTextAsync("Burger sauce");
+        await Assertions.Expect(page.Locator("#count-on-hand")).ToHaveTextAsync("The system has 11 kg.");
+        await page.Locator("#count-quantity").FillAsync("5.5");
+        await tablet.ScreenshotAsync($"prep-app-count-{orientation}");
+        await page.Locator("#count-quantity").PressAsync("Enter");
+        await Assertions.Expect(page.Locator("#counted li").First).ToHaveTextAsync(new System.Text.RegularExpressions.Regex("^Burger sauce: 5[.,]5 kg ✓$"));
+
+        Assert.Equal(24m, await OnHandAsync(manager, store, buns));
+        Assert.Equal(5.5m, await OnHandAsync(manager, store, sauce));
+    }
+
+    [Fact(Timeout = TestTimeouts.EndToEnd)]
+    public async Task A_scan_that_lands_in_the_quantity_field_is_a_scan_and_a_session_survives_a_reload_until_sign_out()
+    {
+        var cancellationToken = TestContext.Current.CancellationToken;
+        using var manager = await orbital.SignedInAsync("manager");
+        var store = await manager.LocationAsync();
+        var firstBarcode = Barcode();
+        var secondBarcode = Barcode();
+        await manager.ProductAsync("Pickles", "kg", batchSize: 1, barcode: firstBarcode);
+        await manager.ProductAsync("Slaw", "kg", batchSize: 1, barcode: secondBarcode);
+        var (cook, password) = await orbital.NewStaffAsync("prep_cook", store);
+
+        await using var tablet = await Tablet.OpenAsync(new Uri(orbital.App.GetEndpoint(ResourceNames.PrepService, "http"), "/#count"), Tablet.Landscape);
+        var page = tablet.Page;
+        await page.Locator("#username").FillAsync(cook);
+        await page.Locator("#password").FillAsync(password);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await Assertions.Expect(page.Locator("#search")).ToBeFocusedAsync();
+
+        await page.Keyboard.TypeAsync(firstBarcode + "\n");
+        await Assertions.Expect(page.Locator("#count-product")).ToHaveTextAsync("Pickles");
+        await page.Locator("#count-quantity").FillAsync("3");
+        // The next product is scanned while the quantity field has the focus: its digits are not the quantity.
+        await page.Locator("#count-quantity").FocusAsync();
+        await page.Keyboard.TypeAsync(secondBarcode + "\n");
+        await Assertions.Expect(page.Locator("#count-product")).ToHaveTextAsync("Slaw");
+        await Assertions.Expect(page.Locator("#count-quantity")).ToHaveValueAsync("");
+        await Assertions.Expect(page.Locator("#counted li")).ToHaveCountAsync(0);
+
+        await page.ReloadAsync();
+        await Assertions.Expect(page.Locator("#who")).ToContainTextAsync(cook);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign out" }).ClickAsync();
+        await Assertions.Expect(page.Locator("#login")).ToBeVisibleAsync();
+        await page.ReloadAsync();
+        await Assertions.Expect(page.Locator("#login")).ToBeVisibleAsync();
+        Assert.Null(await page.EvaluateAsync<string?>("() => localStorage.getItem('orbital.prep.refreshToken')"));
+    }
+
+    private static string Barcode() => string.Concat(Enumerable.Range(0, 13).Select(_ => (char)('0' + Random.Shared.Next(10))));
+
+    private static async Task<decimal?> OnHandAsync(HttpClient manager, string store, string sku)
+    {
+        var onHand = await manager.GetFromJsonAsync<JsonElement>($"/locations/{store}/inventory", TestContext.Current.CancellationToken);
+        return onHand.EnumerateArray().Where(o => o.GetProperty("sku").GetString() == sku)
+            .Select(o => (decimal?)o.GetProperty("quantity").GetDecimal()).FirstOrDefault();
+    }
+}
