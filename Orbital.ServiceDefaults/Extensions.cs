@@ -136,6 +136,8 @@ public static class Extensions
         return builder;
     }
 
+    private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(10);
+
     public static WebApplication MapDefaultEndpoints(this WebApplication app)
     {
         // The probes' requests are not traced (the instrumentation's filter); what their checks do (a query, a PING)
@@ -148,6 +150,11 @@ public static class Extensions
                 return;
             }
 
+            // A prober that gives up (the orchestrator's early checks on a busy machine) would cancel the checks, which
+            // then report and log "Unhealthy: the operation was canceled" for a database that is fine: they run to their
+            // own end instead, ten seconds at most.
+            using var bounded = new CancellationTokenSource(ProbeTimeout);
+            context.RequestAborted = bounded.Token;
             using (OpenTelemetry.SuppressInstrumentationScope.Begin())
             {
                 await next(context);
