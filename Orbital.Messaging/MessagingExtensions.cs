@@ -43,6 +43,15 @@ public static class MessagingExtensions
         // Redis where the service registers it (all of Orbital's do); without it, crashes are not counted.
         builder.Services.AddSingleton(sp => new CrashAccounting(sp.GetService<IConnectionMultiplexer>(), sp.GetRequiredService<ILogger<CrashAccounting>>()));
         builder.Services.AddHealthChecks().AddCheck<ConsumersHealthCheck>("consumers");
+        return builder;
+    }
+
+    /// <summary>
+    /// The service's queues and outbox for operators: <c>GET /operations/messaging</c> (<see cref="MessagingStatusApi"/>)
+    /// and the gauges of <see cref="MessagingGauges"/>.
+    /// </summary>
+    public static IHostApplicationBuilder AddMessagingStatus(this IHostApplicationBuilder builder)
+    {
         builder.Services.AddSingleton<MessagingStatusReader>();
         builder.Services.AddSingleton<MessagingGauges>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<MessagingGauges>());

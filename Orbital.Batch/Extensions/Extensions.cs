@@ -24,6 +24,7 @@ internal static class Extensions
         builder.AddServiceDatabase(ResourceNames.BatchDatabase);
         builder.AddRedisClient(ResourceNames.Redis);
         builder.AddRabbitMqMessaging();
+        builder.AddMessagingStatus();
     }
 
     /// <summary>Structured orders in, batch items out: the schema, the places and menus, who may set them up, the rule and the consumer.</summary>

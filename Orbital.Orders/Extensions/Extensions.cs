@@ -28,6 +28,7 @@ internal static class Extensions
         builder.EnrichNpgsqlDbContext<OrdersDbContext>(settings => settings.DisableRetry = true);
         builder.AddRedisClient(ResourceNames.Redis);
         builder.AddRabbitMqMessaging();
+        builder.AddMessagingStatus();
     }
 
     /// <summary>Otter webhooks in; normalised orders stored; structured orders out through the outbox.</summary>

@@ -27,6 +27,7 @@ internal static class Extensions
         builder.AddServiceDatabase(ResourceNames.PrepDatabase, autoPrepare: false);
         builder.AddRedisClient(ResourceNames.Redis);
         builder.AddRabbitMqMessaging();
+        builder.AddMessagingStatus();
     }
 
     /// <summary>Locations, products, counts, PARs, transfer units and scans, on schema <c>prep</c>; scans leave through the outbox.</summary>
