@@ -51,11 +51,17 @@ public static class OperatorSignIn
         builder.Services.AddSingleton(new AccessTokenCookie(area, OperatorCookies.AccessName(area, builder.Environment)));
         if (!builder.Services.Any(s => s.ServiceType == typeof(StaffSignIn)))
         {
+            // Sent once, never retried by the client: a login retried spends the person's attempts (and a 429 would be
+            // waited out behind the form), a refresh retried after a lost answer reuses a spent token and ends the session.
+#pragma warning disable EXTEXP0001 // RemoveAllResilienceHandlers
             builder.Services.AddHttpClient<StaffSignIn>((services, http) =>
-            {
-                var authority = services.GetRequiredService<IOptions<OperatorSignInOptions>>().Value.SignInAuthority!.AbsoluteUri;
-                http.BaseAddress = new Uri(authority.EndsWith('/') ? authority : authority + "/");
-            });
+                {
+                    var authority = services.GetRequiredService<IOptions<OperatorSignInOptions>>().Value.SignInAuthority!.AbsoluteUri;
+                    http.BaseAddress = new Uri(authority.EndsWith('/') ? authority : authority + "/");
+                    http.Timeout = TimeSpan.FromSeconds(15);
+                })
+                .RemoveAllResilienceHandlers();
+#pragma warning restore EXTEXP0001
         }
 
         return builder;
