@@ -11,6 +11,7 @@ namespace Orbital.Batch.Operations;
 public sealed partial class KitchenGauges : BackgroundService
 {
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan UntilReady = TimeSpan.FromSeconds(5);
 
     /// <summary>The gauges' ticket times are of the orders taken in the last hour: what the kitchen is doing now, and a cheap read.</summary>
     private static readonly TimeSpan TicketsWindow = TimeSpan.FromHours(1);
@@ -62,7 +63,8 @@ public sealed partial class KitchenGauges : BackgroundService
                 Log.ReadFailed(_logger, ex.GetBaseException().Message);
             }
 
-            await Task.Delay(Interval, _time, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            // Until the setup of places has arrived (or the schema is migrated) there is nothing to show: look again soon.
+            await Task.Delay(_last.Count == 0 ? UntilReady : Interval, _time, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
     }
 

@@ -38,7 +38,7 @@ public sealed class The_operations_page_charts_each_kitchen_and_the_queues(Orbit
         await batch.WaitForItemsAsync(waiting, items => items.Count == 1, "the waiting dish");
         await using var screen = await SseClient.ConnectAsync(orbital.BatchAddress(), waiting);
 
-        await using var browser = await KitchenScreen.OpenUnpairedAsync(orbital, $"/operations?kitchen={Kitchen.Id}");
+        await using var browser = await HeadlessBrowser.OpenAsync(new Uri(orbital.BatchAddress(), $"/operations?kitchen={Kitchen.Id}"), HeadlessBrowser.WallScreen);
         var page = browser.Page;
         await Assertions.Expect(page.Locator("form button[type=submit]")).ToHaveTextAsync("Sign in");
         await page.Locator("#username").FillAsync(PrepAccess.AdminUsername);

@@ -5,19 +5,11 @@ namespace Orbital.Tests.Infrastructure;
 /// <summary>The kitchen screen of one station, open in a real headless Chromium (Debian's build, driven by Playwright).</summary>
 public sealed class KitchenScreen : IAsyncDisposable
 {
-    private readonly IPlaywright _playwright;
-    private readonly IBrowser _browser;
+    private readonly HeadlessBrowser _browser;
 
-    private KitchenScreen(IPlaywright playwright, IBrowser browser, IPage page)
-    {
-        _playwright = playwright;
-        _browser = browser;
-        Page = page;
-    }
+    private KitchenScreen(HeadlessBrowser browser) => _browser = browser;
 
-    public IPage Page { get; }
-
-    private static string ChromiumPath => Environment.GetEnvironmentVariable("ORBITAL_CHROMIUM") ?? "/usr/bin/chromium";
+    public IPage Page => _browser.Page;
 
     /// <summary>
     /// Opens a new screen, pairs it as a cook would (a manager's code for <paramref name="station"/> of
@@ -33,15 +25,8 @@ public sealed class KitchenScreen : IAsyncDisposable
     }
 
     /// <summary>A browser on the screen's address, not paired: what a new tablet shows.</summary>
-    public static async Task<KitchenScreen> OpenUnpairedAsync(OrbitalAppFixture orbital, string path = "/")
-    {
-        Assert.True(File.Exists(ChromiumPath), $"Chromium not found at {ChromiumPath}: test.sh installs Debian's chromium package.");
-        var playwright = await Playwright.CreateAsync();
-        var browser = await playwright.Chromium.LaunchAsync(new() { ExecutablePath = ChromiumPath, Headless = true });
-        var page = await browser.NewPageAsync(new() { ViewportSize = new() { Width = 1920, Height = 1080 } });
-        await page.GotoAsync(new Uri(orbital.BatchAddress(), path).ToString());
-        return new KitchenScreen(playwright, browser, page);
-    }
+    public static async Task<KitchenScreen> OpenUnpairedAsync(OrbitalAppFixture orbital, string path = "/") =>
+        new(await HeadlessBrowser.OpenAsync(new Uri(orbital.BatchAddress(), path), HeadlessBrowser.WallScreen));
 
     /// <summary>Types the code into the pairing form and sends it.</summary>
     public async Task PairAsync(string code)
@@ -51,9 +36,5 @@ public sealed class KitchenScreen : IAsyncDisposable
         await Page.GetByRole(AriaRole.Button, new() { Name = "Pair" }).ClickAsync();
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await _browser.DisposeAsync();
-        _playwright.Dispose();
-    }
+    public ValueTask DisposeAsync() => _browser.DisposeAsync();
 }

@@ -17,8 +17,8 @@ public sealed class A_prep_cook_runs_the_mornings_prep_on_a_tablet(OrbitalAppFix
 {
     public static TheoryData<string, int, int> Sizes => new()
     {
-        { "portrait", Tablet.Portrait.Width, Tablet.Portrait.Height },
-        { "landscape", Tablet.Landscape.Width, Tablet.Landscape.Height },
+        { "portrait", HeadlessBrowser.TabletPortrait.Width, HeadlessBrowser.TabletPortrait.Height },
+        { "landscape", HeadlessBrowser.TabletLandscape.Width, HeadlessBrowser.TabletLandscape.Height },
     };
 
     [Theory(Timeout = TestTimeouts.EndToEnd)]
@@ -37,7 +37,7 @@ public sealed class A_prep_cook_runs_the_mornings_prep_on_a_tablet(OrbitalAppFix
         (await manager.PostAsJsonAsync($"/locations/{store}/counts", new { lines = new object[] { new { sku = sauce, quantity = 3 } } }, cancellationToken)).EnsureSuccessStatusCode().Dispose();
         var (cook, password) = await orbital.NewStaffAsync("prep_cook", store);
 
-        await using var tablet = await Tablet.OpenAsync(orbital.App.GetEndpoint(ResourceNames.PrepService, "http"), (width, height));
+        await using var tablet = await HeadlessBrowser.OpenAsync(orbital.App.GetEndpoint(ResourceNames.PrepService, "http"), (width, height), touch: true);
         var page = tablet.Page;
         await Assertions.Expect(page.Locator("#login")).ToBeVisibleAsync();
         await tablet.ScreenshotAsync($"prep-app-sign-in-{orientation}");
@@ -87,7 +87,7 @@ public sealed class A_prep_cook_runs_the_mornings_prep_on_a_tablet(OrbitalAppFix
         await manager.ProductAsync("Slaw", "kg", batchSize: 1, barcode: secondBarcode);
         var (cook, password) = await orbital.NewStaffAsync("prep_cook", store);
 
-        await using var tablet = await Tablet.OpenAsync(new Uri(orbital.App.GetEndpoint(ResourceNames.PrepService, "http"), "/#count"), Tablet.Landscape);
+        await using var tablet = await HeadlessBrowser.OpenAsync(new Uri(orbital.App.GetEndpoint(ResourceNames.PrepService, "http"), "/#count"), HeadlessBrowser.TabletLandscape, touch: true);
         var page = tablet.Page;
         await page.Locator("#username").FillAsync(cook);
         await page.Locator("#password").FillAsync(password);

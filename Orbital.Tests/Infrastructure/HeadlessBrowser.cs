@@ -2,16 +2,17 @@ using Microsoft.Playwright;
 
 namespace Orbital.Tests.Infrastructure;
 
-/// <summary>A tablet's browser: Debian's headless Chromium driven by Playwright, at a tablet's size, on any service's address.</summary>
-public sealed class Tablet : IAsyncDisposable
+/// <summary>A browser as a kitchen uses one: Debian's headless Chromium driven by Playwright, at a screen's size, on any service's address.</summary>
+public sealed class HeadlessBrowser : IAsyncDisposable
 {
-    public static readonly (int Width, int Height) Portrait = (768, 1024);
-    public static readonly (int Width, int Height) Landscape = (1280, 800);
+    public static readonly (int Width, int Height) TabletPortrait = (768, 1024);
+    public static readonly (int Width, int Height) TabletLandscape = (1280, 800);
+    public static readonly (int Width, int Height) WallScreen = (1920, 1080);
 
     private readonly IPlaywright _playwright;
     private readonly IBrowser _browser;
 
-    private Tablet(IPlaywright playwright, IBrowser browser, IPage page)
+    private HeadlessBrowser(IPlaywright playwright, IBrowser browser, IPage page)
     {
         _playwright = playwright;
         _browser = browser;
@@ -20,15 +21,16 @@ public sealed class Tablet : IAsyncDisposable
 
     public IPage Page { get; }
 
-    public static async Task<Tablet> OpenAsync(Uri address, (int Width, int Height) size)
+    /// <param name="touch">A touch screen (the tablets), as well as a mouse.</param>
+    public static async Task<HeadlessBrowser> OpenAsync(Uri address, (int Width, int Height) size, bool touch = false)
     {
         var chromium = Environment.GetEnvironmentVariable("ORBITAL_CHROMIUM") ?? "/usr/bin/chromium";
         Assert.True(File.Exists(chromium), $"Chromium not found at {chromium}: test.sh installs Debian's chromium package.");
         var playwright = await Playwright.CreateAsync();
         var browser = await playwright.Chromium.LaunchAsync(new() { ExecutablePath = chromium, Headless = true });
-        var page = await browser.NewPageAsync(new() { ViewportSize = new() { Width = size.Width, Height = size.Height }, HasTouch = true });
+        var page = await browser.NewPageAsync(new() { ViewportSize = new() { Width = size.Width, Height = size.Height }, HasTouch = touch });
         await page.GotoAsync(address.ToString());
-        return new Tablet(playwright, browser, page);
+        return new HeadlessBrowser(playwright, browser, page);
     }
 
     /// <summary>Saves what the screen shows to <c>TestResults/screenshots/{name}.png</c> beside the solution, for review.</summary>
