@@ -22,7 +22,7 @@ public sealed partial class The_expo_screen_follows_an_order_to_its_hand_off(Orb
         await using var screen = await KitchenScreen.OpenUnpairedAsync(orbital, "/expo?kitchen=london");
         await screen.PairAsync(await Kitchen.PairingCodeAsync(orbital, "london"));
         var page = screen.Page;
-        await Assertions.Expect(page.Locator("#connection")).ToHaveTextAsync("Live", new() { Timeout = 15_000 });
+        await Assertions.Expect(page.Locator("#connection")).ToHaveTextAsync("Live", new() { Timeout = KitchenScreen.LiveWithinMilliseconds });
         Assert.EndsWith("/expo?kitchen=london", page.Url, StringComparison.Ordinal);
 
         var (grill, fryer) = (Kitchen.NewStation(), Kitchen.NewStation());

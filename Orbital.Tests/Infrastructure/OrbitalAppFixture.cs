@@ -4,6 +4,7 @@ using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
 using Orbital.Contracts;
 using Orbital.OtterStandIn;
@@ -213,10 +214,16 @@ public sealed class OrbitalAppFixture : IAsyncLifetime
         await App.ResourceNotifications.WaitForResourceAsync(resource, state, timeout.Token);
     }
 
+    /// <summary>
+    /// Waits until the resource runs and its health checks pass. Reads the snapshot's health rather than Aspire's
+    /// WaitForResourceHealthyAsync, which also waits for a resource-ready event that a server restarted after a kill
+    /// may never raise again (seen: postgres healthy for half a minute while that wait ran out).
+    /// </summary>
     public async Task WaitForHealthyAsync(string resource)
     {
         using var timeout = new CancellationTokenSource(WaitTimeout);
-        await App.ResourceNotifications.WaitForResourceHealthyAsync(resource, timeout.Token);
+        await App.ResourceNotifications.WaitForResourceAsync(resource,
+            e => e.Snapshot.State?.Text == KnownResourceStates.Running && e.Snapshot.HealthStatus == HealthStatus.Healthy, timeout.Token);
     }
 
     /// <summary>Reads a service's <c>/health</c> report.</summary>
