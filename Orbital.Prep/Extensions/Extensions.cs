@@ -49,6 +49,7 @@ internal static class Extensions
     public static void AddPrepReports(this IHostApplicationBuilder builder)
     {
         builder.Services.AddSingleton<PdfReports>();
+        builder.Services.AddSingleton<TransferUnitLabels>();
         builder.Services.AddOptions<SlackOptions>().BindConfiguration(SlackOptions.SectionName);
         builder.Services.AddHttpClient<ISlackFiles, SlackClient>((services, http) =>
         {

@@ -77,6 +77,26 @@ public static class ParCsv
         return (rows, errors);
     }
 
+    /// <summary>
+    /// PARs as a file <see cref="Parse"/> reads back: <c>sku,name,weekday,quantity,unit</c>, the weekday by name, the
+    /// quantity in the product's base unit. The name is for people (an import ignores it); one that a spreadsheet would
+    /// take for a formula is written with a leading apostrophe.
+    /// </summary>
+    public static string Write(IEnumerable<(string Sku, string Name, int Weekday, decimal Quantity, string Unit)> pars)
+    {
+        var csv = new StringBuilder("sku,name,weekday,quantity,unit\r\n");
+        foreach (var (sku, name, weekday, quantity, unit) in pars)
+        {
+            var safeName = name.Length > 0 && name[0] is '=' or '+' or '-' or '@' or '\t' or '\r' ? "'" + name : name;
+            csv.Append(Field(sku)).Append(',').Append(Field(safeName)).Append(',').Append((DayOfWeek)weekday).Append(',')
+                .Append(quantity.ToString(CultureInfo.InvariantCulture)).Append(',').Append(Field(unit)).Append("\r\n");
+        }
+
+        return csv.ToString();
+
+        static string Field(string value) => value.IndexOfAny([',', '"', '\r', '\n']) >= 0 ? $"\"{value.Replace("\"", "\"\"", StringComparison.Ordinal)}\"" : value;
+    }
+
     private static int? ParseWeekday(string value)
     {
         if (int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var number))

@@ -25,6 +25,7 @@ public static class ParsApi
         pars.MapPost("/pars/import", ImportAsync).RequireAuthorization(PrepPolicies.Manager).DisableAntiforgery()
             .WithMetadata(new RequestSizeLimitAttribute(MaxImportBytes + 1024))
             .DocumentsBody(typeof(string), "text/csv", "One PAR a line: sku,weekday,quantity[,unit]; weekday 0-6 (0 = Sunday) or a day's name.").ProducesProblem(StatusCodes.Status413PayloadTooLarge);
+        pars.MapGet("/pars.csv", ExportAsync).RequireAuthorization(PrepPolicies.Manager).Produces(StatusCodes.Status200OK, contentType: "text/csv");
         pars.MapGet("/prep-list", GetPrepListAsync);
         pars.MapGet("/prep-list.pdf", GetPrepListPdfAsync).Produces(StatusCodes.Status200OK, contentType: "application/pdf");
         return app;
@@ -152,6 +153,22 @@ public static class ParsApi
 
         await transaction.CommitAsync(cancellationToken);
         return TypedResults.Ok(new ImportResult(resolved.Count));
+    }
+
+    /// <summary>The location's PARs as a CSV file the import takes back (edit it in a spreadsheet, import it again).</summary>
+    public static async Task<Results<FileContentHttpResult, ProblemHttpResult>> ExportAsync(
+        string locationId, InventoryStore inventory, ProductCatalog catalog, NpgsqlDataSource dataSource, CancellationToken cancellationToken)
+    {
+        if (await ListAsync(locationId, inventory, dataSource, cancellationToken) is not { Result: Ok<List<ParView>> { Value: { } pars } })
+        {
+            return InventoryApi.UnknownLocation(locationId);
+        }
+
+        var products = (await catalog.ListAsync(cancellationToken)).ToDictionary(p => p.Sku, StringComparer.Ordinal);
+        var csv = ParCsv.Write(pars.Select(p => products.TryGetValue(p.Sku, out var product)
+            ? (p.Sku, product.Name, p.Weekday, p.Quantity, product.Unit)
+            : (p.Sku, string.Empty, p.Weekday, p.Quantity, string.Empty)));
+        return TypedResults.File(Encoding.UTF8.GetBytes(csv), "text/csv; charset=utf-8", $"pars-{locationId}.csv");
     }
 
     /// <summary>The prep list for <paramref name="date"/>, by default the location's business day now (its own time zone).</summary>

@@ -121,7 +121,7 @@ public sealed class PdfReports
 
     private static string Number(decimal value) => value.ToString("0.###", CultureInfo.InvariantCulture);
 
-    private static void EnsureFonts()
+    internal static void EnsureFonts()
     {
         lock (FontLock)
         {

@@ -13,6 +13,7 @@ using Orbital.Prep.Auth;
 using Orbital.Prep.Catalog;
 using Orbital.Prep.Inventory;
 using Orbital.Prep.TransferUnits;
+using Orbital.Prep.Waste;
 
 namespace Orbital.Prep.Scanning;
 
@@ -38,11 +39,9 @@ public static class ScansApi
         ScanRequest request, ProductCatalog catalog, InventoryStore inventory, NpgsqlDataSource dataSource, ClaimsPrincipal user, TimeProvider time,
         HttpRequest http, CancellationToken cancellationToken)
     {
-        var idempotencyKey = http.Headers[IdempotencyKeyHeader].ToString() is { Length: > 0 } key ? key : null;
-        if (idempotencyKey is { Length: > MaxIdempotencyKeyLength } || (idempotencyKey is not null && idempotencyKey.Any(char.IsControl)))
+        if (ReadIdempotencyKey(http) is not (true, var idempotencyKey))
         {
-            return Problem(StatusCodes.Status400BadRequest, "Invalid Idempotency-Key",
-                $"{IdempotencyKeyHeader} is at most {MaxIdempotencyKeyLength} printable characters (a UUID per scan is ideal).");
+            return InvalidIdempotencyKey();
         }
 
         if (string.IsNullOrWhiteSpace(request.Barcode) || string.IsNullOrWhiteSpace(request.LocationId))
@@ -55,9 +54,14 @@ public static class ScansApi
             return Problem(StatusCodes.Status400BadRequest, "Unknown action", "action is one of receive, count, consume, waste.");
         }
 
-        if (request.Quantity is < 0)
+        if (request.Quantity is < 0 or > WasteApi.MaxQuantity)
         {
-            return Problem(StatusCodes.Status400BadRequest, "Invalid quantity", "A scanned quantity is not negative.");
+            return Problem(StatusCodes.Status400BadRequest, "Invalid quantity", $"A scanned quantity is 0 to {WasteApi.MaxQuantity:N0}.");
+        }
+
+        if (action == ScanKind.Waste && WasteApi.Validate(request.Reason, request.Note) is { Count: > 0 } wasteErrors)
+        {
+            return TypedResults.Problem(new HttpValidationProblemDetails(wasteErrors) { Status = StatusCodes.Status400BadRequest, Title = "The waste was not logged" });
         }
 
         if (!user.WorksAt(request.LocationId))
@@ -115,6 +119,13 @@ public static class ScansApi
             quantity = action == ScanKind.Receive ? request.Quantity ?? unit.QuantitySent : unit.QuantityReceived ?? unit.QuantitySent;
             unitName = (await catalog.FindAsync(unit.Sku, cancellationToken))?.Unit ?? string.Empty;
             sku = unit.Sku;
+            if (action == ScanKind.Waste && quantity > 0)
+            {
+                // The whole unit goes: CloseAsync took it off on-hand; the log says why.
+                await WasteLog.RecordAsync(connection, transaction,
+                    new WasteEntry(Guid.CreateVersion7(), request.LocationId, sku, unit.Id, quantity, quantity, unitName, request.Reason!, WasteApi.NoteOrNull(request.Note), by, now),
+                    scanId, idempotencyKey: null, moveStock: false, cancellationToken);
+            }
         }
         else
         {
@@ -130,9 +141,25 @@ public static class ScansApi
                 return Problem(StatusCodes.Status400BadRequest, "Quantity required", "A count scan says how many there are.");
             }
 
-            var delta = action switch { ScanKind.Consume or ScanKind.Waste => -inBase, _ => inBase };
-            await InventoryStore.ApplyAsync(connection, transaction, request.LocationId, product.Sku, delta, absolute: action == ScanKind.Count, by,
-                $"scan-{action.ToString().ToLowerInvariant()}", now, cancellationToken);
+            if (action == ScanKind.Waste)
+            {
+                if (inBase <= 0)
+                {
+                    await transaction.RollbackAsync(cancellationToken);
+                    return Problem(StatusCodes.Status400BadRequest, "Quantity required", "Waste is more than nothing: say how much was thrown away.");
+                }
+
+                await WasteLog.RecordAsync(connection, transaction,
+                    new WasteEntry(Guid.CreateVersion7(), request.LocationId, product.Sku, null, inBase, request.Quantity ?? 1, request.Unit ?? product.Unit,
+                        request.Reason!, WasteApi.NoteOrNull(request.Note), by, now),
+                    scanId, idempotencyKey: null, moveStock: true, cancellationToken);
+            }
+            else
+            {
+                var delta = action == ScanKind.Consume ? -inBase : inBase;
+                await InventoryStore.ApplyAsync(connection, transaction, request.LocationId, product.Sku, delta, absolute: action == ScanKind.Count, by,
+                    $"scan-{action.ToString().ToLowerInvariant()}", now, cancellationToken);
+            }
             quantity = inBase;
             unitName = product.Unit;
         }
@@ -219,6 +246,16 @@ public static class ScansApi
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
+    /// <summary>The request's <see cref="IdempotencyKeyHeader"/>: none (null, valid), or one of at most 100 printable characters.</summary>
+    public static (bool Valid, string? Value) ReadIdempotencyKey(HttpRequest http)
+    {
+        var key = http.Headers[IdempotencyKeyHeader].ToString() is { Length: > 0 } value ? value : null;
+        return (key is null || (key.Length <= MaxIdempotencyKeyLength && !key.Any(char.IsControl)), key);
+    }
+
+    public static ProblemHttpResult InvalidIdempotencyKey() => Problem(StatusCodes.Status400BadRequest, "Invalid Idempotency-Key",
+        $"{IdempotencyKeyHeader} is at most {MaxIdempotencyKeyLength} printable characters (a UUID per scan is ideal).");
+
     private static ProblemHttpResult Problem(int status, string title, string detail) => TypedResults.Problem(statusCode: status, title: title, detail: detail);
 }
 
@@ -230,6 +267,8 @@ public enum ScanKind
     Waste = 4,
 }
 
-public sealed record ScanRequest(string? Barcode, string? LocationId, string? Action, decimal? Quantity, string? Unit);
+/// <param name="Reason">Why it was thrown away (action waste only): one of <see cref="WasteLog.Reasons"/>.</param>
+/// <param name="Note">What happened, for waste; the reason "other" needs one.</param>
+public sealed record ScanRequest(string? Barcode, string? LocationId, string? Action, decimal? Quantity, string? Unit, string? Reason = null, string? Note = null);
 
 public sealed record ScanResult(Guid ScanId, string Resolved, string Sku, Guid? TransferUnitId, decimal Quantity, string Unit);

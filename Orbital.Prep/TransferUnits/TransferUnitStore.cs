@@ -58,6 +58,12 @@ public sealed class TransferUnitStore(NpgsqlDataSource dataSource)
         return await FindAsync(connection, null, "id = $1", id, forUpdate: false, cancellationToken);
     }
 
+    public async Task<TransferUnit?> FindByBarcodeAsync(string barcode, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await FindAsync(connection, null, "barcode = $1", barcode, forUpdate: false, cancellationToken);
+    }
+
     public static Task<TransferUnit?> FindForUpdateAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid id, CancellationToken cancellationToken) =>
         FindAsync(connection, transaction, "id = $1", id, forUpdate: true, cancellationToken);
 

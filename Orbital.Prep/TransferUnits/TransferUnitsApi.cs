@@ -19,6 +19,14 @@ public static class TransferUnitsApi
             await store.FindAsync(id, ct) is { } unit && (user.WorksAt(unit.OriginLocationId) || user.WorksAt(unit.DestinationLocationId))
                 ? TypedResults.Ok(unit)
                 : NotFound(id));
+        // What a scanned label is, before receiving it: the app shows what was sent so the cook can confirm or correct it.
+        units.MapGet("/", async Task<Results<Ok<TransferUnit>, ProblemHttpResult>> (string? barcode, TransferUnitStore store, ClaimsPrincipal user, CancellationToken ct) =>
+            string.IsNullOrWhiteSpace(barcode) || barcode.Length > 100
+                ? TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Barcode required", detail: "Ask for ?barcode= a transfer unit's label.")
+                : await store.FindByBarcodeAsync(barcode, ct) is { } unit && (user.WorksAt(unit.OriginLocationId) || user.WorksAt(unit.DestinationLocationId))
+                    ? TypedResults.Ok(unit)
+                    : TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such transfer unit", detail: $"No transfer unit has the label {barcode}."));
+        units.MapGet("/{id:guid}/label.pdf", LabelAsync).Produces(StatusCodes.Status200OK, contentType: "application/pdf");
         units.MapPost("/{id:guid}/dispatch", DispatchAsync).RequireAuthorization(PrepPolicies.Manager);
         units.MapPost("/{id:guid}/receive", ReceiveAsync);
         app.MapGet("/locations/{locationId}/transfer-units", InventoryAsync).WithTags("Transfer units").RequireLocationAccess();
@@ -65,7 +73,34 @@ public static class TransferUnitsApi
         return TypedResults.Created($"/transfer-units/{unit.Id}", unit);
     }
 
-    public static async Task<Results<Ok<TransferUnit>, ProblemHttpResult>> DispatchAsync(Guid id, TransferUnitStore store, ClaimsPrincipal user, TimeProvider time, CancellationToken cancellationToken)
+    /// <summary>The unit's printable label (PDF, 4×6 inches), for its origin and its destination.</summary>
+    public static async Task<Results<FileContentHttpResult, ProblemHttpResult>> LabelAsync(
+        Guid id, TransferUnitStore store, ProductCatalog catalog, InventoryStore inventory, TransferUnitLabels labels, ClaimsPrincipal user, CancellationToken cancellationToken)
+    {
+        if (await store.FindAsync(id, cancellationToken) is not { } unit || !(user.WorksAt(unit.OriginLocationId) || user.WorksAt(unit.DestinationLocationId)))
+        {
+            return NotFound(id);
+        }
+
+        var product = await catalog.FindAsync(unit.Sku, cancellationToken);
+        var origin = await inventory.FindLocationAsync(unit.OriginLocationId, cancellationToken);
+        var destination = await inventory.FindLocationAsync(unit.DestinationLocationId, cancellationToken);
+        if (origin is null || destination is null)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Location gone",
+                detail: $"Transfer unit {unit.Barcode} goes from {unit.OriginLocationId} to {unit.DestinationLocationId}, and one of them is no longer in the setup.");
+        }
+
+        var label = new TransferUnitLabel(unit, product?.Name ?? unit.Sku, product?.Unit ?? string.Empty, product?.ShelfLifeHours, origin, destination);
+        return TypedResults.File(labels.Label(label), "application/pdf", $"label-{unit.Barcode}.pdf");
+    }
+
+    /// <summary>
+    /// Sends the unit: its quantity comes off the origin's on-hand. More than the origin has on hand is refused (409,
+    /// with what it has) unless the request says <c>overOnHand: true</c>: counts lag, so it is allowed, never silently.
+    /// </summary>
+    public static async Task<Results<Ok<TransferUnit>, ProblemHttpResult>> DispatchAsync(
+        Guid id, DispatchRequest? request, TransferUnitStore store, InventoryStore inventory, ClaimsPrincipal user, TimeProvider time, CancellationToken cancellationToken)
     {
         // Dispatched by its origin: a unit someone cannot see is, to them, a unit that does not exist.
         if (await store.FindAsync(id, cancellationToken) is not { } existing || !(user.WorksAt(existing.OriginLocationId) || user.WorksAt(existing.DestinationLocationId)))
@@ -76,6 +111,18 @@ public static class TransferUnitsApi
         if (!user.WorksAt(existing.OriginLocationId))
         {
             return StaffAccess.NotYourLocation(existing.OriginLocationId);
+        }
+
+        if (existing.Status == "created" && request?.OverOnHand != true)
+        {
+            var onHand = (await inventory.OnHandAsync(existing.OriginLocationId, cancellationToken)).GetValueOrDefault(existing.Sku)?.Quantity ?? 0;
+            if (onHand < existing.QuantitySent)
+            {
+                return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "More than on hand",
+                    detail: $"{existing.OriginLocationId} has {onHand:0.###} of {existing.Sku} on hand and this unit takes {existing.QuantitySent:0.###}. "
+                        + "Count again, or dispatch anyway (overOnHand: true).",
+                    extensions: new Dictionary<string, object?> { ["onHand"] = onHand, ["quantity"] = existing.QuantitySent });
+            }
         }
 
         var (outcome, unit) = await store.DispatchAsync(id, user.Identity!.Name!, time.GetUtcNow(), cancellationToken);
@@ -154,6 +201,9 @@ public static class TransferUnitsApi
 }
 
 public sealed record NewTransferUnitRequest(string? Sku, decimal Quantity, string? Unit, string? OriginLocationId, string? DestinationLocationId);
+
+/// <param name="OverOnHand">Send it even though the origin's count says it has less on hand.</param>
+public sealed record DispatchRequest(bool OverOnHand = false);
 
 public sealed record ReceiveRequest(string? LocationId, decimal? QuantityReceived);
 

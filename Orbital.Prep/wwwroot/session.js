@@ -8,11 +8,18 @@ const refreshKey = "orbital.prep.refreshToken";
 
 /** A problem the API answered (RFC 9457), or the network failing, in words a cook can act on. */
 class ApiProblem extends Error {
-  constructor(status, title, detail) {
+  /**
+   * fields: what is wrong with each field ({ quantity: ["…"] }) to show next to it; rows: the bad rows of a file
+   * ([{ row, message }]) to name each one.
+   */
+  constructor(status, title, detail, { fields = {}, rows = [], body = {} } = {}) {
     super(detail ? `${title}: ${detail}` : title);
     this.status = status;
     this.title = title;
     this.detail = detail;
+    this.fields = fields;
+    this.rows = rows;
+    this.body = body;
   }
 }
 
@@ -48,12 +55,15 @@ async function signOut() {
   }
 }
 
-/** Calls the API as the signed-in member of staff; JSON in and out, problems thrown as ApiProblem. */
-async function api(path, { method = "GET", body, headers = {} } = {}) {
+/**
+ * Calls the API as the signed-in member of staff; JSON in and out (raw: a body sent as it is, with its Content-Type in
+ * headers; as: "blob" for a file), problems thrown as ApiProblem.
+ */
+async function api(path, { method = "GET", body, raw, headers = {}, as = "json" } = {}) {
   const send = () => fetch(path, {
     method,
-    headers: { Accept: "application/json", ...(body === undefined ? {} : { "Content-Type": "application/json" }), ...headers, Authorization: `Bearer ${session.accessToken}` },
-    body: body === undefined ? undefined : JSON.stringify(body),
+    headers: { Accept: as === "json" ? "application/json" : "*/*", ...(body === undefined ? {} : { "Content-Type": "application/json" }), ...headers, Authorization: `Bearer ${session.accessToken}` },
+    body: raw ?? (body === undefined ? undefined : JSON.stringify(body)),
   });
   let response;
   try {
@@ -71,7 +81,8 @@ async function api(path, { method = "GET", body, headers = {} } = {}) {
     throw new ApiProblem(401, "Signed out", "Sign in again.");
   }
   if (!response.ok) throw await problemOf(response);
-  return response.status === 204 ? null : response.json();
+  if (response.status === 204) return null;
+  return as === "blob" ? response.blob() : response.json();
 }
 
 function refresh() {
@@ -101,6 +112,10 @@ async function whoAmI() {
 
 async function problemOf(response) {
   const problem = await response.json().catch(() => ({}));
-  const errors = problem.errors ? Object.values(problem.errors).flat().join(" ") : null;
-  return new ApiProblem(response.status, problem.title ?? `The server answered ${response.status}`, errors || problem.detail);
+  const title = problem.title ?? `The server answered ${response.status}`;
+  if (Array.isArray(problem.errors)) return new ApiProblem(response.status, title, problem.detail, { rows: problem.errors, body: problem });
+  if (problem.errors && typeof problem.errors === "object") {
+    return new ApiProblem(response.status, title, Object.values(problem.errors).flat().join(" "), { fields: problem.errors, body: problem });
+  }
+  return new ApiProblem(response.status, title, problem.detail, { body: problem });
 }

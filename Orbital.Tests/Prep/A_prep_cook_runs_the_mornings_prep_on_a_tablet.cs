@@ -113,6 +113,47 @@ public sealed class A_prep_cook_runs_the_mornings_prep_on_a_tablet(OrbitalAppFix
         Assert.Null(await page.EvaluateAsync<string?>("() => localStorage.getItem('orbital.prep.refreshToken')"));
     }
 
+    [Fact(Timeout = TestTimeouts.EndToEnd)]
+    public async Task A_count_far_from_what_the_system_expects_asks_are_you_sure_once()
+    {
+        using var manager = await orbital.SignedInAsync("manager");
+        var store = await manager.LocationAsync();
+        var barcode = Barcode();
+        var buns = await manager.ProductAsync("Brioche buns", "each", batchSize: 24, new() { ["case"] = 12 }, barcode: barcode);
+        (await manager.PostAsJsonAsync($"/locations/{store}/counts", new { lines = new object[] { new { sku = buns, quantity = 48 } } }, TestContext.Current.CancellationToken))
+            .EnsureSuccessStatusCode().Dispose();
+        var (cook, password) = await orbital.NewStaffAsync("prep_cook", store);
+        await using var tablet = await PrepTablet.SignInAsync(orbital, cook, password, HeadlessBrowser.TabletPortrait);
+        var page = tablet.Page;
+
+        // 40 cases is 480 buns where the system expects 48: meant as 40 each, most likely.
+        await page.GetByRole(AriaRole.Link, new() { Name = "Count" }).ClickAsync();
+        await page.Keyboard.TypeAsync(barcode + "\n");
+        await Assertions.Expect(page.Locator("#count-on-hand")).ToHaveTextAsync("The system has 48 each.");
+        await page.Locator("#count-quantity").FillAsync("40");
+        await page.Locator("#count-unit").SelectOptionAsync("case");
+        await page.Locator("#count-save").ClickAsync();
+        await Assertions.Expect(page.Locator("#count-confirm")).ToHaveTextAsync(
+            "Are you sure? 40 case is far from the 48 each the system expects. Check the unit, then save again.");
+        Assert.Equal(48m, await OnHandAsync(manager, store, buns));
+
+        // The cook puts the unit right: a count near what is expected saves at once.
+        await page.Locator("#count-unit").SelectOptionAsync("each");
+        await Assertions.Expect(page.Locator("#count-confirm")).ToBeHiddenAsync();
+        await page.Locator("#count-save").ClickAsync();
+        await Assertions.Expect(page.Locator("#counted li").First).ToHaveTextAsync("Brioche buns: 40 each ✓");
+        Assert.Equal(40m, await OnHandAsync(manager, store, buns));
+
+        // A wild count confirmed is saved as counted.
+        await page.Keyboard.TypeAsync(barcode + "\n");
+        await page.Locator("#count-quantity").FillAsync("400");
+        await page.Locator("#count-save").ClickAsync();
+        await Assertions.Expect(page.Locator("#count-save")).ToHaveTextAsync("Yes, save 400 each");
+        await page.Locator("#count-save").ClickAsync();
+        await Assertions.Expect(page.Locator("#counted li").First).ToHaveTextAsync("Brioche buns: 400 each ✓");
+        Assert.Equal(400m, await OnHandAsync(manager, store, buns));
+    }
+
     private static string Barcode() => string.Concat(Enumerable.Range(0, 13).Select(_ => (char)('0' + Random.Shared.Next(10))));
 
     private static async Task<decimal?> OnHandAsync(HttpClient manager, string store, string sku)

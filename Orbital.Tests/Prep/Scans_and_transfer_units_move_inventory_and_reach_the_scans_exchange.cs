@@ -24,7 +24,7 @@ public sealed class Scans_and_transfer_units_move_inventory_and_reach_the_scans_
         using var cook = await orbital.SignedInAsync("prep_cook");
 
         using var received = await cook.PostAsJsonAsync("/scans", new { barcode, locationId = store, action = "receive", quantity = 2, unit = "case" }, cancellationToken);
-        using var wasted = await cook.PostAsJsonAsync("/scans", new { barcode, locationId = store, action = "waste", quantity = 5 }, cancellationToken);
+        using var wasted = await cook.PostAsJsonAsync("/scans", new { barcode, locationId = store, action = "waste", quantity = 5, reason = "spoiled" }, cancellationToken);
 
         Assert.Equal(HttpStatusCode.OK, received.StatusCode);
         Assert.Equal(HttpStatusCode.OK, wasted.StatusCode);

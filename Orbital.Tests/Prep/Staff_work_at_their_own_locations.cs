@@ -78,7 +78,7 @@ public sealed class Staff_work_at_their_own_locations(OrbitalAppFixture orbital)
 
         var unit = await fromOwn.Content.ReadFromJsonAsync<JsonElement>(cancellationToken);
         var unitId = unit.GetProperty("id").GetString();
-        (await commissaryManager.PostAsync($"/transfer-units/{unitId}/dispatch", null, cancellationToken)).EnsureSuccessStatusCode();
+        (await commissaryManager.PostAsJsonAsync($"/transfer-units/{unitId}/dispatch", new { overOnHand = true }, cancellationToken)).EnsureSuccessStatusCode();
         using var outsider = await orbital.SignedInAsync("prep_cook", elsewhere);
         using var outsiderLooks = await outsider.GetAsync($"/transfer-units/{unitId}", cancellationToken);
         using var outsiderReceives = await outsider.PostAsJsonAsync($"/transfer-units/{unitId}/receive", new { locationId = store }, cancellationToken);
