@@ -4,6 +4,9 @@
 
 const locationKey = "orbital.prep.location";
 const isManager = () => session.me?.role === "manager" || session.me?.role === "admin";
+const isAdmin = () => session.me?.role === "admin";
+/** Whether the signed-in person may open the screen: managers' screens and the admin's are not shown to the rest. */
+const mayOpen = (screen) => !(screen.manager && !isManager()) && !(screen.admin && !isAdmin());
 
 /** The signed-in person's location: its id, name, kind and time zone. */
 const here = () => app.locations.find((l) => l.id === app.locationId);
@@ -48,6 +51,7 @@ async function enter() {
   el("who").textContent = `${session.me.username} · ${session.me.role.replace("_", " ")}`;
   // A prep cook is not shown what only a manager may do (the API refuses it to them anyway).
   for (const link of document.querySelectorAll("header nav a[data-manager]")) link.hidden = !isManager();
+  for (const link of document.querySelectorAll("header nav a[data-admin]")) link.hidden = !isAdmin();
   app.locations = await api("/locations");
   const select = el("location");
   select.replaceChildren(...app.locations.map((l) => new Option(l.name, l.id)));
@@ -75,7 +79,8 @@ async function loadProducts() {
 /** Opens the screen the address names; a screen the person may not use opens the prep list instead. */
 async function route() {
   let id = location.hash.slice(1);
-  const refused = app.screens[id]?.manager && !isManager();
+  const refused = app.screens[id] !== undefined && !mayOpen(app.screens[id]);
+  const forWhom = refused && app.screens[id].admin ? "admins" : "managers";
   if (!app.screens[id] || refused) {
     id = "prep-list";
     history.replaceState(null, "", "#prep-list");
@@ -85,7 +90,7 @@ async function route() {
   for (const node of document.querySelectorAll("#app > .screen")) node.hidden = node.id !== id;
   for (const link of document.querySelectorAll("header nav a")) link.classList.toggle("current", link.dataset.screen === id);
   if (app.locationId) await app.screens[id].enter();
-  if (refused) notice("That screen is for managers.");
+  if (refused) notice(`That screen is for ${forWhom}.`);
 }
 
 /** Opens a screen from code (a scan), without a second load from the address changing. */
@@ -101,6 +106,8 @@ async function go(id) {
  */
 async function onScan(code) {
   if (!app.locationId || el("app").hidden) return;
+  // A screen that reads scans its own way (products: a scan names a barcode) takes it.
+  if (app.screens[app.current]?.onScan) return app.screens[app.current].onScan(code);
   const product = app.byBarcode.get(code);
   if (product) {
     const id = app.current === "waste" ? "waste" : "count";

@@ -48,6 +48,35 @@ public static class Kitchen
         return ($"Screen {paired.GetProperty("credential").GetString()}", paired.GetProperty("deviceId").GetString()!);
     }
 
+    /// <summary>
+    /// A kitchen of the test's own, with a pass (expo) and a Smash Club store, added to the setup as it stands and known
+    /// to Batch before this returns: a test that reads a whole pass is not slowed by the hundreds of orders the rest of
+    /// the suite leaves at London's. Returns the kitchen's id and its store's.
+    /// </summary>
+    public static async Task<(string KitchenId, string StoreId)> OwnKitchenAsync(this OrbitalAppFixture orbital)
+    {
+        var cancellationToken = TestContext.Current.CancellationToken;
+        var kitchen = $"pass-{Guid.NewGuid():N}"[..16];
+        var store = $"smash-club-{kitchen}";
+        using var admin = orbital.BatchClient("admin");
+        var setup = (await admin.GetFromJsonAsync("/kitchens/setup", Orbital.Places.PlacesJson.Default.PlacesSetup, cancellationToken))!;
+        var withMine = setup with
+        {
+            Kitchens = [.. setup.Kitchens, new Orbital.Places.Kitchen(kitchen, $"Test pass {kitchen[5..]}", "Europe/London", HasExpo: true)],
+            Stores = [.. setup.Stores, new Orbital.Places.Store(store, kitchen, "smash-club")],
+            // The brand's menu cooks at stations every kitchen of its stores has: London's, by the same ids.
+            Stations = [.. setup.Stations, .. setup.Stations.Where(s => s.KitchenId == Id).Select(s => s with { KitchenId = kitchen })],
+        };
+        using (var applied = await admin.PutAsJsonAsync("/kitchens/setup", withMine, Orbital.Places.PlacesJson.Default.PlacesSetup, cancellationToken))
+        {
+            Assert.True(applied.IsSuccessStatusCode, $"adding kitchen {kitchen}: {(int)applied.StatusCode} {await applied.Content.ReadAsStringAsync(cancellationToken)}");
+        }
+
+        await Poll.UntilAsync(async token => (await admin.GetFromJsonAsync<JsonElement>("/kitchens", token)).GetProperty("kitchens").EnumerateArray()
+            .Any(k => k.GetProperty("id").GetString() == kitchen), known => known, TimeSpan.FromSeconds(30), $"Batch to know kitchen {kitchen}");
+        return (kitchen, store);
+    }
+
     public static HttpClient BatchClient(Uri batch, string role = "prep_cook") => new()
     {
         BaseAddress = batch,

@@ -1,0 +1,105 @@
+// Users (admins): who may sign in, in which role, at which locations; a new password for someone who forgot theirs.
+// Deactivating an account or changing its password signs it out everywhere (the API revokes its sessions).
+"use strict";
+
+const people = { editing: null, all: [] };
+const roleNames = { prep_cook: "Prep cook", manager: "Manager", admin: "Admin" };
+
+app.screens["users"] = {
+  admin: true,
+  async enter() {
+    el("user-locations").replaceChildren(...app.locations.map((l) => {
+      const label = Object.assign(document.createElement("label"), { className: "check" });
+      label.append(Object.assign(document.createElement("input"), { type: "checkbox", value: l.id }), ` ${l.name}`);
+      return label;
+    }));
+    clearUserForm();
+    await showUsers();
+  },
+};
+
+async function showUsers() {
+  try {
+    people.all = await api("/auth/users");
+    filterUsers();
+  } catch (problem) {
+    notice(problem.message);
+  }
+}
+
+function filterUsers() {
+  const text = el("user-filter").value.trim().toLowerCase();
+  const shown = people.all.filter((u) => !text || u.username.toLowerCase().includes(text) || u.displayName.toLowerCase().includes(text));
+  el("user-list").replaceChildren(...shown.slice(0, 100).map((user) => {
+    const li = document.createElement("li");
+    li.className = `line card person${user.active ? "" : " inactive"}`;
+    li.dataset.username = user.username;
+    const where = user.role === "admin" || user.allLocations ? "every location" : user.locations.map((id) => app.locations.find((l) => l.id === id)?.name ?? id).join(", ");
+    li.innerHTML = '<div class="what"><span class="name"></span><span class="detail"></span></div><button type="button">Change</button>';
+    li.querySelector(".name").textContent = `${user.displayName} (${user.username})`;
+    li.querySelector(".detail").textContent = `${roleNames[user.role] ?? user.role} · ${where}${user.active ? "" : " · inactive"}`;
+    li.querySelector("button").onclick = () => editUser(user);
+    return li;
+  }));
+}
+
+function clearUserForm() {
+  people.editing = null;
+  el("user-heading").textContent = "New user";
+  el("user-save").textContent = "Create user";
+  el("user-username").value = "";
+  el("user-username").readOnly = false;
+  el("user-display").value = "";
+  el("user-role").value = "prep_cook";
+  el("user-password").value = "";
+  el("user-password").placeholder = "";
+  el("user-all").checked = false;
+  el("user-active").checked = true;
+  for (const box of el("user-locations").querySelectorAll("input")) box.checked = box.value === app.locationId;
+  problemIn(el("user-problem"), null);
+}
+
+function editUser(user) {
+  people.editing = user;
+  el("user-heading").textContent = `Change ${user.username}`;
+  el("user-save").textContent = "Save changes";
+  el("user-username").value = user.username;
+  el("user-username").readOnly = true;
+  el("user-display").value = user.displayName;
+  el("user-role").value = user.role;
+  el("user-password").value = "";
+  el("user-password").placeholder = "unchanged";
+  el("user-all").checked = user.allLocations;
+  el("user-active").checked = user.active;
+  for (const box of el("user-locations").querySelectorAll("input")) box.checked = user.locations.includes(box.value);
+  problemIn(el("user-problem"), null);
+  el("user-display").focus();
+  el("user-form").scrollIntoView();
+}
+
+async function saveUser(event) {
+  event.preventDefault();
+  problemIn(el("user-problem"), null);
+  const locations = [...el("user-locations").querySelectorAll("input:checked")].map((box) => box.value);
+  const common = { displayName: el("user-display").value.trim(), role: el("user-role").value, locations, allLocations: el("user-all").checked };
+  const password = el("user-password").value || null;
+  try {
+    // Not retried: an account made twice is refused the second time, which would read as a failure.
+    if (people.editing) {
+      await api(`/auth/users/${people.editing.id}`, { method: "PUT", body: { ...common, active: el("user-active").checked, password } });
+      notice(`${people.editing.username} changed.`);
+    } else {
+      const username = el("user-username").value.trim();
+      await api("/auth/users", { method: "POST", body: { ...common, username, password } });
+      notice(`${username} can sign in now.`);
+    }
+    clearUserForm();
+    await showUsers();
+  } catch (problem) {
+    problemIn(el("user-problem"), problem);
+  }
+}
+
+el("user-form").onsubmit = saveUser;
+el("user-cancel").onclick = clearUserForm;
+el("user-filter").oninput = filterUsers;
