@@ -40,6 +40,7 @@ async function start() {
 }
 
 function showLogin() {
+  delete document.body.dataset.ready;
   el("app").hidden = true;
   el("login").hidden = false;
   el("username").focus();
@@ -69,6 +70,8 @@ async function enter() {
   }
   await loadProducts();
   await route();
+  // The first screen has loaded: what a test (or a kiosk script) waits for before using the app.
+  document.body.dataset.ready = "true";
 }
 
 async function loadProducts() {
@@ -87,10 +90,12 @@ async function route() {
   }
   notice(null);
   app.current = id;
+  const visit = ++app.visits;
   for (const node of document.querySelectorAll("#app > .screen")) node.hidden = node.id !== id;
   for (const link of document.querySelectorAll("header nav a")) link.classList.toggle("current", link.dataset.screen === id);
   if (app.locationId) await app.screens[id].enter();
-  if (refused) notice(`That screen is for ${forWhom}.`);
+  // Said after the screen has loaded, unless another visit began meanwhile (its own screen says what it needs).
+  if (refused && visit === app.visits) notice(`That screen is for ${forWhom}.`);
 }
 
 /** Opens a screen from code (a scan), without a second load from the address changing. */

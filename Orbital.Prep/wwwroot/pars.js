@@ -102,12 +102,7 @@ async function importPars() {
 async function exportPars() {
   problemIn(el("pars-problem"), null);
   try {
-    const file = await api(`/locations/${encodeURIComponent(app.locationId)}/pars.csv`, { as: "blob" });
-    const link = Object.assign(document.createElement("a"), { href: URL.createObjectURL(file), download: `pars-${app.locationId}.csv` });
-    document.body.append(link);
-    link.click();
-    link.remove();
-    setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
+    await download(`/locations/${encodeURIComponent(app.locationId)}/pars.csv`, `pars-${app.locationId}.csv`);
   } catch (problem) {
     problemIn(el("pars-problem"), problem);
   }

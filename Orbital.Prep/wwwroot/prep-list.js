@@ -3,15 +3,17 @@
 
 app.screens["prep-list"] = {
   async enter() {
+    const visit = app.visits;
     try {
       const list = await api(`/locations/${encodeURIComponent(app.locationId)}/prep-list`);
+      if (!stillOn(visit)) return;
       el("prep-list-title").textContent = `Prep for ${list.locationName}, ${new Date(`${list.date}T12:00:00`).toLocaleDateString(undefined, { weekday: "long", day: "numeric", month: "long" })}`;
       // Most urgent first: what is furthest below its PAR, as a share of the PAR.
       const lines = list.lines.slice().sort((a, b) => (b.toPrep > 0) - (a.toPrep > 0) || b.shortfall / (b.par || 1) - a.shortfall / (a.par || 1));
       el("prep-lines").replaceChildren(...lines.map(prepLine));
       if (lines.length === 0) notice("Nothing to prep: no PARs are set for today at this location.");
     } catch (problem) {
-      notice(problem.message);
+      if (stillOn(visit)) notice(problem.message);
     }
   },
 };
@@ -45,3 +47,11 @@ function prepLine(line) {
   };
   return node;
 }
+
+el("prep-list-print").onclick = async () => {
+  try {
+    await download(`/locations/${encodeURIComponent(app.locationId)}/prep-list.pdf`, `prep-list-${app.locationId}.pdf`);
+  } catch (problem) {
+    notice(problem.message);
+  }
+};

@@ -66,12 +66,7 @@ function outgoingUnit(unit) {
   node.querySelector(".label").onclick = async () => {
     problemIn(problem, null);
     try {
-      const file = await api(`/transfer-units/${unit.id}/label.pdf`, { as: "blob" });
-      const link = Object.assign(document.createElement("a"), { href: URL.createObjectURL(file), download: `label-${unit.barcode}.pdf` });
-      document.body.append(link);
-      link.click();
-      link.remove();
-      setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
+      await download(`/transfer-units/${unit.id}/label.pdf`, `label-${unit.barcode}.pdf`);
     } catch (p) {
       problemIn(problem, p);
     }

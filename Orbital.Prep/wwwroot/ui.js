@@ -3,7 +3,10 @@
 "use strict";
 
 /** The app's state; each screen's file adds itself to app.screens, and app.js (loaded last) starts it. */
-const app = { locationId: null, locations: [], products: [], byBarcode: new Map(), screens: {}, current: null };
+const app = { locationId: null, locations: [], products: [], byBarcode: new Map(), screens: {}, current: null, visits: 0 };
+
+/** Whether the screen opened on visit number `visit` is still the one shown: a slow answer for an earlier visit is dropped. */
+const stillOn = (visit) => visit === app.visits;
 
 function el(id) { return document.getElementById(id); }
 
@@ -94,4 +97,14 @@ function buttonList(node, items, label, choose) {
 function searchProducts(text) {
   const wanted = text.trim().toLowerCase();
   return wanted.length < 2 ? [] : app.products.filter((p) => p.name.toLowerCase().includes(wanted) || p.sku.toLowerCase().includes(wanted)).slice(0, 8);
+}
+
+/** Fetches a file the API makes (a PDF, a CSV) with the session's token and hands it to the browser as a download. */
+async function download(path, fileName) {
+  const file = await api(path, { as: "blob" });
+  const link = Object.assign(document.createElement("a"), { href: URL.createObjectURL(file), download: fileName });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
 }

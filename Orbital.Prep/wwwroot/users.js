@@ -85,16 +85,19 @@ async function saveUser(event) {
   const password = el("user-password").value || null;
   try {
     // Not retried: an account made twice is refused the second time, which would read as a failure.
+    let done;
     if (people.editing) {
       await api(`/auth/users/${people.editing.id}`, { method: "PUT", body: { ...common, active: el("user-active").checked, password } });
-      notice(`${people.editing.username} changed.`);
+      done = `${people.editing.username} changed.`;
     } else {
       const username = el("user-username").value.trim();
       await api("/auth/users", { method: "POST", body: { ...common, username, password } });
-      notice(`${username} can sign in now.`);
+      done = `${username} can sign in now.`;
     }
     clearUserForm();
+    // Said once the list shows it, so what the notice says is what the list shows.
     await showUsers();
+    notice(done);
   } catch (problem) {
     problemIn(el("user-problem"), problem);
   }

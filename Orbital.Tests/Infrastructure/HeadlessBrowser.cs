@@ -9,6 +9,13 @@ public sealed class HeadlessBrowser : IAsyncDisposable
     public static readonly (int Width, int Height) TabletLandscape = (1280, 800);
     public static readonly (int Width, int Height) WallScreen = (1920, 1080);
 
+    /// <summary>Both tablet sizes, for a theory: its name for screenshots, width and height.</summary>
+    public static TheoryData<string, int, int> TabletSizes => new()
+    {
+        { "portrait", TabletPortrait.Width, TabletPortrait.Height },
+        { "landscape", TabletLandscape.Width, TabletLandscape.Height },
+    };
+
     private readonly IPlaywright _playwright;
     private readonly IBrowser _browser;
 

@@ -14,6 +14,8 @@ public static class PrepTablet
         await tablet.Page.Locator("#password").FillAsync(password);
         await tablet.Page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
         await Assertions.Expect(tablet.Page.Locator("#who")).ToContainTextAsync(username);
+        // Signed in and its first screen loaded: a hash changed before then would be overtaken by that first screen.
+        await Assertions.Expect(tablet.Page.Locator("body[data-ready=true]")).ToHaveCountAsync(1);
         return tablet;
     }
 }

@@ -16,14 +16,8 @@ namespace Orbital.Tests.Prep;
 [Collection(OrbitalCollection.Name)]
 public sealed class A_manager_keeps_PARs_on_a_tablet(OrbitalAppFixture orbital)
 {
-    public static TheoryData<string, int, int> Sizes => new()
-    {
-        { "portrait", HeadlessBrowser.TabletPortrait.Width, HeadlessBrowser.TabletPortrait.Height },
-        { "landscape", HeadlessBrowser.TabletLandscape.Width, HeadlessBrowser.TabletLandscape.Height },
-    };
-
     [Theory(Timeout = TestTimeouts.EndToEnd)]
-    [MemberData(nameof(Sizes))]
+    [MemberData(nameof(HeadlessBrowser.TabletSizes), MemberType = typeof(HeadlessBrowser))]
     public async Task A_manager_sets_a_PAR_in_the_grid_exports_the_file_and_imports_one_with_a_bad_row_named(string orientation, int width, int height)
     {
         var cancellationToken = TestContext.Current.CancellationToken;

@@ -13,14 +13,8 @@ namespace Orbital.Tests.Prep;
 [Collection(OrbitalCollection.Name)]
 public sealed class A_manager_sends_transfer_units_from_a_tablet(OrbitalAppFixture orbital)
 {
-    public static TheoryData<string, int, int> Sizes => new()
-    {
-        { "portrait", HeadlessBrowser.TabletPortrait.Width, HeadlessBrowser.TabletPortrait.Height },
-        { "landscape", HeadlessBrowser.TabletLandscape.Width, HeadlessBrowser.TabletLandscape.Height },
-    };
-
     [Theory(Timeout = TestTimeouts.EndToEnd)]
-    [MemberData(nameof(Sizes))]
+    [MemberData(nameof(HeadlessBrowser.TabletSizes), MemberType = typeof(HeadlessBrowser))]
     public async Task A_manager_makes_a_unit_prints_its_label_and_dispatches_it_past_on_hand_after_saying_so(string orientation, int width, int height)
     {
         var cancellationToken = TestContext.Current.CancellationToken;

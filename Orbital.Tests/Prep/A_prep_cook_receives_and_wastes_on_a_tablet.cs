@@ -16,14 +16,8 @@ namespace Orbital.Tests.Prep;
 [Collection(OrbitalCollection.Name)]
 public sealed partial class A_prep_cook_receives_and_wastes_on_a_tablet(OrbitalAppFixture orbital)
 {
-    public static TheoryData<string, int, int> Sizes => new()
-    {
-        { "portrait", HeadlessBrowser.TabletPortrait.Width, HeadlessBrowser.TabletPortrait.Height },
-        { "landscape", HeadlessBrowser.TabletLandscape.Width, HeadlessBrowser.TabletLandscape.Height },
-    };
-
     [Theory(Timeout = TestTimeouts.EndToEnd)]
-    [MemberData(nameof(Sizes))]
+    [MemberData(nameof(HeadlessBrowser.TabletSizes), MemberType = typeof(HeadlessBrowser))]
     public async Task The_cook_receives_a_transfer_unit_with_one_quantity_corrected_and_logs_waste_with_its_reason(string orientation, int width, int height)
     {
         var cancellationToken = TestContext.Current.CancellationToken;
@@ -31,10 +25,10 @@ public sealed partial class A_prep_cook_receives_and_wastes_on_a_tablet(OrbitalA
         var commissary = await manager.LocationAsync("commissary");
         var store = await manager.LocationAsync();
         var dough = await manager.ProductAsync("Pizza dough", "kg", batchSize: 5);
-        var bunsBarcode = Barcode();
+        var bunsBarcode = KitchenSetup.NewBarcode();
         var buns = await manager.ProductAsync("Brioche buns", "each", batchSize: 24, new() { ["case"] = 12 }, barcode: bunsBarcode);
-        await CountAsync(manager, commissary, dough, 20);
-        await CountAsync(manager, store, buns, 48);
+        await manager.CountAsync(commissary, dough, 20);
+        await manager.CountAsync(store, buns, 48);
         var (unitId, label) = await DispatchAsync(manager, dough, 6, commissary, store);
         var (cook, password) = await orbital.NewStaffAsync("prep_cook", store);
 
@@ -58,7 +52,7 @@ public sealed partial class A_prep_cook_receives_and_wastes_on_a_tablet(OrbitalA
         Assert.Equal("received", received.GetProperty("status").GetString());
         Assert.Equal(5.5m, received.GetProperty("quantityReceived").GetDecimal());
         Assert.Equal(-0.5m, received.GetProperty("discrepancy").GetDecimal());
-        Assert.Equal(5.5m, await OnHandAsync(manager, store, dough));
+        Assert.Equal(5.5m, await manager.OnHandAsync(store, dough));
         var discrepancies = (await manager.GetFromJsonAsync<JsonElement>($"/locations/{store}/transfer-units", cancellationToken)).GetProperty("discrepancies");
         Assert.Equal(label, discrepancies.EnumerateArray().Single().GetProperty("barcode").GetString());
 
@@ -82,8 +76,8 @@ public sealed partial class A_prep_cook_receives_and_wastes_on_a_tablet(OrbitalA
         await page.GetByRole(AriaRole.Button, new() { Name = "Log waste" }).ClickAsync();
         await Assertions.Expect(page.Locator("#wasted li")).ToHaveCountAsync(2);
 
-        Assert.Equal(30m, await OnHandAsync(manager, store, buns));
-        Assert.Equal(0m, await OnHandAsync(manager, store, dough));
+        Assert.Equal(30m, await manager.OnHandAsync(store, buns));
+        Assert.Equal(0m, await manager.OnHandAsync(store, dough));
         var waste = (await manager.GetFromJsonAsync<List<JsonElement>>($"/locations/{store}/waste", cancellationToken))!;
         Assert.Equal(["dropped", "expired"], waste.Select(w => w.GetProperty("reason").GetString()).Order());
         Assert.Equal(cook, waste[0].GetProperty("loggedBy").GetString());
@@ -95,9 +89,9 @@ public sealed partial class A_prep_cook_receives_and_wastes_on_a_tablet(OrbitalA
         var cancellationToken = TestContext.Current.CancellationToken;
         using var manager = await orbital.SignedInAsync("manager");
         var store = await manager.LocationAsync();
-        var barcode = Barcode();
+        var barcode = KitchenSetup.NewBarcode();
         var sauce = await manager.ProductAsync("Burger sauce", "kg", batchSize: 2, barcode: barcode);
-        await CountAsync(manager, store, sauce, 10);
+        await manager.CountAsync(store, sauce, 10);
         var (cook, password) = await orbital.NewStaffAsync("prep_cook", store);
         await using var tablet = await PrepTablet.SignInAsync(orbital, cook, password, HeadlessBrowser.TabletLandscape);
         var page = tablet.Page;
@@ -123,7 +117,7 @@ public sealed partial class A_prep_cook_receives_and_wastes_on_a_tablet(OrbitalA
         await Assertions.Expect(page.Locator("#wasted li").First).ToContainTextAsync("Burger sauce: 3 kg · Burnt");
 
         Assert.Equal(2, sends);
-        Assert.Equal(7m, await OnHandAsync(manager, store, sauce));
+        Assert.Equal(7m, await manager.OnHandAsync(store, sauce));
         Assert.Single((await manager.GetFromJsonAsync<List<JsonElement>>($"/locations/{store}/waste", cancellationToken))!);
     }
 
@@ -136,16 +130,6 @@ public sealed partial class A_prep_cook_receives_and_wastes_on_a_tablet(OrbitalA
         (await manager.PostAsync($"/transfer-units/{id}/dispatch", null, cancellationToken)).EnsureSuccessStatusCode().Dispose();
         return (id, unit.GetProperty("barcode").GetString()!);
     }
-
-    private static string Barcode() => string.Concat(Enumerable.Range(0, 13).Select(_ => (char)('0' + Random.Shared.Next(10))));
-
-    private static async Task CountAsync(HttpClient client, string location, string sku, decimal quantity) =>
-        (await client.PostAsJsonAsync($"/locations/{location}/counts", new { lines = new object[] { new { sku, quantity } } }, TestContext.Current.CancellationToken))
-            .EnsureSuccessStatusCode().Dispose();
-
-    private static async Task<decimal> OnHandAsync(HttpClient client, string location, string sku) =>
-        (await client.GetFromJsonAsync<List<JsonElement>>($"/locations/{location}/inventory", TestContext.Current.CancellationToken))!
-            .Single(o => o.GetProperty("sku").GetString() == sku).GetProperty("quantity").GetDecimal();
 
     [GeneratedRegex("^0[.,]5 kg short: recorded as a discrepancy\\.$")]
     private static partial Regex ShortBy();

@@ -15,21 +15,15 @@ namespace Orbital.Tests.Prep;
 [Collection(OrbitalCollection.Name)]
 public sealed class A_prep_cook_runs_the_mornings_prep_on_a_tablet(OrbitalAppFixture orbital)
 {
-    public static TheoryData<string, int, int> Sizes => new()
-    {
-        { "portrait", HeadlessBrowser.TabletPortrait.Width, HeadlessBrowser.TabletPortrait.Height },
-        { "landscape", HeadlessBrowser.TabletLandscape.Width, HeadlessBrowser.TabletLandscape.Height },
-    };
-
     [Theory(Timeout = TestTimeouts.EndToEnd)]
-    [MemberData(nameof(Sizes))]
+    [MemberData(nameof(HeadlessBrowser.TabletSizes), MemberType = typeof(HeadlessBrowser))]
     public async Task The_cook_signs_in_makes_a_prep_list_line_and_counts_two_products_by_scanning(string orientation, int width, int height)
     {
         var cancellationToken = TestContext.Current.CancellationToken;
         using var manager = await orbital.SignedInAsync("manager");
         var store = await manager.LocationAsync();
-        var sauceBarcode = Barcode();
-        var bunsBarcode = Barcode();
+        var sauceBarcode = KitchenSetup.NewBarcode();
+        var bunsBarcode = KitchenSetup.NewBarcode();
         var sauce = await manager.ProductAsync("Burger sauce", "kg", batchSize: 2, barcode: sauceBarcode);
         var buns = await manager.ProductAsync("Brioche buns", "each", batchSize: 24, new() { ["case"] = 12 }, barcode: bunsBarcode);
         var weekday = (await manager.GetFromJsonAsync<JsonElement>($"/locations/{store}/prep-list", cancellationToken)).GetProperty("weekday").GetInt32();
@@ -50,9 +44,16 @@ public sealed class A_prep_cook_runs_the_mornings_prep_on_a_tablet(OrbitalAppFix
         await Assertions.Expect(line.Locator(".amount")).ToHaveTextAsync("Make 4 batches · 8 kg");
         await Assertions.Expect(page.Locator("#location")).ToHaveValueAsync(store);
         await tablet.ScreenshotAsync($"prep-app-prep-list-{orientation}");
+        var printed = await page.RunAndWaitForDownloadAsync(() => page.GetByRole(AriaRole.Button, new() { Name = "Print (PDF)" }).ClickAsync());
+        Assert.Equal($"prep-list-{store}.pdf", printed.SuggestedFilename);
+        using (var pdf = UglyToad.PdfPig.PdfDocument.Open(await File.ReadAllBytesAsync(await printed.PathAsync(), cancellationToken)))
+        {
+            Assert.Contains("sauce", pdf.GetPages().SelectMany(p => p.GetWords()).Select(w => w.Text));
+        }
+
         await line.GetByRole(AriaRole.Button, new() { Name = "Made ✓" }).ClickAsync();
         await Assertions.Expect(line.Locator(".made")).ToHaveTextAsync("Made ✓ counted");
-        Assert.Equal(11m, await OnHandAsync(manager, store, sauce));
+        Assert.Equal(11m, await manager.OnHandAsync(store, sauce));
 
         // Counting: the scanner types each barcode and Enter, the cook types the quantity.
         await page.GetByRole(AriaRole.Link, new() { Name = "Count" }).ClickAsync();
@@ -71,8 +72,8 @@ public sealed class A_prep_cook_runs_the_mornings_prep_on_a_tablet(OrbitalAppFix
         await page.Locator("#count-quantity").PressAsync("Enter");
         await Assertions.Expect(page.Locator("#counted li").First).ToHaveTextAsync(new System.Text.RegularExpressions.Regex("^Burger sauce: 5[.,]5 kg ✓$"));
 
-        Assert.Equal(24m, await OnHandAsync(manager, store, buns));
-        Assert.Equal(5.5m, await OnHandAsync(manager, store, sauce));
+        Assert.Equal(24m, await manager.OnHandAsync(store, buns));
+        Assert.Equal(5.5m, await manager.OnHandAsync(store, sauce));
     }
 
     [Fact(Timeout = TestTimeouts.EndToEnd)]
@@ -81,8 +82,8 @@ public sealed class A_prep_cook_runs_the_mornings_prep_on_a_tablet(OrbitalAppFix
         var cancellationToken = TestContext.Current.CancellationToken;
         using var manager = await orbital.SignedInAsync("manager");
         var store = await manager.LocationAsync();
-        var firstBarcode = Barcode();
-        var secondBarcode = Barcode();
+        var firstBarcode = KitchenSetup.NewBarcode();
+        var secondBarcode = KitchenSetup.NewBarcode();
         await manager.ProductAsync("Pickles", "kg", batchSize: 1, barcode: firstBarcode);
         await manager.ProductAsync("Slaw", "kg", batchSize: 1, barcode: secondBarcode);
         var (cook, password) = await orbital.NewStaffAsync("prep_cook", store);
@@ -118,7 +119,7 @@ public sealed class A_prep_cook_runs_the_mornings_prep_on_a_tablet(OrbitalAppFix
     {
         using var manager = await orbital.SignedInAsync("manager");
         var store = await manager.LocationAsync();
-        var barcode = Barcode();
+        var barcode = KitchenSetup.NewBarcode();
         var buns = await manager.ProductAsync("Brioche buns", "each", batchSize: 24, new() { ["case"] = 12 }, barcode: barcode);
         (await manager.PostAsJsonAsync($"/locations/{store}/counts", new { lines = new object[] { new { sku = buns, quantity = 48 } } }, TestContext.Current.CancellationToken))
             .EnsureSuccessStatusCode().Dispose();
@@ -135,14 +136,14 @@ public sealed class A_prep_cook_runs_the_mornings_prep_on_a_tablet(OrbitalAppFix
         await page.Locator("#count-save").ClickAsync();
         await Assertions.Expect(page.Locator("#count-confirm")).ToHaveTextAsync(
             "Are you sure? 40 case is far from the 48 each the system expects. Check the unit, then save again.");
-        Assert.Equal(48m, await OnHandAsync(manager, store, buns));
+        Assert.Equal(48m, await manager.OnHandAsync(store, buns));
 
         // The cook puts the unit right: a count near what is expected saves at once.
         await page.Locator("#count-unit").SelectOptionAsync("each");
         await Assertions.Expect(page.Locator("#count-confirm")).ToBeHiddenAsync();
         await page.Locator("#count-save").ClickAsync();
         await Assertions.Expect(page.Locator("#counted li").First).ToHaveTextAsync("Brioche buns: 40 each ✓");
-        Assert.Equal(40m, await OnHandAsync(manager, store, buns));
+        Assert.Equal(40m, await manager.OnHandAsync(store, buns));
 
         // A wild count confirmed is saved as counted.
         await page.Keyboard.TypeAsync(barcode + "\n");
@@ -151,15 +152,7 @@ public sealed class A_prep_cook_runs_the_mornings_prep_on_a_tablet(OrbitalAppFix
         await Assertions.Expect(page.Locator("#count-save")).ToHaveTextAsync("Yes, save 400 each");
         await page.Locator("#count-save").ClickAsync();
         await Assertions.Expect(page.Locator("#counted li").First).ToHaveTextAsync("Brioche buns: 400 each ✓");
-        Assert.Equal(400m, await OnHandAsync(manager, store, buns));
+        Assert.Equal(400m, await manager.OnHandAsync(store, buns));
     }
 
-    private static string Barcode() => string.Concat(Enumerable.Range(0, 13).Select(_ => (char)('0' + Random.Shared.Next(10))));
-
-    private static async Task<decimal?> OnHandAsync(HttpClient manager, string store, string sku)
-    {
-        var onHand = await manager.GetFromJsonAsync<JsonElement>($"/locations/{store}/inventory", TestContext.Current.CancellationToken);
-        return onHand.EnumerateArray().Where(o => o.GetProperty("sku").GetString() == sku)
-            .Select(o => (decimal?)o.GetProperty("quantity").GetDecimal()).FirstOrDefault();
-    }
 }

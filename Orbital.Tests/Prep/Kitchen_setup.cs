@@ -1,4 +1,5 @@
 using System.Net.Http.Json;
+using System.Text.Json;
 
 namespace Orbital.Tests.Prep;
 
@@ -30,4 +31,17 @@ internal static class KitchenSetup
         response.EnsureSuccessStatusCode();
         return sku;
     }
+
+    /// <summary>A 13-digit barcode, as on a supplier's case.</summary>
+    public static string NewBarcode() => string.Concat(Enumerable.Range(0, 13).Select(_ => (char)('0' + Random.Shared.Next(10))));
+
+    /// <summary>Counts <paramref name="quantity"/> (base unit) of the product at the location.</summary>
+    public static async Task CountAsync(this HttpClient client, string location, string sku, decimal quantity) =>
+        (await client.PostAsJsonAsync($"/locations/{location}/counts", new { lines = new object[] { new { sku, quantity } } }, TestContext.Current.CancellationToken))
+            .EnsureSuccessStatusCode().Dispose();
+
+    /// <summary>What the location has on hand of the product (base unit); null when it was never counted or moved there.</summary>
+    public static async Task<decimal?> OnHandAsync(this HttpClient client, string location, string sku) =>
+        (await client.GetFromJsonAsync<List<JsonElement>>($"/locations/{location}/inventory", TestContext.Current.CancellationToken))!
+            .Where(o => o.GetProperty("sku").GetString() == sku).Select(o => (decimal?)o.GetProperty("quantity").GetDecimal()).FirstOrDefault();
 }

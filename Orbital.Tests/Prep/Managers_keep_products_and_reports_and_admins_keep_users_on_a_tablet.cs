@@ -91,6 +91,40 @@ public sealed class Managers_keep_products_and_reports_and_admins_keep_users_on_
     }
 
     [Fact(Timeout = TestTimeouts.EndToEnd)]
+    public async Task An_area_manager_adds_a_location_in_its_time_zone_and_a_bad_zone_is_named()
+    {
+        var cancellationToken = TestContext.Current.CancellationToken;
+        var (areaManager, password) = await orbital.NewStaffAsync("manager");
+        await using var tablet = await PrepTablet.SignInAsync(orbital, areaManager, password, HeadlessBrowser.TabletPortrait);
+        var page = tablet.Page;
+        var id = $"tokyo-{Guid.NewGuid():N}"[..20];
+
+        await page.GetByRole(AriaRole.Link, new() { Name = "Locations" }).ClickAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "New location" }).ClickAsync();
+        await page.Locator("#location-id").FillAsync(id);
+        await page.Locator("#location-name").FillAsync("Tokyo commissary");
+        await page.Locator("#location-kind").SelectOptionAsync("commissary");
+        await page.Locator("#location-zone").FillAsync("Asia/Tokyo");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Save location" }).ClickAsync();
+        await Assertions.Expect(page.Locator($"#location-list li[data-id='{id}'] .detail")).ToHaveTextAsync($"Commissary · {id} · Asia/Tokyo");
+        using var manager = await orbital.SignedInAsync("manager");
+        var saved = (await manager.GetFromJsonAsync<List<JsonElement>>("/locations", cancellationToken))!.Single(l => l.GetProperty("id").GetString() == id);
+        Assert.Equal(("Tokyo commissary", "commissary", "Asia/Tokyo"), (saved.GetProperty("name").GetString(), saved.GetProperty("kind").GetString(), saved.GetProperty("timeZone").GetString()));
+
+        await page.Locator($"#location-list li[data-id='{id}']").GetByRole(AriaRole.Button, new() { Name = "Change" }).ClickAsync();
+        await page.Locator("#location-zone").FillAsync("Mars/Olympus_Mons");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Save location" }).ClickAsync();
+        await Assertions.Expect(page.Locator("#location-problem")).ToContainTextAsync("Mars/Olympus_Mons");
+
+        // A manager of one store changes it, but adds none.
+        var (storeManager, storePassword) = await orbital.NewStaffAsync("manager", id);
+        await using var storeTablet = await PrepTablet.SignInAsync(orbital, storeManager, storePassword, HeadlessBrowser.TabletPortrait);
+        await storeTablet.Page.GetByRole(AriaRole.Link, new() { Name = "Locations" }).ClickAsync();
+        await Assertions.Expect(storeTablet.Page.Locator("#location-list li")).ToHaveCountAsync(1);
+        await Assertions.Expect(storeTablet.Page.GetByRole(AriaRole.Button, new() { Name = "New location" })).ToBeHiddenAsync();
+    }
+
+    [Fact(Timeout = TestTimeouts.EndToEnd)]
     public async Task An_admin_makes_a_prep_cook_and_deactivates_them_and_a_manager_is_not_shown_users()
     {
         var cancellationToken = TestContext.Current.CancellationToken;
@@ -121,6 +155,7 @@ public sealed class Managers_keep_products_and_reports_and_admins_keep_users_on_
         }
 
         await row.GetByRole(AriaRole.Button, new() { Name = "Change" }).ClickAsync();
+        await Assertions.Expect(page.Locator("#user-heading")).ToHaveTextAsync($"Change {cook}");
         await page.Locator("#user-active").UncheckAsync();
         await page.GetByRole(AriaRole.Button, new() { Name = "Save changes" }).ClickAsync();
         await Assertions.Expect(row.Locator(".detail")).ToContainTextAsync("inactive");
@@ -132,7 +167,7 @@ public sealed class Managers_keep_products_and_reports_and_admins_keep_users_on_
         // A manager has no users screen, by the menu or by its address.
         var (boss, bossPassword) = await orbital.NewStaffAsync("manager", store);
         await using var managersTablet = await PrepTablet.SignInAsync(orbital, boss, bossPassword, HeadlessBrowser.TabletLandscape);
-        await Assertions.Expect(managersTablet.Page.Locator("header nav a:visible")).ToHaveTextAsync(["Prep list", "Count", "Waste", "Receive", "PARs", "Transfer units", "Products", "Reports"]);
+        await Assertions.Expect(managersTablet.Page.Locator("header nav a:visible")).ToHaveTextAsync(["Prep list", "Count", "Waste", "Receive", "PARs", "Transfer units", "Products", "Reports", "Locations"]);
         await managersTablet.Page.EvaluateAsync("() => { location.hash = '#users'; }");
         await Assertions.Expect(managersTablet.Page.Locator("#notice")).ToHaveTextAsync("That screen is for admins.");
         await Assertions.Expect(managersTablet.Page.Locator("#users")).ToBeHiddenAsync();

@@ -20,13 +20,13 @@ public sealed class Waste_is_logged_with_its_reason_and_taken_off_once(OrbitalAp
         var store = await manager.LocationAsync();
         var buns = await manager.ProductAsync("Brioche buns", "each", batchSize: 24, new() { ["case"] = 12 });
         using var cook = await orbital.SignedInAsync("prep_cook", store);
-        await CountAsync(cook, store, buns, 60);
+        await cook.CountAsync(store, buns, 60);
 
         using var logged = await cook.PostAsJsonAsync($"/locations/{store}/waste",
             new { sku = buns, quantity = 1.5, unit = "case", reason = "dropped", note = "tray fell off the rack" }, cancellationToken);
 
         Assert.Equal(HttpStatusCode.Created, logged.StatusCode);
-        Assert.Equal(42m, await OnHandAsync(cook, store, buns));
+        Assert.Equal(42m, await cook.OnHandAsync(store, buns));
         var entry = (await cook.GetFromJsonAsync<List<JsonElement>>($"/locations/{store}/waste", cancellationToken))!.Single();
         Assert.Equal(buns, entry.GetProperty("sku").GetString());
         Assert.Equal(18m, entry.GetProperty("quantity").GetDecimal());
@@ -44,7 +44,7 @@ public sealed class Waste_is_logged_with_its_reason_and_taken_off_once(OrbitalAp
         var store = await manager.LocationAsync();
         var sauce = await manager.ProductAsync("Burger sauce", "kg", batchSize: 2);
         using var cook = await orbital.SignedInAsync("prep_cook", store);
-        await CountAsync(cook, store, sauce, 10);
+        await cook.CountAsync(store, sauce, 10);
         var key = Guid.NewGuid().ToString();
 
         var sends = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => WasteAsync(cook, store, new { sku = sauce, quantity = 2, reason = "spoiled" }, key)));
@@ -54,7 +54,7 @@ public sealed class Waste_is_logged_with_its_reason_and_taken_off_once(OrbitalAp
         Assert.All(sends.Append(again), r => Assert.True(r.IsSuccessStatusCode, $"{(int)r.StatusCode}"));
         var ids = await Task.WhenAll(sends.Append(again).Select(async r => (await r.Content.ReadFromJsonAsync<JsonElement>(cancellationToken)).GetProperty("id").GetString()));
         Assert.Single(ids.Distinct());
-        Assert.Equal(8m, await OnHandAsync(cook, store, sauce));
+        Assert.Equal(8m, await cook.OnHandAsync(store, sauce));
         Assert.Single((await cook.GetFromJsonAsync<List<JsonElement>>($"/locations/{store}/waste", cancellationToken))!);
         foreach (var send in sends)
         {
@@ -71,7 +71,7 @@ public sealed class Waste_is_logged_with_its_reason_and_taken_off_once(OrbitalAp
         var elsewhere = await manager.LocationAsync();
         var limes = await manager.ProductAsync("Limes", "each", batchSize: 1);
         using var cook = await orbital.SignedInAsync("prep_cook", store);
-        await CountAsync(cook, store, limes, 30);
+        await cook.CountAsync(store, limes, 30);
 
         var refusals = new (object Body, string Field)[]
         {
@@ -101,7 +101,7 @@ public sealed class Waste_is_logged_with_its_reason_and_taken_off_once(OrbitalAp
         Assert.Equal(HttpStatusCode.Forbidden, notTheirs.StatusCode);
         using var tooManyDays = await cook.GetAsync($"/locations/{store}/waste?days=400", cancellationToken);
         Assert.Equal(HttpStatusCode.BadRequest, tooManyDays.StatusCode);
-        Assert.Equal(30m, await OnHandAsync(cook, store, limes));
+        Assert.Equal(30m, await cook.OnHandAsync(store, limes));
         Assert.Empty((await cook.GetFromJsonAsync<List<JsonElement>>($"/locations/{store}/waste", cancellationToken))!);
     }
 
@@ -113,7 +113,7 @@ public sealed class Waste_is_logged_with_its_reason_and_taken_off_once(OrbitalAp
         var commissary = await manager.LocationAsync("commissary");
         var store = await manager.LocationAsync();
         var dough = await manager.ProductAsync("Pizza dough", "kg", batchSize: 5);
-        await CountAsync(manager, commissary, dough, 20);
+        await manager.CountAsync(commissary, dough, 20);
         using var created = await manager.PostAsJsonAsync("/transfer-units", new { sku = dough, quantity = 6, originLocationId = commissary, destinationLocationId = store }, cancellationToken);
         var unit = await created.Content.ReadFromJsonAsync<JsonElement>(cancellationToken);
         (await manager.PostAsync($"/transfer-units/{unit.GetProperty("id").GetString()}/dispatch", null, cancellationToken)).EnsureSuccessStatusCode().Dispose();
@@ -124,7 +124,7 @@ public sealed class Waste_is_logged_with_its_reason_and_taken_off_once(OrbitalAp
         using var wasted = await cook.PostAsJsonAsync("/scans", new { barcode = label, locationId = store, action = "waste", reason = "expired" }, cancellationToken);
 
         Assert.Equal(HttpStatusCode.OK, wasted.StatusCode);
-        Assert.Equal(0m, await OnHandAsync(cook, store, dough));
+        Assert.Equal(0m, await cook.OnHandAsync(store, dough));
         var entry = (await cook.GetFromJsonAsync<List<JsonElement>>($"/locations/{store}/waste", cancellationToken))!.Single();
         Assert.Equal(unit.GetProperty("id").GetString(), entry.GetProperty("transferUnitId").GetString());
         Assert.Equal(6m, entry.GetProperty("quantity").GetDecimal());
@@ -140,11 +140,4 @@ public sealed class Waste_is_logged_with_its_reason_and_taken_off_once(OrbitalAp
         return await cook.SendAsync(request, TestContext.Current.CancellationToken);
     }
 
-    private static async Task CountAsync(HttpClient client, string location, string sku, decimal quantity) =>
-        (await client.PostAsJsonAsync($"/locations/{location}/counts", new { lines = new object[] { new { sku, quantity } } }, TestContext.Current.CancellationToken))
-            .EnsureSuccessStatusCode().Dispose();
-
-    private static async Task<decimal> OnHandAsync(HttpClient client, string location, string sku) =>
-        (await client.GetFromJsonAsync<List<JsonElement>>($"/locations/{location}/inventory", TestContext.Current.CancellationToken))!
-            .Single(o => o.GetProperty("sku").GetString() == sku).GetProperty("quantity").GetDecimal();
 }
