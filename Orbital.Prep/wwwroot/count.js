@@ -6,6 +6,8 @@ const counting = { selected: null, confirming: null };
 
 app.screens["count"] = {
   async enter() {
+    el("on-hand").hidden = true;
+    el("on-hand-show").textContent = "Show";
     el("search").focus();
   },
   scannedProduct(product, barcode) {
@@ -94,3 +96,25 @@ el("search").onkeydown = (event) => {
   const text = el("search").value.trim();
   if (app.byBarcode.has(text)) choose(app.byBarcode.get(text), text);
 };
+
+/** What the location holds of each product by the last count or movement, and who or what changed it last. */
+async function showOnHand() {
+  try {
+    const onHand = await api(`/locations/${encodeURIComponent(app.locationId)}/inventory`);
+    const names = new Map(app.products.map((p) => [p.sku, p]));
+    const rows = onHand.map((o) => ({ ...o, product: names.get(o.sku) })).sort((a, b) => (a.product?.name ?? a.sku).localeCompare(b.product?.name ?? b.sku));
+    el("on-hand").querySelector("tbody").replaceChildren(...rows.map((o) => {
+      const tr = document.createElement("tr");
+      for (const text of [o.product?.name ?? o.sku, `${number(o.quantity)} ${o.product?.unit ?? ""}`, `${localTime(o.updatedAt, here()?.timeZone)} · ${o.source}${o.updatedBy ? ` · ${o.updatedBy}` : ""}`]) {
+        tr.append(Object.assign(document.createElement("td"), { textContent: text }));
+      }
+      return tr;
+    }));
+    el("on-hand").hidden = false;
+    el("on-hand-show").textContent = "Refresh";
+  } catch (problem) {
+    notice(problem.message);
+  }
+}
+
+el("on-hand-show").onclick = showOnHand;

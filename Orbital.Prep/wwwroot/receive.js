@@ -87,3 +87,11 @@ async function showIncoming() {
 
 el("receive-form").onsubmit = receive;
 el("receive-quantity").oninput = showDifference;
+
+el("tu-inventory-print").onclick = async () => {
+  try {
+    await download(`/locations/${encodeURIComponent(app.locationId)}/transfer-units.pdf`, `transfer-units-${app.locationId}.pdf`);
+  } catch (problem) {
+    notice(problem.message);
+  }
+};

@@ -28,6 +28,32 @@ public sealed class HeadlessBrowser : IAsyncDisposable
 
     public IPage Page { get; }
 
+    /// <summary>What the page logged and threw, latest last (at most 100 lines), for a failure to show.</summary>
+    public IReadOnlyList<string> Console
+    {
+        get
+        {
+            lock (_console)
+            {
+                return [.. _console];
+            }
+        }
+    }
+
+    private readonly List<string> _console = [];
+
+    private void Log(string line)
+    {
+        lock (_console)
+        {
+            _console.Add(line);
+            if (_console.Count > 100)
+            {
+                _console.RemoveAt(0);
+            }
+        }
+    }
+
     /// <param name="touch">A touch screen (the tablets), as well as a mouse.</param>
     public static async Task<HeadlessBrowser> OpenAsync(Uri address, (int Width, int Height) size, bool touch = false)
     {
@@ -36,8 +62,11 @@ public sealed class HeadlessBrowser : IAsyncDisposable
         var playwright = await Playwright.CreateAsync();
         var browser = await playwright.Chromium.LaunchAsync(new() { ExecutablePath = chromium, Headless = true });
         var page = await browser.NewPageAsync(new() { ViewportSize = new() { Width = size.Width, Height = size.Height }, HasTouch = touch });
+        var opened = new HeadlessBrowser(playwright, browser, page);
+        page.Console += (_, message) => opened.Log($"{message.Type}: {message.Text}");
+        page.PageError += (_, error) => opened.Log($"error: {error}");
         await page.GotoAsync(address.ToString());
-        return new HeadlessBrowser(playwright, browser, page);
+        return opened;
     }
 
     /// <summary>Saves what the screen shows to <c>TestResults/screenshots/{name}.png</c> beside the solution, for review.</summary>

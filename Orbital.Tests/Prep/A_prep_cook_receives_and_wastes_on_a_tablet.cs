@@ -47,6 +47,8 @@ public sealed partial class A_prep_cook_receives_and_wastes_on_a_tablet(OrbitalA
         await page.Locator("#receive-save").ClickAsync();
         await Assertions.Expect(page.Locator("#received li").First).ToContainTextAsync("Pizza dough");
         await Assertions.Expect(page.Locator("#incoming")).Not.ToContainTextAsync(label);
+        var inventory = await page.RunAndWaitForDownloadAsync(() => page.GetByRole(AriaRole.Button, new() { Name = "Transfer units here (PDF)" }).ClickAsync());
+        Assert.Equal($"transfer-units-{store}.pdf", inventory.SuggestedFilename);
 
         var received = await manager.GetFromJsonAsync<JsonElement>($"/transfer-units/{unitId}", cancellationToken);
         Assert.Equal("received", received.GetProperty("status").GetString());

@@ -74,6 +74,12 @@ public sealed class A_prep_cook_runs_the_mornings_prep_on_a_tablet(OrbitalAppFix
 
         Assert.Equal(24m, await manager.OnHandAsync(store, buns));
         Assert.Equal(5.5m, await manager.OnHandAsync(store, sauce));
+
+        // What is on hand here, as the system has it now.
+        await page.GetByRole(AriaRole.Button, new() { Name = "Show" }).ClickAsync();
+        await Assertions.Expect(page.Locator("#on-hand tbody tr", new() { HasText = "Burger sauce" }).Locator("td").Nth(1)).ToHaveTextAsync(
+            new System.Text.RegularExpressions.Regex("^5[.,]5 kg$"));
+        await Assertions.Expect(page.Locator("#on-hand tbody tr", new() { HasText = "Brioche buns" }).Locator("td").Nth(1)).ToHaveTextAsync("24 each");
     }
 
     [Fact(Timeout = TestTimeouts.EndToEnd)]

@@ -154,8 +154,20 @@ public sealed class Managers_keep_products_and_reports_and_admins_keep_users_on_
             Assert.Equal(HttpStatusCode.OK, login.StatusCode);
         }
 
+        await Assertions.Expect(page.Locator("#user-list li")).ToHaveCountAsync(1);
         await row.GetByRole(AriaRole.Button, new() { Name = "Change" }).ClickAsync();
-        await Assertions.Expect(page.Locator("#user-heading")).ToHaveTextAsync($"Change {cook}");
+        try
+        {
+            await Assertions.Expect(page.Locator("#user-heading")).ToHaveTextAsync($"Change {cook}");
+        }
+        catch (PlaywrightException notOpened)
+        {
+            // Seen once on CI and never here: say what the page was doing.
+            var state = await page.EvaluateAsync<string>(
+                "() => JSON.stringify({ current: app.current, hash: location.hash, visits: app.visits, editing: people.editing?.username ?? null, rows: document.querySelectorAll('#user-list li').length })");
+            Assert.Fail($"{notOpened.Message}\nPage: {state}\nConsole: {string.Join(" | ", tablet.Console)}");
+        }
+
         await page.Locator("#user-active").UncheckAsync();
         await page.GetByRole(AriaRole.Button, new() { Name = "Save changes" }).ClickAsync();
         await Assertions.Expect(row.Locator(".detail")).ToContainTextAsync("inactive");
