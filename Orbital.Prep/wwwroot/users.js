@@ -2,7 +2,7 @@
 // Deactivating an account or changing its password signs it out everywhere (the API revokes its sessions).
 "use strict";
 
-const people = { editing: null, all: [] };
+const people = { editing: null, all: [], asked: 0, shown: null };
 const roleNames = { prep_cook: "Prep cook", manager: "Manager", admin: "Admin" };
 
 app.screens["users"] = {
@@ -14,13 +14,18 @@ app.screens["users"] = {
       return label;
     }));
     clearUserForm();
+    people.shown = null;
     await showUsers();
   },
 };
 
 async function showUsers() {
+  // Answers can cross (the screen's first list, then the one after a save): an older one never replaces a newer one.
+  const asked = ++people.asked;
   try {
-    people.all = await api("/auth/users");
+    const all = await api("/auth/users");
+    if (asked !== people.asked) return;
+    people.all = all;
     filterUsers();
   } catch (problem) {
     notice(problem.message);
@@ -29,8 +34,13 @@ async function showUsers() {
 
 function filterUsers() {
   const text = el("user-filter").value.trim().toLowerCase();
-  const shown = people.all.filter((u) => !text || u.username.toLowerCase().includes(text) || u.displayName.toLowerCase().includes(text));
-  el("user-list").replaceChildren(...shown.slice(0, 100).map((user) => {
+  const shown = people.all.filter((u) => !text || u.username.toLowerCase().includes(text) || u.displayName.toLowerCase().includes(text)).slice(0, 100);
+  // The same rows are left as they are: a row rebuilt under a finger swallows the tap (pressed on the old button,
+  // released on the new one).
+  const shape = JSON.stringify(shown);
+  if (shape === people.shown) return;
+  people.shown = shape;
+  el("user-list").replaceChildren(...shown.map((user) => {
     const li = document.createElement("li");
     li.className = `line card person${user.active ? "" : " inactive"}`;
     li.dataset.username = user.username;
