@@ -23,6 +23,18 @@ async function showReports() {
   }
 }
 
+/**
+ * Asks again, every two seconds for half a minute, until the job's last run is another than before, then lays the list
+ * out once: not on a timer, which would rebuild the rows under a finger for nothing.
+ */
+async function showWhenRun(job) {
+  for (let attempt = 0; attempt < 15 && app.current === "reports"; attempt++) {
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    const now = (await api("/reports/jobs").catch(() => [])).find((j) => j.id === job.id);
+    if (now && (now.lastRunJobId !== job.lastRunJobId || now.lastRunState !== job.lastRunState)) return showReports();
+  }
+}
+
 /** Hangfire's times are UTC, written without a zone. */
 const utc = (text) => (/(Z|[+-]\d\d:\d\d)$/.test(text) ? text : `${text}Z`);
 
@@ -44,7 +56,7 @@ function reportJob(job) {
       // Not retried: a second press would post the report twice.
       await api(`/reports/jobs/${encodeURIComponent(job.id)}/run`, { method: "POST" });
       run.textContent = "Started ✓";
-      setTimeout(showReports, 3000);
+      await showWhenRun(job);
     } catch (problem) {
       run.disabled = false;
       problemIn(node.querySelector(".problem"), problem);

@@ -46,8 +46,6 @@ public sealed partial class The_expo_screen_follows_an_order_to_its_hand_off(Orb
         // What waits on the order's way through Orders and Batch gets as long as the other end-to-end waits.
         var throughTheSystem = new LocatorAssertionsToHaveAttributeOptions { Timeout = 30_000 };
         var ticket = page.Locator(".ticket", new() { Has = page.Locator(".friendly", new() { HasText = $"#{orderId[..6].ToUpperInvariant()}" }) });
-        var console = new List<string>();
-        page.Console += (_, message) => console.Add($"{message.Type}: {message.Text}");
         try
         {
             await Assertions.Expect(ticket).ToBeVisibleAsync(new() { Timeout = 30_000 });
@@ -60,7 +58,7 @@ public sealed partial class The_expo_screen_follows_an_order_to_its_hand_off(Orb
             var onThePage = await page.EvaluateAsync<string>(
                 "() => JSON.stringify({ orders: state.orders.size, lastEventId: state.lastEventId, readyState: state.source?.readyState, connection: document.getElementById('connection').textContent })");
             Assert.Fail($"{missing.Message}\nAt the pass: {(int)atThePass.StatusCode} {await atThePass.Content.ReadAsStringAsync(cancellationToken)}\n"
-                + $"On the page: {onThePage}\nConsole: {string.Join(" | ", console.TakeLast(20))}");
+                + $"On the page: {onThePage}\nConsole: {string.Join(" | ", screen.Console.TakeLast(20))}");
         }
 
         await Assertions.Expect(ticket.Locator(".guest")).ToHaveTextAsync("Grace");

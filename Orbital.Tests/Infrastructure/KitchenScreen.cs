@@ -11,6 +11,9 @@ public sealed class KitchenScreen : IAsyncDisposable
 
     public IPage Page => _browser.Page;
 
+    /// <summary>What the screen logged and threw, for a failure to show.</summary>
+    public IReadOnlyList<string> Console => _browser.Console;
+
     /// <summary>
     /// Opens a new screen, pairs it as a cook would (a manager's code for <paramref name="station"/> of
     /// <paramref name="kitchen"/>, typed into the pairing form), and waits until it is live.
