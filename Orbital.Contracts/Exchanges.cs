@@ -26,6 +26,7 @@ public static class Queues
     public const string BatchStructuredOrders = "batch.structured_order_data";
     public const string OrdersKitchenOrderEvents = "orders.kitchen_order_events";
     public const string BatchStoreStatus = "batch.store_status";
+    public const string PrepStructuredOrders = "prep.structured_order_data";
 }
 
 /// <summary>Content types of Orbital messages, set as the AMQP <c>content_type</c>.</summary>

@@ -37,7 +37,7 @@ public static class DashboardCommands
             context => SendSampleOrderAsync(orders, webhookSecret, context.CancellationToken),
             new CommandOptions { Description = "A Smash Club London order (burgers with a note, fries), signed and sent to POST /webhooks/otter as Otter would.", IconName = "Food" });
 
-        foreach (var service in new[] { orders, batch })
+        foreach (var service in new[] { orders, batch, prep })
         {
             service.WithCommand("replay-dead-letters", "Replay dead letters",
                 context => ReplayDeadLettersAsync(service, prep, adminPassword, context.CancellationToken),

@@ -4,6 +4,8 @@ using Orbital.Contracts;
 using Orbital.Messaging;
 using Orbital.Prep.Catalog;
 using Orbital.Prep.Data;
+using Orbital.Prep.Depletion;
+using Orbital.Prep.MenuRecipes;
 using Orbital.Prep.Inventory;
 using Orbital.Prep.Locations;
 using Orbital.Places;
@@ -43,6 +45,14 @@ internal static class Extensions
         builder.Services.AddSingleton<PrepListService>();
         builder.Services.AddSingleton<TransferUnitStore>();
         builder.AddOutboxRelay();
+    }
+
+    /// <summary>Prep follows the orders: the brands' menu recipes, and its own queue that takes what each order uses off stock.</summary>
+    public static void AddPrepSales(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton<MenuRecipeStore>();
+        builder.Services.AddSingleton<LiveStock>();
+        builder.AddMessageConsumer<OrderDepletion>(Queues.PrepStructuredOrders, Exchanges.StructuredOrderData);
     }
 
     /// <summary>PDF reports, the Slack client, and the report jobs per location (Hangfire, schema <c>prep_jobs</c>).</summary>

@@ -42,6 +42,12 @@ public sealed class Every_route_refuses_bad_tokens_and_wrong_roles(OrbitalAppFix
         (HttpMethod.Get, "/locations/x/waste", "prep_cook"),
         (HttpMethod.Get, "/reports/jobs", "manager"),
         (HttpMethod.Post, "/reports/jobs/x/run", "manager"),
+        (HttpMethod.Get, "/brands/x/menu-recipes", "prep_cook"),
+        (HttpMethod.Get, "/brands/x/menu-recipes/item/x", "prep_cook"),
+        (HttpMethod.Put, "/brands/x/menu-recipes/item/x", "manager"),
+        (HttpMethod.Delete, "/brands/x/menu-recipes/item/x", "manager"),
+        (HttpMethod.Get, "/menu-recipes/unmapped", "manager"),
+        (HttpMethod.Get, "/locations/x/stock", "prep_cook"),
     ];
 
     [Fact(Timeout = TestTimeouts.EndToEnd)]

@@ -1,0 +1,103 @@
+using Npgsql;
+using Orbital.Contracts.Orders;
+using Orbital.Messaging;
+using Orbital.Places;
+using Orbital.Prep.Data;
+using Orbital.Prep.MenuRecipes;
+
+namespace Orbital.Prep.Depletion;
+
+/// <summary>
+/// Prep's own queue on <c>structured_order_data</c>: every order takes what its recipes use off its kitchen's on-hand.
+/// Idempotent by order id and version as Batch is: a version not newer than the one applied changes nothing; a newer one
+/// (an update, a cancellation) moves stock by the difference from what the older one used. A batch of deliveries is one
+/// transaction; the orders' rows are locked in id order first, so two Prep instances never deadlock over them.
+/// </summary>
+public sealed partial class OrderDepletion(
+    NpgsqlDataSource dataSource, PrepSchema schema, PlacesCache places, TimeProvider time, ILogger<OrderDepletion> logger) : IMessageBatchHandler
+{
+    /// <summary>What <c>prep.on_hand</c> says moved it, and who.</summary>
+    public const string Source = "orders";
+
+    /// <summary>Beyond Orders' own bound on a line: a message with more is not an order.</summary>
+    private const int MaxQuantity = 100_000;
+
+    public Task HandleAsync(IncomingMessage message, CancellationToken cancellationToken) => HandleBatchAsync([message], cancellationToken);
+
+    public async Task HandleBatchAsync(IReadOnlyList<IncomingMessage> messages, CancellationToken cancellationToken)
+    {
+        var orders = messages.Select(Parse).ToList();
+        await schema.WaitUntilReadyAsync(cancellationToken);
+        await places.EnsureLoadedAsync(cancellationToken);
+        var map = places.Current;
+        var now = time.GetUtcNow();
+        var placed = orders.Select(order => (Order: order, Place: map.StoreLocation(order.StoreId))).ToList();
+
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var brands = placed.Select(p => p.Place.BrandId).OfType<string>().ToHashSet(StringComparer.Ordinal);
+        var recipes = (await MenuRecipeStore.ForBrandsAsync(connection, transaction, brands, cancellationToken))
+            .GroupBy(r => r.BrandId, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => (IReadOnlyDictionary<(string, string), MenuRecipe>)g.ToDictionary(r => (r.Kind, r.MenuSku)), StringComparer.Ordinal);
+        var applied = await SoldOrders.LockAsync(connection, transaction, [.. orders.Select(o => o.OrderId)], now, cancellationToken);
+
+        var changes = new SoldOrders.Changes();
+        var stale = 0;
+        foreach (var (order, (kitchen, brandId)) in placed)
+        {
+            var before = applied[order.OrderId];
+            if (order.Version <= before.Version)
+            {
+                stale++;
+                continue;
+            }
+
+            var (usage, unmapped) = brandId is null
+                ? ([], [])
+                : OrderUsage.Of(order, recipes.GetValueOrDefault(brandId) ?? new Dictionary<(string, string), MenuRecipe>());
+            var orderedAt = order.OrderedAt?.ToDateTimeOffset() ?? now;
+            var after = new SoldOrder(order.OrderId, order.Version, order.StoreId, brandId, kitchen.Id, orderedAt,
+                map.BusinessDay(kitchen.Id, orderedAt), OrderUsage.IsCanceled(order), usage);
+            changes.Apply(before, after, brandId is null ? [] : unmapped.Select(u => (brandId, u)), isNew: before.Version == 0);
+            applied[order.OrderId] = after;
+        }
+
+        await changes.WriteAsync(connection, transaction, now, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        Log.Applied(logger, orders.Count - stale, stale, changes.StockMoves);
+    }
+
+    private static StructuredOrder Parse(IncomingMessage message)
+    {
+        StructuredOrder order;
+        try
+        {
+            order = StructuredOrder.Parser.ParseFrom(message.Body.Span);
+        }
+        catch (Google.Protobuf.InvalidProtocolBufferException ex)
+        {
+            throw new PoisonMessageException($"Not a StructuredOrder: {ex.Message}");
+        }
+
+        if (string.IsNullOrEmpty(order.OrderId) || order.Version <= 0)
+        {
+            throw new PoisonMessageException("A StructuredOrder needs an order id and a positive version.");
+        }
+
+        if (order.Lines.Any(l => l.Quantity is < 0 or > MaxQuantity || Modifiers(l.Modifiers).Any(m => m.Quantity is < 0 or > MaxQuantity)))
+        {
+            throw new PoisonMessageException($"Order {order.OrderId} has a line or modifier quantity below 0 or above {MaxQuantity:N0}.");
+        }
+
+        return order;
+
+        static IEnumerable<LineModifier> Modifiers(IEnumerable<LineModifier> modifiers) =>
+            modifiers.SelectMany(m => Modifiers(m.Modifiers).Prepend(m));
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 5101, Level = LogLevel.Debug, Message = "Orders applied to stock: {Applied} ({Stale} not newer than applied), {Moves} on-hand rows moved")]
+        public static partial void Applied(ILogger logger, int applied, int stale, int moves);
+    }
+}
