@@ -17,6 +17,9 @@ public static class Exchanges
 
     /// <summary>Stores paused and unpaused at Otter (<c>StoreStatus</c>), published by Orders after commit.</summary>
     public const string StoreStatus = "store_status";
+
+    /// <summary>Menu items of a store taken off sale or put back (<c>MenuAvailabilityChange</c>), published by Prep after commit.</summary>
+    public const string MenuAvailability = "menu_availability";
 }
 
 /// <summary>The queues Orbital's own consumers read; each is bound to one exchange.</summary>
@@ -27,6 +30,8 @@ public static class Queues
     public const string OrdersKitchenOrderEvents = "orders.kitchen_order_events";
     public const string BatchStoreStatus = "batch.store_status";
     public const string PrepStructuredOrders = "prep.structured_order_data";
+    public const string OrdersMenuAvailability = "orders.menu_availability";
+    public const string BatchMenuAvailability = "batch.menu_availability";
 }
 
 /// <summary>Content types of Orbital messages, set as the AMQP <c>content_type</c>.</summary>

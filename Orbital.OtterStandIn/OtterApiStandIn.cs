@@ -68,6 +68,7 @@ public sealed partial class OtterApiStandIn : IAsyncDisposable
         app.MapPost("/v1/auth/token", IssueTokenAsync);
         app.MapGet("/manager/order/v1/orders", OrderFeed);
         app.MapPost("/manager/order/v1/sources/{source}/orders/{orderId}/{action}", OrderCallAsync);
+        app.MapPost("/manager/menu/v1/menus/entities/availability/{action}", MenuCallAsync);
     }
 
     /// <summary>Puts an order (Otter's Order shape, with <c>orderedAt</c>) in a store's feed.</summary>

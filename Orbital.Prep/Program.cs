@@ -1,5 +1,6 @@
 using Orbital.Prep.App;
 using Orbital.Prep.Auth;
+using Orbital.Prep.Availability;
 using Orbital.Prep.Catalog;
 using Orbital.Prep.Data;
 using Orbital.Prep.Depletion;
@@ -44,6 +45,7 @@ app.MapScansApi();
 app.MapWasteApi();
 app.MapMenuRecipesApi();
 app.MapStockApi();
+app.MapAvailabilityApi();
 app.MapReportsApi();
 app.MapDeadLetters(PrepPolicies.EveryLocationManager);
 app.MapMessagingStatus(PrepPolicies.EveryLocationManager);

@@ -81,6 +81,8 @@ internal static class Extensions
             .RemoveAllResilienceHandlers();
 #pragma warning restore EXTEXP0001
         builder.AddMessageConsumer<KitchenOrderEventHandler>(Queues.OrdersKitchenOrderEvents, Exchanges.KitchenOrderEvents);
+        // Prep's word that a store's menu items are off sale, or back: Otter is told through the same sender.
+        builder.AddMessageConsumer<MenuAvailabilityHandler>(Queues.OrdersMenuAvailability, Exchanges.MenuAvailability);
         builder.Services.AddHostedService<OtterCallSender>();
         builder.Services.AddHealthChecks().AddCheck<TellingOtterHealthCheck>("telling-otter");
         builder.Services.AddSingleton<OtterCallsStatusReader>();

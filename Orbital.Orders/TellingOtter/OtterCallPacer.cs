@@ -2,9 +2,10 @@ namespace Orbital.Orders.TellingOtter;
 
 /// <summary>
 /// Keeps the calls to Otter under its limits: per store and endpoint within any minute, and in all within any second
-/// (sliding windows: the times of the last calls are kept). Used by the one sender that leads; not thread-safe.
+/// (sliding windows: the times of the last calls are kept). An endpoint with a limit of its own (the menu's
+/// suspensions: 16 a minute) is kept under that one. Used by the one sender that leads; not thread-safe.
 /// </summary>
-public sealed class OtterCallPacer(int perStoreEndpointPerMinute, int perSecond)
+public sealed class OtterCallPacer(int perStoreEndpointPerMinute, int perSecond, IReadOnlyDictionary<string, int>? perEndpointPerMinute = null)
 {
     private static readonly TimeSpan Minute = TimeSpan.FromMinutes(1), Second = TimeSpan.FromSeconds(1);
     private readonly Dictionary<(string Store, string Endpoint), Queue<DateTimeOffset>> _perEndpoint = [];
@@ -23,7 +24,9 @@ public sealed class OtterCallPacer(int perStoreEndpointPerMinute, int perSecond)
 
     /// <summary>How long a call to this store's endpoint must wait for its minute to have room; zero when it has.</summary>
     public TimeSpan WaitForEndpoint(string store, string endpoint, DateTimeOffset now) =>
-        _perEndpoint.TryGetValue((store, endpoint), out var sent) ? Wait(sent, perStoreEndpointPerMinute, Minute, now) : TimeSpan.Zero;
+        _perEndpoint.TryGetValue((store, endpoint), out var sent)
+            ? Wait(sent, perEndpointPerMinute?.GetValueOrDefault(endpoint) ?? perStoreEndpointPerMinute, Minute, now)
+            : TimeSpan.Zero;
 
     /// <summary>Counts a call made at <paramref name="now"/> (whatever Otter answered: every request counts against its limits).</summary>
     public void Sent(string store, string endpoint, DateTimeOffset now)

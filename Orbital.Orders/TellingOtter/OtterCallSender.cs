@@ -43,7 +43,11 @@ public sealed partial class OtterCallSender(
         }
 
         var settings = options.Value;
-        var pacer = new OtterCallPacer(settings.PerStoreEndpointPerMinute, settings.PerSecond);
+        var pacer = new OtterCallPacer(settings.PerStoreEndpointPerMinute, settings.PerSecond, new Dictionary<string, int>(StringComparer.Ordinal)
+        {
+            [MenuAvailabilityHandler.Suspend] = settings.MenuAvailabilityPerStorePerMinute,
+            [MenuAvailabilityHandler.Unsuspend] = settings.MenuAvailabilityPerStorePerMinute,
+        });
         // When each store endpoint at Otter's limit has room again: its calls are left out of the looks until then.
         var waiting = new Dictionary<(string Store, string Endpoint), DateTimeOffset>();
         while (!stoppingToken.IsCancellationRequested)

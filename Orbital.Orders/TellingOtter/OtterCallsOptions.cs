@@ -11,6 +11,10 @@ public sealed class OtterCallsOptions
     [Range(1, 1_000_000)]
     public int PerStoreEndpointPerMinute { get; set; } = 30;
 
+    /// <summary>Calls a minute to one store's menu suspend (and, apart, unsuspend) endpoint: Otter allows 16.</summary>
+    [Range(1, 1_000_000)]
+    public int MenuAvailabilityPerStorePerMinute { get; set; } = 15;
+
     /// <summary>Calls a second in all (Otter allows 20 requests a second per IP).</summary>
     [Range(1, 10_000)]
     public int PerSecond { get; set; } = 15;

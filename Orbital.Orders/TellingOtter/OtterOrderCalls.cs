@@ -21,7 +21,7 @@ public sealed record OtterCallOutcome(OtterCallResult Result, int? Status, strin
 /// <summary>
 /// The calls a kitchen makes to Otter's Public API about one order: <c>POST
 /// /manager/order/v1/sources/{source}/orders/{orderId}/{confirm | ready-to-pickup | fulfill}</c> with the bearer token and
-/// <c>X-Store-Id</c>. One attempt per call, no retries here: the sender decides when to try again, within Otter's limits.
+/// <c>X-Store-Id</c>; and about a store's menu: <c>POST /manager/menu/v1/menus/entities/availability/{suspend | unsuspend}</c>. One attempt per call, no retries here: the sender decides when to try again, within Otter's limits.
 /// </summary>
 public sealed class OtterOrderCalls(HttpClient http, OtterTokens tokens)
 {
@@ -42,8 +42,8 @@ public sealed class OtterOrderCalls(HttpClient http, OtterTokens tokens)
             for (var attempt = 1; ; attempt++)
             {
                 var token = await tokens.GetAsync(http, forceRenewal: attempt > 1, deadline.Token);
-                using var request = new HttpRequestMessage(HttpMethod.Post,
-                    $"manager/order/v1/sources/{Uri.EscapeDataString(source)}/orders/{Uri.EscapeDataString(orderId)}/{endpoint}");
+                using var request = new HttpRequestMessage(HttpMethod.Post, MenuAvailabilityHandler.PathOf(endpoint)
+                    ?? $"manager/order/v1/sources/{Uri.EscapeDataString(source)}/orders/{Uri.EscapeDataString(orderId)}/{endpoint}");
                 request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
                 request.Headers.Add(OtterApiClient.StoreHeader, storeId);
                 if (body is not null)

@@ -2,6 +2,7 @@ using Npgsql;
 using Orbital.Contracts.Orders;
 using Orbital.Messaging;
 using Orbital.Places;
+using Orbital.Prep.Availability;
 using Orbital.Prep.Data;
 using Orbital.Prep.MenuRecipes;
 
@@ -14,7 +15,8 @@ namespace Orbital.Prep.Depletion;
 /// transaction; the orders' rows are locked in id order first, so two Prep instances never deadlock over them.
 /// </summary>
 public sealed partial class OrderDepletion(
-    NpgsqlDataSource dataSource, PrepSchema schema, PlacesCache places, TimeProvider time, ILogger<OrderDepletion> logger) : IMessageBatchHandler
+    NpgsqlDataSource dataSource, PrepSchema schema, PlacesCache places, MenuAvailabilityKeeper availability, TimeProvider time, ILogger<OrderDepletion> logger)
+    : IMessageBatchHandler
 {
     /// <summary>What <c>prep.on_hand</c> says moved it, and who.</summary>
     public const string Source = "orders";
@@ -64,6 +66,12 @@ public sealed partial class OrderDepletion(
 
         await changes.WriteAsync(connection, transaction, now, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
+        if (changes.StockMoves > 0)
+        {
+            // Something may have run out: whether items must come off sale is looked at now, not at the next interval.
+            availability.Wake();
+        }
+
         Log.Applied(logger, orders.Count - stale, stale, changes.StockMoves);
     }
 

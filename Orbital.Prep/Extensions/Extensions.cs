@@ -3,6 +3,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Orbital.Contracts;
 using Orbital.Messaging;
 using Orbital.Prep.Catalog;
+using Orbital.Prep.Availability;
 using Orbital.Prep.Data;
 using Orbital.Prep.Depletion;
 using Orbital.Prep.MenuRecipes;
@@ -53,6 +54,10 @@ internal static class Extensions
         builder.Services.AddSingleton<MenuRecipeStore>();
         builder.Services.AddSingleton<LiveStock>();
         builder.AddMessageConsumer<OrderDepletion>(Queues.PrepStructuredOrders, Exchanges.StructuredOrderData);
+        // Items that need a product that ran out come off sale at Otter and on the kitchen's screens.
+        builder.Services.AddOptions<MenuAvailabilityOptions>().BindConfiguration(MenuAvailabilityOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<MenuAvailabilityKeeper>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<MenuAvailabilityKeeper>());
     }
 
     /// <summary>PDF reports, the Slack client, and the report jobs per location (Hangfire, schema <c>prep_jobs</c>).</summary>

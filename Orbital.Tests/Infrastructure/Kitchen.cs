@@ -55,15 +55,22 @@ public static class Kitchen
     /// </summary>
     public static async Task<(string KitchenId, string StoreId)> OwnKitchenAsync(this OrbitalAppFixture orbital)
     {
+        var (kitchen, stores) = await orbital.OwnKitchenAsync(["smash-club"]);
+        return (kitchen, stores[0]);
+    }
+
+    /// <summary>As <see cref="OwnKitchenAsync(OrbitalAppFixture)"/>, with a store of each brand (<c>{brand}-{kitchen}</c>), in that order.</summary>
+    public static async Task<(string KitchenId, string[] StoreIds)> OwnKitchenAsync(this OrbitalAppFixture orbital, string[] brands)
+    {
         var cancellationToken = TestContext.Current.CancellationToken;
         var kitchen = $"pass-{Guid.NewGuid():N}"[..16];
-        var store = $"smash-club-{kitchen}";
+        var stores = brands.Select(brand => $"{brand}-{kitchen}").ToArray();
         using var admin = orbital.BatchClient("admin");
         var setup = (await admin.GetFromJsonAsync("/kitchens/setup", Orbital.Places.PlacesJson.Default.PlacesSetup, cancellationToken))!;
         var withMine = setup with
         {
             Kitchens = [.. setup.Kitchens, new Orbital.Places.Kitchen(kitchen, $"Test pass {kitchen[5..]}", "Europe/London", HasExpo: true)],
-            Stores = [.. setup.Stores, new Orbital.Places.Store(store, kitchen, "smash-club")],
+            Stores = [.. setup.Stores, .. brands.Select((brand, i) => new Orbital.Places.Store(stores[i], kitchen, brand))],
             // The brand's menu cooks at stations every kitchen of its stores has: London's, by the same ids.
             Stations = [.. setup.Stations, .. setup.Stations.Where(s => s.KitchenId == Id).Select(s => s with { KitchenId = kitchen })],
         };
@@ -74,7 +81,7 @@ public static class Kitchen
 
         await Poll.UntilAsync(async token => (await admin.GetFromJsonAsync<JsonElement>("/kitchens", token)).GetProperty("kitchens").EnumerateArray()
             .Any(k => k.GetProperty("id").GetString() == kitchen), known => known, TimeSpan.FromSeconds(30), $"Batch to know kitchen {kitchen}");
-        return (kitchen, store);
+        return (kitchen, stores);
     }
 
     public static HttpClient BatchClient(Uri batch, string role = "prep_cook") => new()

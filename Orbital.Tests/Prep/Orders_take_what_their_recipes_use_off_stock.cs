@@ -197,7 +197,14 @@ internal static class SalesSetup
     /// <summary>A kitchen of the test's own with a Smash Club store, once Prep knows it as a location.</summary>
     public static async Task<(string Id, string Store)> SellingKitchenAsync(this OrbitalAppFixture orbital)
     {
-        var (kitchen, store) = await orbital.OwnKitchenAsync();
+        var (kitchen, stores) = await orbital.SellingKitchenAsync(["smash-club"]);
+        return (kitchen, stores[0]);
+    }
+
+    /// <summary>A kitchen of the test's own with a store of each brand, once Prep knows it as a location.</summary>
+    public static async Task<(string Id, string[] Stores)> SellingKitchenAsync(this OrbitalAppFixture orbital, string[] brands)
+    {
+        var (kitchen, store) = await orbital.OwnKitchenAsync(brands);
         using var everywhere = await orbital.SignedInAsync("manager");
         await Poll.UntilAsync(async token => (await everywhere.GetAsync($"/locations/{kitchen}/inventory", token)).StatusCode,
             status => status == HttpStatusCode.OK, TimeSpan.FromSeconds(30), $"Prep to know kitchen {kitchen}");
@@ -205,9 +212,13 @@ internal static class SalesSetup
     }
 
     /// <summary>Saves Smash Club's recipe for a menu item or modifier: each component's product, quantity and unit (base when null).</summary>
-    public static async Task RecipeAsync(this HttpClient manager, string kind, string menuSku, params (string Sku, decimal Quantity, string? Unit)[] components)
+    public static Task RecipeAsync(this HttpClient manager, string kind, string menuSku, params (string Sku, decimal Quantity, string? Unit)[] components) =>
+        manager.RecipeAsync("smash-club", kind, menuSku, components);
+
+    /// <summary>Saves a brand's recipe for a menu item or modifier.</summary>
+    public static async Task RecipeAsync(this HttpClient manager, string brand, string kind, string menuSku, params (string Sku, decimal Quantity, string? Unit)[] components)
     {
-        using var response = await manager.PutAsJsonAsync($"/brands/smash-club/menu-recipes/{kind}/{Uri.EscapeDataString(menuSku)}",
+        using var response = await manager.PutAsJsonAsync($"/brands/{brand}/menu-recipes/{kind}/{Uri.EscapeDataString(menuSku)}",
             new { name = menuSku, components = components.Select(c => new { sku = c.Sku, quantity = c.Quantity, unit = c.Unit }) }, TestContext.Current.CancellationToken);
         Assert.True(response.IsSuccessStatusCode, $"recipe {kind} {menuSku}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)}");
     }
