@@ -16,6 +16,12 @@ public static class MenuRecipesApi
 
     public static IEndpointRouteBuilder MapMenuRecipesApi(this IEndpointRouteBuilder app)
     {
+        // The brands of the setup of places, whose menus the recipes are for.
+        app.MapGet("/brands", async (PlacesCache places, CancellationToken cancellationToken) =>
+        {
+            await places.EnsureLoadedAsync(cancellationToken);
+            return TypedResults.Ok(places.Current.Setup.Brands.OrderBy(b => b.Name, StringComparer.OrdinalIgnoreCase).ToList());
+        }).WithTags("Menu recipes");
         var recipes = app.MapGroup("/brands/{brandId}/menu-recipes").WithTags("Menu recipes");
         recipes.MapGet("/", ListAsync);
         recipes.MapGet("/{kind}/{menuSku}", GetAsync);

@@ -63,6 +63,7 @@ async function enter() {
     app.locationId = select.value;
     localStorage.setItem(locationKey, app.locationId);
     route();
+    refreshStockWarning();
   };
   if (!app.locationId) {
     notice("Your account works at no location yet: ask a manager.");
@@ -70,6 +71,7 @@ async function enter() {
   }
   await loadProducts();
   await route();
+  refreshStockWarning();
   // The first screen has loaded: what a test (or a kiosk script) waits for before using the app.
   document.body.dataset.ready = "true";
 }

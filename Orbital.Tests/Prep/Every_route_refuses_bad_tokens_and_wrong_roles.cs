@@ -42,12 +42,17 @@ public sealed class Every_route_refuses_bad_tokens_and_wrong_roles(OrbitalAppFix
         (HttpMethod.Get, "/locations/x/waste", "prep_cook"),
         (HttpMethod.Get, "/reports/jobs", "manager"),
         (HttpMethod.Post, "/reports/jobs/x/run", "manager"),
+        (HttpMethod.Get, "/brands", "prep_cook"),
         (HttpMethod.Get, "/brands/x/menu-recipes", "prep_cook"),
         (HttpMethod.Get, "/brands/x/menu-recipes/item/x", "prep_cook"),
         (HttpMethod.Put, "/brands/x/menu-recipes/item/x", "manager"),
         (HttpMethod.Delete, "/brands/x/menu-recipes/item/x", "manager"),
         (HttpMethod.Get, "/menu-recipes/unmapped", "manager"),
         (HttpMethod.Get, "/locations/x/stock", "prep_cook"),
+        (HttpMethod.Get, "/locations/x/availability", "prep_cook"),
+        (HttpMethod.Put, "/locations/x/availability", "manager"),
+        (HttpMethod.Put, "/locations/x/marked-out/x", "manager"),
+        (HttpMethod.Delete, "/locations/x/marked-out/x", "manager"),
     ];
 
     [Fact(Timeout = TestTimeouts.EndToEnd)]
