@@ -74,7 +74,7 @@ public sealed class A_manager_keeps_PARs_on_a_tablet(OrbitalAppFixture orbital)
         await using var tablet = await PrepTablet.SignInAsync(orbital, cook, password, HeadlessBrowser.TabletPortrait);
         var page = tablet.Page;
 
-        await Assertions.Expect(page.Locator("header nav a:visible")).ToHaveTextAsync(["Prep list", "Count", "Waste", "Receive"]);
+        await Assertions.Expect(page.Locator("header nav a:visible")).ToHaveTextAsync(["Prep list", "Count", "Waste", "Receive", "Stock"]);
         await page.GotoAsync(new Uri(orbital.App.GetEndpoint(ResourceNames.PrepService, "http"), "/#pars").ToString());
         await Assertions.Expect(page.Locator("#prep-list")).ToBeVisibleAsync();
         await Assertions.Expect(page.Locator("#pars")).ToBeHiddenAsync();

@@ -189,7 +189,7 @@ public sealed class Managers_keep_products_and_reports_and_admins_keep_users_on_
         // A manager has no users screen, by the menu or by its address.
         var (boss, bossPassword) = await orbital.NewStaffAsync("manager", store);
         await using var managersTablet = await PrepTablet.SignInAsync(orbital, boss, bossPassword, HeadlessBrowser.TabletLandscape);
-        await Assertions.Expect(managersTablet.Page.Locator("header nav a:visible")).ToHaveTextAsync(["Prep list", "Count", "Waste", "Receive", "PARs", "Transfer units", "Products", "Reports", "Locations"]);
+        await Assertions.Expect(managersTablet.Page.Locator("header nav a:visible")).ToHaveTextAsync(["Prep list", "Count", "Waste", "Receive", "Stock", "PARs", "Transfer units", "Products", "Menu", "Reports", "Locations"]);
         await managersTablet.Page.EvaluateAsync("() => { location.hash = '#users'; }");
         await Assertions.Expect(managersTablet.Page.Locator("#notice")).ToHaveTextAsync("That screen is for admins.");
         await Assertions.Expect(managersTablet.Page.Locator("#users")).ToBeHiddenAsync();
