@@ -6,6 +6,7 @@ using Orbital.Prep.Catalog;
 using Orbital.Prep.Availability;
 using Orbital.Prep.Data;
 using Orbital.Prep.Depletion;
+using Orbital.Prep.Forecast;
 using Orbital.Prep.MenuRecipes;
 using Orbital.Prep.Inventory;
 using Orbital.Prep.Locations;
@@ -53,6 +54,7 @@ internal static class Extensions
     {
         builder.Services.AddSingleton<MenuRecipeStore>();
         builder.Services.AddSingleton<LiveStock>();
+        builder.Services.AddSingleton<SalesHistory>();
         builder.AddMessageConsumer<OrderDepletion>(Queues.PrepStructuredOrders, Exchanges.StructuredOrderData);
         // Items that need a product that ran out come off sale at Otter and on the kitchen's screens.
         builder.Services.AddOptions<MenuAvailabilityOptions>().BindConfiguration(MenuAvailabilityOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();

@@ -1,8 +1,22 @@
 namespace Orbital.Prep.Pars;
 
-/// <summary>One product on a prep list, in the product's base unit.</summary>
+/// <summary>
+/// One product on a prep list, in the product's base unit. <see cref="ToPrep"/> and <see cref="Batches"/> follow
+/// <see cref="Basis"/> (<c>par</c> or <c>forecast</c>), and <see cref="Why"/> says why; <see cref="ParToPrep"/> and
+/// <see cref="Forecast"/> are both figures, side by side, where each exists.
+/// </summary>
 public sealed record PrepLine(
-    string Sku, string Name, string Unit, decimal Par, decimal OnHand, bool Counted, decimal Shortfall, decimal ToPrep, int Batches, decimal BatchSize);
+    string Sku, string Name, string Unit, decimal? Par, decimal OnHand, bool Counted, decimal Shortfall, decimal ToPrep, int Batches, decimal BatchSize,
+    string Basis = PrepBasis.Par, decimal? ParToPrep = null, PrepForecast? Forecast = null, string? Why = null);
+
+/// <summary>The forecast's figures for a line: expected usage, safety stock, what it says to prep, and the days it read (newest first).</summary>
+public sealed record PrepForecast(decimal ExpectedUsage, decimal SafetyStock, decimal ToPrep, int Batches, IReadOnlyList<decimal> History);
+
+public static class PrepBasis
+{
+    public const string Par = "par";
+    public const string Forecast = "forecast";
+}
 
 /// <summary>
 /// The prep list rule, as in MarketMan's "fill to par": to prep = max(0, PAR − on hand), rounded up to whole batches of
@@ -20,7 +34,7 @@ public static class PrepMath
         var have = Math.Max(0, onHand ?? 0);
         var shortfall = Math.Max(0, par - have);
         var batches = (int)Math.Ceiling(shortfall / batchSize);
-        return new PrepLine(sku, name, unit, par, have, onHand is not null, shortfall, batches * batchSize, batches, batchSize);
+        return new PrepLine(sku, name, unit, par, have, onHand is not null, shortfall, batches * batchSize, batches, batchSize, ParToPrep: batches * batchSize);
     }
 
     /// <summary>Weekday number as PARs store it: 0 = Sunday … 6 = Saturday.</summary>

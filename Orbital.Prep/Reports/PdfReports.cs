@@ -23,15 +23,16 @@ public sealed class PdfReports
     {
         var rows = list.Lines.Select(l => new[]
         {
-            l.Sku, l.Name, Number(l.Par), l.Counted ? Number(l.OnHand) : "not counted", Number(l.ToPrep), $"{l.Batches} × {Number(l.BatchSize)}", l.Unit,
+            l.Sku, l.Name, l.Par is { } par ? Number(par) : "–", l.Counted ? Number(l.OnHand) : "not counted", Number(l.ToPrep), $"{l.Batches} × {Number(l.BatchSize)}", l.Unit,
+            l.Basis == PrepBasis.Forecast ? "forecast" : "PAR",
         }).ToList();
         return Table(
             $"Prep list · {list.LocationName}",
             $"{list.Date:dddd d MMMM yyyy} · generated {list.GeneratedAt:yyyy-MM-dd HH:mm} (UTC{list.GeneratedAt:zzz}, local time)",
-            ["SKU", "Product", "PAR", "On hand", "To prep", "Batches", "Unit"],
-            [70, 160, 50, 70, 55, 65, 45],
+            ["SKU", "Product", "PAR", "On hand", "To prep", "Batches", "Unit", "By"],
+            [70, 115, 45, 70, 55, 65, 45, 50],
             rows,
-            rows.Count == 0 ? "No PAR levels for this weekday." : $"{list.Lines.Count(l => l.ToPrep > 0)} of {list.Lines.Count} products to prep.");
+            rows.Count == 0 ? "No PAR levels for this weekday, and no forecast." : $"{list.Lines.Count(l => l.ToPrep > 0)} of {list.Lines.Count} products to prep.");
     }
 
     public byte[] TransferUnits(TransferUnitInventory inventory)

@@ -11,7 +11,7 @@ app.screens["prep-list"] = {
       // Most urgent first: what is furthest below its PAR, as a share of the PAR.
       const lines = list.lines.slice().sort((a, b) => (b.toPrep > 0) - (a.toPrep > 0) || b.shortfall / (b.par || 1) - a.shortfall / (a.par || 1));
       el("prep-lines").replaceChildren(...lines.map(prepLine));
-      if (lines.length === 0) notice("Nothing to prep: no PARs are set for today at this location.");
+      if (lines.length === 0) notice("Nothing to prep: no PARs are set for today at this location, and it has too few weeks of sales for a forecast.");
     } catch (problem) {
       if (stillOn(visit)) notice(problem.message);
     }
@@ -25,7 +25,12 @@ function prepLine(line) {
   node.querySelector(".amount").textContent = line.toPrep > 0
     ? `Make ${line.batches} batch${line.batches === 1 ? "" : "es"} · ${number(line.toPrep)} ${line.unit}`
     : "Nothing to make";
-  node.querySelector(".stock").textContent = `On hand ${number(line.onHand)} ${line.unit}${line.counted ? "" : " (never counted)"} · PAR ${number(line.par)} ${line.unit}`;
+  const par = line.par === null ? "no PAR" : `PAR ${number(line.par)} ${line.unit}`;
+  node.querySelector(".stock").textContent = `On hand ${number(line.onHand)} ${line.unit}${line.counted ? "" : " (never counted)"} · ${par}`;
+  // Which figure the line follows, and the other one beside it.
+  node.querySelector(".why-text").textContent = line.why ?? "";
+  node.querySelector(".basis").textContent = line.basis === "forecast" ? "By forecast" : "By PAR";
+  node.querySelector(".basis").classList.toggle("forecast", line.basis === "forecast");
   const made = node.querySelector(".made");
   made.disabled = line.toPrep <= 0;
   made.onclick = async () => {
@@ -39,7 +44,7 @@ function prepLine(line) {
       }));
       node.classList.add("done");
       made.textContent = "Made ✓ counted";
-      node.querySelector(".stock").textContent = `On hand ${number(line.onHand + line.toPrep)} ${line.unit} · PAR ${number(line.par)} ${line.unit}`;
+      node.querySelector(".stock").textContent = `On hand ${number(line.onHand + line.toPrep)} ${line.unit} · ${par}`;
     } catch (problem) {
       made.disabled = false;
       problemIn(node.querySelector(".problem"), problem);
