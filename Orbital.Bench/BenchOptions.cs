@@ -16,6 +16,9 @@ public sealed record BenchOptions
     public int? ConsumerConcurrency { get; init; }
     public string[] Only { get; init; } = AllMeasures;
 
+    /// <summary>Runs the prep rules' backtest only (no servers) and prints its table.</summary>
+    public bool Backtest { get; init; }
+
     public int Kitchens { get; init; } = 20;
     public static readonly string[] AllMeasures = ["ingest", "e2e", "pipeline", "kitchens", "fanout"];
 
@@ -39,6 +42,7 @@ public sealed record BenchOptions
                 "--json" => options with { JsonPath = Next() },
                 "--consumer-concurrency" => options with { ConsumerConcurrency = int.Parse(Next(), CultureInfo.InvariantCulture) },
                 "--only" => options with { Only = Names(Next()) },
+                "--backtest" => options with { Backtest = true },
                 "--kitchens" => options with { Kitchens = int.Parse(Next(), CultureInfo.InvariantCulture) },
                 "--quick" => options with
                 {
@@ -66,6 +70,7 @@ public sealed record BenchOptions
           --consumer-concurrency 1         deliveries each Orders and Batch consumer handles at once (Messaging:ConsumerConcurrency)
           --only pipeline,fanout           run only these of ingest, e2e, pipeline, kitchens, fanout (start-up and memory always)
           --quick                          a run of about a minute
+          --backtest                       only the prep rules' backtest on a generated year (no servers): its table
         """;
 
     private static int[] Ints(string value) => [.. value.Split(',').Select(v => int.Parse(v, CultureInfo.InvariantCulture))];

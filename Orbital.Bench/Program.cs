@@ -23,6 +23,12 @@ catch (ArgumentException ex)
     return 2;
 }
 
+if (options.Backtest)
+{
+    Console.WriteLine(PrepBacktest.Run());
+    return 0;
+}
+
 var report = new JsonObject { ["machine"] = Machine(), ["startedAt"] = DateTimeOffset.UtcNow.ToString("O") };
 var table = new List<(string Measure, string Result, string Target)>();
 void Row(string measure, string result, string target) => table.Add((measure, result, target));

@@ -13,13 +13,17 @@ public sealed record UsageForecast(decimal Expected, decimal SafetyStock, IReadO
 /// (Restaurant365's estimated usage), safety stock is <see cref="SafetyFactor"/> standard deviations of those days, and
 /// recommended prep = expected usage + safety stock − on hand, rounded up to whole batches (Crunchtime's projected
 /// consumption + minimum − available). Fewer than <see cref="MinWeeks"/> such days: no forecast, the PAR is used.
-/// <see cref="SafetyFactor"/> is the backtest's choice (README: Sales-driven prep).
+/// The safety is the backtest's choice (README: Sales-driven prep): what is left of a product kept two days or more is
+/// sold the next day, so more safety costs it almost no waste (2 σ); what is kept less is thrown away at close (1 σ).
 /// </summary>
 public static class ForecastRule
 {
     public const int MinWeeks = 4, MaxWeeks = 6;
 
-    public const decimal SafetyFactor = 1.0m;
+    public const decimal SafetyFactor = 1.0m, SafetyFactorKeeping = 2.0m;
+
+    /// <summary>Standard deviations of safety for a product kept <paramref name="shelfLifeHours"/> (unknown: as one that keeps).</summary>
+    public static decimal SafetyFactorFor(int? shelfLifeHours) => shelfLifeHours is < 48 ? SafetyFactor : SafetyFactorKeeping;
 
     /// <summary>The same weekday in each of the last <see cref="MaxWeeks"/> weeks before <paramref name="day"/>, newest first.</summary>
     public static IEnumerable<DateOnly> SameWeekdays(DateOnly day) => Enumerable.Range(1, MaxWeeks).Select(week => day.AddDays(-7 * week));

@@ -59,7 +59,7 @@ public sealed class PrepListService(NpgsqlDataSource dataSource, InventoryStore 
             }
 
             decimal? have = onHand.TryGetValue(sku, out var known) ? known.Quantity : null;
-            lines.Add(Line(product, parBySku.TryGetValue(sku, out var par) ? par : null, have, forecasting ? ForecastRule.For(sku, date, history) : null, weeks, date));
+            lines.Add(Line(product, parBySku.TryGetValue(sku, out var par) ? par : null, have, forecasting ? ForecastRule.For(sku, date, history, ForecastRule.SafetyFactorFor(product.ShelfLifeHours)) : null, weeks, date));
         }
 
         return new PrepList(location.Id, location.Name, date, weekday, locations.Now(locationId), lines);
@@ -92,7 +92,7 @@ public sealed class PrepListService(NpgsqlDataSource dataSource, InventoryStore 
             Basis = PrepBasis.Forecast,
             Forecast = new PrepForecast(forecast.Expected, forecast.SafetyStock, toPrep, batches, forecast.History),
             Why = $"Forecast: {N(forecast.Expected)} {unit} used on average over the last {forecast.History.Count} {day}s with sales, "
-                + $"+ {N(forecast.SafetyStock)} {unit} safety − {N(byPar.OnHand)} {unit} on hand"
+                + $"+ {N(forecast.SafetyStock)} {unit} safety ({N(ForecastRule.SafetyFactorFor(product.ShelfLifeHours))} σ) − {N(byPar.OnHand)} {unit} on hand"
                 + (par is null ? "; no PAR set." : $"; the PAR ({N(par.Value)} {unit}) would say {N(byPar.ToPrep)} {unit}."),
         };
     }

@@ -8,7 +8,8 @@ namespace Orbital.Tests.Prep;
 /// <summary>
 /// Once a location has sold on a weekday in at least 4 of the last 6 weeks, its prep list for that weekday follows the
 /// forecast: the mean of what those days used (a day with sales but none of the product counts as nothing; a day
-/// without any sale is left out), plus one standard deviation of safety, less what is on hand, in whole batches. The
+/// without any sale is left out), plus safety (two standard deviations for a product that keeps days, one for one that
+/// keeps hours), less what is on hand, in whole batches. The
 /// PAR's figure stands beside it. With fewer weeks the PAR is followed, and the line says so. A product that keeps
 /// only hours counts only what was used that long into the business day.
 /// </summary>
@@ -58,15 +59,16 @@ public sealed class Prep_lists_follow_the_forecast_once_there_are_weeks_of_sales
         var list = await manager.GetFromJsonAsync<JsonElement>($"/locations/{kitchen}/prep-list?date={day:yyyy-MM-dd}", cancellationToken);
         var line = Line(list, sauce);
 
-        // By hand: the six days used 0, 1, 2, 3, 4, 5 kg; mean 2.5; population standard deviation sqrt(17.5 / 6).
+        // By hand: the six days used 0, 1, 2, 3, 4, 5 kg; mean 2.5; population standard deviation sqrt(17.5 / 6); the
+        // sauce keeps 72 hours, so two of them are its safety.
         double[] used = [0, 1, 2, 3, 4, 5];
         var mean = used.Average();
         var deviation = Math.Sqrt(used.Sum(u => (u - mean) * (u - mean)) / used.Length);
-        var batches = (int)Math.Ceiling((mean + deviation - 1) / 2);
+        var batches = (int)Math.Ceiling((mean + 2 * deviation - 1) / 2);
         Assert.Equal("forecast", line.GetProperty("basis").GetString());
         Assert.Equal(used.Select(u => (decimal)u), line.GetProperty("forecast").GetProperty("history").EnumerateArray().Select(h => h.GetDecimal()));
         Assert.Equal((decimal)mean, line.GetProperty("forecast").GetProperty("expectedUsage").GetDecimal());
-        Assert.Equal(Math.Round((decimal)deviation, 3), line.GetProperty("forecast").GetProperty("safetyStock").GetDecimal());
+        Assert.Equal(Math.Round(2 * (decimal)deviation, 3), line.GetProperty("forecast").GetProperty("safetyStock").GetDecimal());
         Assert.Equal(batches, line.GetProperty("batches").GetInt32());
         Assert.Equal(batches * 2m, line.GetProperty("toPrep").GetDecimal());
         // The PAR's figure beside it: 8 − 1 on hand = 7, in batches of 2: 8.
@@ -76,6 +78,10 @@ public sealed class Prep_lists_follow_the_forecast_once_there_are_weeks_of_sales
         var guacLine = Line(list, guac);
         Assert.Equal([0m, 0.5m, 0m, 0m, 0m, 0m], guacLine.GetProperty("forecast").GetProperty("history").EnumerateArray().Select(h => h.GetDecimal()));
         Assert.Equal(JsonValueKind.Null, guacLine.GetProperty("par").ValueKind);
+        // Kept hours, not days: one standard deviation (of 0, 0.5, 0, 0, 0, 0) is its safety.
+        var guacMean = 0.5 / 6;
+        var guacDeviation = Math.Sqrt((Math.Pow(0.5 - guacMean, 2) + 5 * Math.Pow(guacMean, 2)) / 6);
+        Assert.Equal(Math.Round((decimal)guacDeviation, 3), guacLine.GetProperty("forecast").GetProperty("safetyStock").GetDecimal());
 
         // The next day of the week has no sales in any of the last six weeks: the PAR, and why.
         var next = Line(await manager.GetFromJsonAsync<JsonElement>($"/locations/{kitchen}/prep-list?date={day.AddDays(1):yyyy-MM-dd}", cancellationToken), sauce);
