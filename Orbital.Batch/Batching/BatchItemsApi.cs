@@ -88,7 +88,10 @@ public static class BatchItemsApi
 
         var (items, source, lastEventId) = await board.ReadAsync(kitchenId!, stationId, cancellationToken);
         var today = places.Current.BusinessDay(kitchenId!, time.GetUtcNow());
-        return TypedResults.Ok(new StationBoard(kitchenId!, stationId, today, source, items, AllDay.OpenToday(items, today), lastEventId));
+        // Read after the board: the events the screen follows from its watermark end at the newest state either way.
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var offSale = await OffSaleItems.OfKitchenAsync(connection, null, places.Current, kitchenId!, stationId, cancellationToken);
+        return TypedResults.Ok(new StationBoard(kitchenId!, stationId, today, source, items, AllDay.OpenToday(items, today), lastEventId, offSale));
     }
 
     public static async Task<Results<Ok<List<BatchItemView>>, ProblemHttpResult>> ListAsync(
@@ -239,8 +242,10 @@ public sealed record AllDayCount(string Sku, string Name, int Quantity, int Done
 
 /// <param name="BusinessDay">The kitchen's business day now; items of an earlier day are on the board but not in <paramref name="AllDay"/>.</param>
 /// <param name="LastEventId">Follow <c>/orders/events?kitchen=</c> from this id (<c>lastEventId</c>) to miss nothing after this board.</param>
+/// <param name="OffSale">The station's menu items off sale at the kitchen's stores ("86"), and why.</param>
 public sealed record StationBoard(
-    string KitchenId, string StationId, DateOnly BusinessDay, string Source, List<BatchItemView> Items, List<AllDayCount> AllDay, long LastEventId);
+    string KitchenId, string StationId, DateOnly BusinessDay, string Source, List<BatchItemView> Items, List<AllDayCount> AllDay, long LastEventId,
+    List<OffSaleItem> OffSale);
 
 public static class AllDay
 {

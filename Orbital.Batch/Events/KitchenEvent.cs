@@ -50,7 +50,8 @@ public sealed record BatchItemOrder(
 /// (<see cref="Order"/>, on <see cref="KitchenEventTypes.ExpoStation"/>). Ids increase within each kitchen (each
 /// kitchen is its own stream) and are shared by every Batch instance.
 /// </summary>
-public sealed record KitchenEvent(long Id, string Type, string KitchenId, string StationId, BatchItemView? Item, PassOrderView? Order = null, StorePause? Store = null)
+public sealed record KitchenEvent(
+    long Id, string Type, string KitchenId, string StationId, BatchItemView? Item, PassOrderView? Order = null, StorePause? Store = null, OffSaleChange? Availability = null)
 {
     /// <summary>The span of this event in the trace of the order that caused it, on the instance that wrote it; never sent.</summary>
     [JsonIgnore]
@@ -58,13 +59,17 @@ public sealed record KitchenEvent(long Id, string Type, string KitchenId, string
 }
 
 /// <summary>A change to be appended to a kitchen's event log.</summary>
-public sealed record KitchenChange(string Type, string KitchenId, string StationId, BatchItemView? Item, PassOrderView? Order, StorePause? Store = null)
+public sealed record KitchenChange(
+    string Type, string KitchenId, string StationId, BatchItemView? Item, PassOrderView? Order, StorePause? Store = null, OffSaleChange? Availability = null)
 {
     public static KitchenChange Of(string type, BatchItemView item) => new(type, item.KitchenId, item.StationId, item, null);
 
     public static KitchenChange Of(PassOrderView order) => new(KitchenEventTypes.Order, order.KitchenId, KitchenEventTypes.ExpoStation, null, order);
 
     public static KitchenChange Of(string kitchenId, StorePause store) => new(KitchenEventTypes.Store, kitchenId, KitchenEventTypes.ExpoStation, null, null, store);
+
+    public static KitchenChange Of(string kitchenId, string stationId, OffSaleChange availability) =>
+        new(KitchenEventTypes.Availability, kitchenId, stationId, null, null, null, availability);
 }
 
 public static class KitchenEventTypes
@@ -79,6 +84,9 @@ public static class KitchenEventTypes
     public const string Order = "order";
     /// <summary>One of the kitchen's stores was paused or unpaused at Otter (on the pass's stream).</summary>
     public const string Store = "store";
+
+    /// <summary>Menu items of one of the kitchen's stores taken off sale ("86") or put back (on their stations' streams and the pass's).</summary>
+    public const string Availability = "availability";
 
     /// <summary>The stream of the pass: no station of a setup can have this id (ids are letters, digits, '-' and '_').</summary>
     public const string ExpoStation = "@expo";

@@ -65,8 +65,9 @@ public static class ExpoApi
         var orders = await PassRows.ReadKitchenAsync(connection, snapshot, kitchenId!, now - OpenFor, now - RecallableFor, MaxOpenOrders, MaxHandedOffOrders, cancellationToken);
         var map = places.Current;
         var paused = await StorePauses.PausedAsync(connection, snapshot, map, kitchenId!, cancellationToken);
+        var offSale = await OffSaleItems.OfKitchenAsync(connection, snapshot, map, kitchenId!, stationId: null, cancellationToken);
         await snapshot.CommitAsync(cancellationToken);
-        return TypedResults.Ok(new PassBoard(kitchenId!, map.Kitchen(kitchenId!)?.HasExpo ?? false, map.BusinessDay(kitchenId!, now), orders, lastEventId, paused));
+        return TypedResults.Ok(new PassBoard(kitchenId!, map.Kitchen(kitchenId!)?.HasExpo ?? false, map.BusinessDay(kitchenId!, now), orders, lastEventId, paused, offSale));
     }
 
     /// <summary>One order at the pass, whenever it was promised.</summary>
@@ -154,4 +155,5 @@ public sealed record PassActionRequest(long? ExpectedVersion, string? By, bool? 
 /// <param name="HasExpo">Whether the kitchen runs an expo; without one an order is ready when its last line is bumped.</param>
 /// <param name="LastEventId">Follow <c>/orders/events?kitchen=&amp;station=@expo</c> from this id to miss nothing after this list.</param>
 /// <param name="PausedStores">The kitchen's stores paused at Otter now (they take no new orders).</param>
-public sealed record PassBoard(string KitchenId, bool HasExpo, DateOnly BusinessDay, List<PassOrderView> Orders, long LastEventId, List<StorePause> PausedStores);
+public sealed record PassBoard(
+    string KitchenId, bool HasExpo, DateOnly BusinessDay, List<PassOrderView> Orders, long LastEventId, List<StorePause> PausedStores, List<OffSaleItem> OffSale);

@@ -46,6 +46,8 @@ internal static class Extensions
         builder.AddMessageConsumer<StructuredOrderHandler>(Queues.BatchStructuredOrders, Exchanges.StructuredOrderData);
         // Stores paused at Otter: shown at the pass and in GET /kitchens.
         builder.AddMessageConsumer<StorePauses>(Queues.BatchStoreStatus, Exchanges.StoreStatus);
+        // Items 86'd because their kitchen ran out of something (Prep): shown on the stations that cook them and the pass.
+        builder.AddMessageConsumer<OffSaleItems>(Queues.BatchMenuAvailability, Exchanges.MenuAvailability);
     }
 
     /// <summary>Kitchen screens: the live event stream across instances and the station boards in Redis.</summary>

@@ -6,7 +6,7 @@
 
 const params = new URLSearchParams(location.search);
 const screenName = params.get("screen") ?? "expo";
-const state = { kitchen: params.get("kitchen"), timeZone: undefined, hasExpo: true, stations: new Map(), orders: new Map(), paused: new Map(), source: null, lastEventId: null, selected: null };
+const state = { kitchen: params.get("kitchen"), timeZone: undefined, hasExpo: true, stations: new Map(), orders: new Map(), paused: new Map(), offSale: new Map(), source: null, lastEventId: null, selected: null };
 const stateNames = { cooking: "Cooking", ready_to_pack: "Ready to pack", ready: "Ready · waiting for pickup", handed_off: "Handed off" };
 const lineStates = { waiting: "waiting", cooking: "cooking", done: "done ✓" };
 const courierStates = {
@@ -39,6 +39,8 @@ async function loadAndFollow() {
   state.hasExpo = board.hasExpo;
   for (const order of board.orders) apply(order);
   state.paused = new Map((board.pausedStores ?? []).map((store) => [store.storeId, store]));
+  state.offSale = new Map();
+  applyOffSale(state.offSale, { suspended: board.offSale ?? [], unsuspended: [] });
   state.lastEventId = board.lastEventId;
   render();
   connect();
@@ -62,6 +64,11 @@ function connect() {
     const store = JSON.parse(message.data).store;
     if (store.paused) state.paused.set(store.storeId, store);
     else state.paused.delete(store.storeId);
+    renderSoon();
+  });
+  source.addEventListener("availability", (message) => {
+    state.lastEventId = message.lastEventId;
+    applyOffSale(state.offSale, JSON.parse(message.data).availability);
     renderSoon();
   });
   source.onerror = () => {
@@ -139,6 +146,8 @@ function render() {
   const paused = [...state.paused.values()];
   el("paused").hidden = paused.length === 0;
   el("paused").textContent = `Paused at Otter: ${paused.map((p) => `${p.brandName ?? p.storeId} (${p.storeId}) since ${time(new Date(p.changedAt).getTime())}`).join(" · ")}`;
+  el("off-sale").textContent = offSaleText(state.offSale);
+  el("off-sale").hidden = state.offSale.size === 0;
   showSelection();
 }
 

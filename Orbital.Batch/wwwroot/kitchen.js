@@ -12,7 +12,7 @@ const thresholds = {
 };
 const screenName = params.get("screen") ?? "screen";
 
-const state = { kitchen: null, timeZone: undefined, station: null, businessDay: null, items: new Map(), bumped: [], source: null, lastEventId: null, selected: null };
+const state = { kitchen: null, timeZone: undefined, station: null, businessDay: null, items: new Map(), bumped: [], source: null, lastEventId: null, selected: null, offSale: new Map() };
 
 /** Picks the option named, adding it when the list does not have it (a station Otter named but the setup does not). */
 function choose(select, wanted) {
@@ -80,6 +80,8 @@ async function loadBoardAndFollow() {
   for (const item of board.items) apply(item);
   state.lastEventId = board.lastEventId;
   state.businessDay = board.businessDay;
+  state.offSale = new Map();
+  applyOffSale(state.offSale, { suspended: board.offSale ?? [], unsuspended: [] });
   render();
   connect();
 }
@@ -104,6 +106,12 @@ function connect() {
       render();
     });
   }
+  // The kitchen ran out of something one of this station's items needs: the item is off sale at Otter ("86").
+  source.addEventListener("availability", (message) => {
+    state.lastEventId = message.lastEventId;
+    applyOffSale(state.offSale, JSON.parse(message.data).availability);
+    render();
+  });
   source.onerror = () => {
     setConnection("reconnecting", "Reconnecting…");
     // The browser gives up on a refused stream (not paired any more, too many open): find out which, and go on.
@@ -165,6 +173,8 @@ function render() {
   }
   for (const [id, cards] of Object.entries(columns)) el(id).replaceChildren(...cards);
   showSelection();
+  el("off-sale").textContent = offSaleText(state.offSale);
+  el("off-sale").hidden = state.offSale.size === 0;
   el("earlier-section").hidden = columns.earlier.length === 0;
 
   const counts = new Map();

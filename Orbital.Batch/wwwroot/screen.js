@@ -95,3 +95,15 @@ function clock(minutes) {
   if (total >= 3600) return `${Math.floor(total / 3600)} h ${String(Math.floor(total / 60) % 60).padStart(2, "0")}`;
   return `${Math.floor(total / 60)}:${String(total % 60).padStart(2, "0")}`;
 }
+
+/** Menu items off sale ("86") by store and SKU: a board's list, then each availability event on the stream. */
+function applyOffSale(offSale, change) {
+  for (const item of change.suspended) offSale.set(`${item.storeId}|${item.sku}`, item);
+  for (const sku of change.unsuspended) offSale.delete(`${change.storeId}|${sku}`);
+}
+
+/** "86: Smash burger (Smash Club): out of Smash patty · …", or nothing. */
+function offSaleText(offSale) {
+  const items = [...offSale.values()].map((i) => `${i.name ?? i.sku}${i.brandName ? ` (${i.brandName})` : ""}${i.outOf.length ? `: out of ${i.outOf.join(", ")}` : ""}`);
+  return items.length === 0 ? "" : `86: ${items.join(" · ")}`;
+}

@@ -45,5 +45,8 @@ public sealed class KitchenScreen : IAsyncDisposable
         await Page.GetByRole(AriaRole.Button, new() { Name = "Pair" }).ClickAsync();
     }
 
+    /// <summary>A screenshot to <c>TestResults/screenshots/{name}.png</c>.</summary>
+    public Task ScreenshotAsync(string name) => _browser.ScreenshotAsync(name);
+
     public ValueTask DisposeAsync() => _browser.DisposeAsync();
 }
