@@ -25,7 +25,7 @@ public sealed class OtterCallPacer(int perStoreEndpointPerMinute, int perSecond,
     /// <summary>How long a call to this store's endpoint must wait for its minute to have room; zero when it has.</summary>
     public TimeSpan WaitForEndpoint(string store, string endpoint, DateTimeOffset now) =>
         _perEndpoint.TryGetValue((store, endpoint), out var sent)
-            ? Wait(sent, perEndpointPerMinute?.GetValueOrDefault(endpoint) ?? perStoreEndpointPerMinute, Minute, now)
+            ? Wait(sent, perEndpointPerMinute is not null && perEndpointPerMinute.TryGetValue(endpoint, out var own) ? own : perStoreEndpointPerMinute, Minute, now)
             : TimeSpan.Zero;
 
     /// <summary>Counts a call made at <paramref name="now"/> (whatever Otter answered: every request counts against its limits).</summary>

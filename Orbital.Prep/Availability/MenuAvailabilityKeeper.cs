@@ -35,6 +35,7 @@ public sealed partial class MenuAvailabilityKeeper(
 {
     public const string RanOut = "ran_out", MarkedOut = "marked_out";
     private const long DecidingLock = 4242015;
+    private static readonly TimeSpan MinimumBetweenLooks = TimeSpan.FromMilliseconds(500);
     private readonly SemaphoreSlim _wake = new(0, 1);
 
     /// <summary>Asks for a look now (stock just moved).</summary>
@@ -57,6 +58,7 @@ public sealed partial class MenuAvailabilityKeeper(
             await schema.WaitUntilReadyAsync(stoppingToken);
             while (!stoppingToken.IsCancellationRequested)
             {
+                var started = time.GetTimestamp();
                 try
                 {
                     await LookAsync(stoppingToken);
@@ -67,6 +69,11 @@ public sealed partial class MenuAvailabilityKeeper(
                 }
 
                 await _wake.WaitAsync(options.Value.LookInterval, stoppingToken);
+                // A rush wakes it after every batch of orders: one look a half second is enough to follow it.
+                if (time.GetElapsedTime(started) is var elapsed && elapsed < MinimumBetweenLooks)
+                {
+                    await Task.Delay(MinimumBetweenLooks - elapsed, time, stoppingToken);
+                }
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -148,8 +155,10 @@ public sealed partial class MenuAvailabilityKeeper(
     {
         await using var command = new NpgsqlCommand(
             """
-            WITH out_here AS (
-                SELECT h.location_id, h.sku, 'ran_out' AS reason FROM prep.on_hand h
+            WITH needed AS (SELECT DISTINCT sku FROM prep.menu_recipe_components WHERE quantity > 0),
+            out_here AS (
+                -- Only products some recipe needs: the others cannot take anything off sale.
+                SELECT h.location_id, h.sku, 'ran_out' AS reason FROM prep.on_hand h JOIN needed n ON n.sku = h.sku
                 WHERE h.quantity <= 0
                   AND coalesce((SELECT a.auto_suspend FROM prep.location_availability a WHERE a.location_id = h.location_id), true)
                   AND (EXISTS (SELECT 1 FROM prep.counts c JOIN prep.count_lines l ON l.count_id = c.id WHERE c.location_id = h.location_id AND l.sku = h.sku)

@@ -32,6 +32,27 @@ public sealed class Calls_to_Otter_keep_within_its_limits
     }
 
     [Fact]
+    public void The_menus_suspensions_keep_to_their_own_fifteen_a_minute_and_the_orders_calls_to_thirty()
+    {
+        var pacer = new OtterCallPacer(perStoreEndpointPerMinute: 30, perSecond: 100,
+            new Dictionary<string, int> { [MenuAvailabilityHandler.Suspend] = 15, [MenuAvailabilityHandler.Unsuspend] = 15 });
+        var now = Opening;
+        for (var call = 0; call < 15; call++)
+        {
+            Assert.Equal(TimeSpan.Zero, pacer.WaitFor("store-a", MenuAvailabilityHandler.Suspend, now));
+            pacer.Sent("store-a", MenuAvailabilityHandler.Suspend, now);
+            Assert.Equal(TimeSpan.Zero, pacer.WaitFor("store-a", "confirm", now));
+            pacer.Sent("store-a", "confirm", now);
+            now += TimeSpan.FromSeconds(1);
+        }
+
+        // The suspensions' minute is full at 15; the orders' confirm calls, with no limit of their own, go on to 30.
+        Assert.Equal(TimeSpan.FromSeconds(45), pacer.WaitFor("store-a", MenuAvailabilityHandler.Suspend, now));
+        Assert.Equal(TimeSpan.Zero, pacer.WaitFor("store-a", "confirm", now));
+        Assert.Equal(TimeSpan.Zero, pacer.WaitFor("store-a", MenuAvailabilityHandler.Unsuspend, now));
+    }
+
+    [Fact]
     public void Calls_in_all_keep_to_fifteen_in_any_second()
     {
         var pacer = new OtterCallPacer(perStoreEndpointPerMinute: 30, perSecond: 15);
