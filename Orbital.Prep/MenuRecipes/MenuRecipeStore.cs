@@ -60,15 +60,21 @@ public sealed class MenuRecipeStore(NpgsqlDataSource dataSource)
         return await command.ExecuteNonQueryAsync(cancellationToken) > 0;
     }
 
-    /// <summary>Menu items and modifiers sold without a recipe, most sold first (of one brand, or all).</summary>
-    public async Task<List<UnmappedMenuItem>> UnmappedAsync(string? brandId, CancellationToken cancellationToken)
+    /// <summary>
+    /// Menu items and modifiers sold without a recipe (of one brand, or all; those whose SKU or name holds
+    /// <paramref name="search"/>), the latest sold first: what is selling now needs a recipe first.
+    /// </summary>
+    public async Task<List<UnmappedMenuItem>> UnmappedAsync(string? brandId, string? search, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand(
             """
             SELECT brand_id, kind, menu_sku, name, first_sold_at, last_sold_at, times_sold FROM prep.unmapped_menu_items
-            WHERE $1::text IS NULL OR brand_id = $1 ORDER BY times_sold DESC, brand_id, kind, menu_sku LIMIT 1000
+            WHERE ($1::text IS NULL OR brand_id = $1)
+              AND ($2::text IS NULL OR strpos(lower(menu_sku), lower($2)) > 0 OR strpos(lower(coalesce(name, '')), lower($2)) > 0)
+            ORDER BY last_sold_at DESC, times_sold DESC, brand_id, kind, menu_sku LIMIT 200
             """);
         command.Parameters.Add(new NpgsqlParameter { Value = (object?)brandId ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)search ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
         var unmapped = new List<UnmappedMenuItem>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))

@@ -27,10 +27,20 @@ public static class MenuRecipesApi
         recipes.MapGet("/{kind}/{menuSku}", GetAsync);
         recipes.MapPut("/{kind}/{menuSku}", PutAsync).RequireAuthorization(PrepPolicies.Manager);
         recipes.MapDelete("/{kind}/{menuSku}", DeleteAsync).RequireAuthorization(PrepPolicies.Manager);
-        app.MapGet("/menu-recipes/unmapped", async (string? brand, MenuRecipeStore store, CancellationToken cancellationToken) =>
-                TypedResults.Ok(await store.UnmappedAsync(brand, cancellationToken)))
-            .WithTags("Menu recipes").RequireAuthorization(PrepPolicies.Manager);
+        app.MapGet("/menu-recipes/unmapped", UnmappedAsync).WithTags("Menu recipes").RequireAuthorization(PrepPolicies.Manager);
         return app;
+    }
+
+    /// <summary>What was sold without a recipe, the latest first (at most 200; <paramref name="search"/> narrows it by SKU or name).</summary>
+    public static async Task<Results<Ok<List<UnmappedMenuItem>>, ValidationProblem>> UnmappedAsync(
+        string? brand, string? search, MenuRecipeStore store, CancellationToken cancellationToken)
+    {
+        if (search is { Length: > MaxMenuSkuLength } || search?.Any(char.IsControl) == true || brand is { Length: > MaxMenuSkuLength })
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["search"] = [$"Up to {MaxMenuSkuLength} characters, printable."] });
+        }
+
+        return TypedResults.Ok(await store.UnmappedAsync(brand, string.IsNullOrWhiteSpace(search) ? null : search.Trim(), cancellationToken));
     }
 
     public static async Task<Results<Ok<List<MenuRecipe>>, ProblemHttpResult>> ListAsync(

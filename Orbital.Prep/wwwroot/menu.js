@@ -24,9 +24,13 @@ async function showMenu(visit) {
   if (!menu.brand) return;
   const shown = menu.brand;
   const brand = encodeURIComponent(shown);
-  const [recipes, unmapped] = await Promise.all([api(`/brands/${brand}/menu-recipes`), api(`/menu-recipes/unmapped?brand=${brand}`)]);
-  // An answer for a brand no longer chosen (or a screen left) is dropped: it would show another brand's menu.
-  if (!stillOn(visit) || shown !== menu.brand) return;
+  const find = el("menu-find").value.trim();
+  const query = new URLSearchParams({ brand: shown, ...(find ? { search: find } : {}) });
+  const [allRecipes, unmapped] = await Promise.all([api(`/brands/${brand}/menu-recipes`), api(`/menu-recipes/unmapped?${query}`)]);
+  // An answer for a brand no longer chosen, another search (or a screen left) is dropped: it would show another list.
+  if (!stillOn(visit) || shown !== menu.brand || find !== el("menu-find").value.trim()) return;
+  const wanted = find.toLowerCase();
+  const recipes = allRecipes.filter((r) => !wanted || r.menuSku.toLowerCase().includes(wanted) || (r.name ?? "").toLowerCase().includes(wanted));
   const names = new Map(app.products.map((p) => [p.sku, p]));
   el("menu-unmapped").replaceChildren(...unmapped.map((item) => {
     const li = document.createElement("li");
@@ -128,6 +132,7 @@ el("menu-brand").onchange = async () => {
   await showMenu(app.visits);
 };
 el("menu-form").onsubmit = saveRecipe;
+el("menu-find").oninput = () => showMenu(app.visits);
 el("menu-new").onclick = () => editRecipe({ kind: "item", menuSku: "", name: "", components: [] }, true);
 el("menu-cancel").onclick = () => { el("menu-form").hidden = true; };
 el("menu-delete").onclick = deleteRecipe;
