@@ -20,6 +20,9 @@ public static class Exchanges
 
     /// <summary>Menu items of a store taken off sale or put back (<c>MenuAvailabilityChange</c>), published by Prep after commit.</summary>
     public const string MenuAvailability = "menu_availability";
+
+    /// <summary>What each kitchen is running short of (<c>StockWarnings</c>, a snapshot per kitchen), published by Prep after commit.</summary>
+    public const string StockWarnings = "stock_warnings";
 }
 
 /// <summary>The queues Orbital's own consumers read; each is bound to one exchange.</summary>
@@ -32,6 +35,7 @@ public static class Queues
     public const string PrepStructuredOrders = "prep.structured_order_data";
     public const string OrdersMenuAvailability = "orders.menu_availability";
     public const string BatchMenuAvailability = "batch.menu_availability";
+    public const string BatchStockWarnings = "batch.stock_warnings";
 }
 
 /// <summary>Content types of Orbital messages, set as the AMQP <c>content_type</c>.</summary>

@@ -109,7 +109,7 @@ public static class BatchItemRows
         }
 
         var events = byKitchen.SelectMany(kitchen => kitchen.Select((change, index) => new KitchenEvent(
-            lastIds[kitchen.Key] - kitchen.Count() + 1 + index, change.Type, kitchen.Key, change.StationId, change.Item, change.Order, change.Store, change.Availability))).ToList();
+            lastIds[kitchen.Key] - kitchen.Count() + 1 + index, change.Type, kitchen.Key, change.StationId, change.Item, change.Order, change.Store, change.Availability, change.Shortages))).ToList();
         await using var insert = new NpgsqlCommand(
             """
             INSERT INTO batch.kitchen_events (kitchen_id, id, station_id, type, batch_item_id, payload, created_at)

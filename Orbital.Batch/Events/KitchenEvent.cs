@@ -51,7 +51,8 @@ public sealed record BatchItemOrder(
 /// kitchen is its own stream) and are shared by every Batch instance.
 /// </summary>
 public sealed record KitchenEvent(
-    long Id, string Type, string KitchenId, string StationId, BatchItemView? Item, PassOrderView? Order = null, StorePause? Store = null, OffSaleChange? Availability = null)
+    long Id, string Type, string KitchenId, string StationId, BatchItemView? Item, PassOrderView? Order = null, StorePause? Store = null, OffSaleChange? Availability = null,
+    IReadOnlyList<Shortage>? Shortages = null)
 {
     /// <summary>The span of this event in the trace of the order that caused it, on the instance that wrote it; never sent.</summary>
     [JsonIgnore]
@@ -60,7 +61,8 @@ public sealed record KitchenEvent(
 
 /// <summary>A change to be appended to a kitchen's event log.</summary>
 public sealed record KitchenChange(
-    string Type, string KitchenId, string StationId, BatchItemView? Item, PassOrderView? Order, StorePause? Store = null, OffSaleChange? Availability = null)
+    string Type, string KitchenId, string StationId, BatchItemView? Item, PassOrderView? Order, StorePause? Store = null, OffSaleChange? Availability = null,
+    IReadOnlyList<Shortage>? Shortages = null)
 {
     public static KitchenChange Of(string type, BatchItemView item) => new(type, item.KitchenId, item.StationId, item, null);
 
@@ -70,6 +72,9 @@ public sealed record KitchenChange(
 
     public static KitchenChange Of(string kitchenId, string stationId, OffSaleChange availability) =>
         new(KitchenEventTypes.Availability, kitchenId, stationId, null, null, null, availability);
+
+    public static KitchenChange Of(string kitchenId, IReadOnlyList<Shortage> shortages) =>
+        new(KitchenEventTypes.Shortages, kitchenId, KitchenEventTypes.ExpoStation, null, null, null, null, shortages);
 }
 
 public static class KitchenEventTypes
@@ -88,6 +93,9 @@ public static class KitchenEventTypes
     /// <summary>Menu items of one of the kitchen's stores taken off sale ("86") or put back (on their stations' streams and the pass's).</summary>
     public const string Availability = "availability";
 
+    /// <summary>What the kitchen is running short of now (the whole list, on the pass's stream).</summary>
+    public const string Shortages = "shortages";
+
     /// <summary>The stream of the pass: no station of a setup can have this id (ids are letters, digits, '-' and '_').</summary>
     public const string ExpoStation = "@expo";
 }
@@ -102,4 +110,5 @@ public static class KitchenEventTypes
 [JsonSerializable(typeof(PassOrderView))]
 [JsonSerializable(typeof(List<PassOrderView>))]
 [JsonSerializable(typeof(List<PassLine>))]
+[JsonSerializable(typeof(List<Shortage>))]
 public sealed partial class KitchenJson : JsonSerializerContext;

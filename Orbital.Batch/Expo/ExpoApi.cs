@@ -66,8 +66,9 @@ public static class ExpoApi
         var map = places.Current;
         var paused = await StorePauses.PausedAsync(connection, snapshot, map, kitchenId!, cancellationToken);
         var offSale = await OffSaleItems.OfKitchenAsync(connection, snapshot, map, kitchenId!, stationId: null, cancellationToken);
+        var shortages = await Shortages.OfKitchenAsync(connection, snapshot, kitchenId!, cancellationToken);
         await snapshot.CommitAsync(cancellationToken);
-        return TypedResults.Ok(new PassBoard(kitchenId!, map.Kitchen(kitchenId!)?.HasExpo ?? false, map.BusinessDay(kitchenId!, now), orders, lastEventId, paused, offSale));
+        return TypedResults.Ok(new PassBoard(kitchenId!, map.Kitchen(kitchenId!)?.HasExpo ?? false, map.BusinessDay(kitchenId!, now), orders, lastEventId, paused, offSale, shortages));
     }
 
     /// <summary>One order at the pass, whenever it was promised.</summary>
@@ -156,4 +157,5 @@ public sealed record PassActionRequest(long? ExpectedVersion, string? By, bool? 
 /// <param name="LastEventId">Follow <c>/orders/events?kitchen=&amp;station=@expo</c> from this id to miss nothing after this list.</param>
 /// <param name="PausedStores">The kitchen's stores paused at Otter now (they take no new orders).</param>
 public sealed record PassBoard(
-    string KitchenId, bool HasExpo, DateOnly BusinessDay, List<PassOrderView> Orders, long LastEventId, List<StorePause> PausedStores, List<OffSaleItem> OffSale);
+    string KitchenId, bool HasExpo, DateOnly BusinessDay, List<PassOrderView> Orders, long LastEventId, List<StorePause> PausedStores, List<OffSaleItem> OffSale,
+    List<Shortage> Shortages);

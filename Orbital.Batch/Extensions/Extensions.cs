@@ -48,6 +48,8 @@ internal static class Extensions
         builder.AddMessageConsumer<StorePauses>(Queues.BatchStoreStatus, Exchanges.StoreStatus);
         // Items 86'd because their kitchen ran out of something (Prep): shown on the stations that cook them and the pass.
         builder.AddMessageConsumer<OffSaleItems>(Queues.BatchMenuAvailability, Exchanges.MenuAvailability);
+        // What the kitchen is about to run out of (Prep): shown on the pass before the items go off sale.
+        builder.AddMessageConsumer<Shortages>(Queues.BatchStockWarnings, Exchanges.StockWarnings);
     }
 
     /// <summary>Kitchen screens: the live event stream across instances and the station boards in Redis.</summary>

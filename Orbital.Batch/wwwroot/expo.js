@@ -6,7 +6,7 @@
 
 const params = new URLSearchParams(location.search);
 const screenName = params.get("screen") ?? "expo";
-const state = { kitchen: params.get("kitchen"), timeZone: undefined, hasExpo: true, stations: new Map(), orders: new Map(), paused: new Map(), offSale: new Map(), source: null, lastEventId: null, selected: null };
+const state = { kitchen: params.get("kitchen"), timeZone: undefined, hasExpo: true, stations: new Map(), orders: new Map(), paused: new Map(), offSale: new Map(), shortages: [], source: null, lastEventId: null, selected: null };
 const stateNames = { cooking: "Cooking", ready_to_pack: "Ready to pack", ready: "Ready · waiting for pickup", handed_off: "Handed off" };
 const lineStates = { waiting: "waiting", cooking: "cooking", done: "done ✓" };
 const courierStates = {
@@ -41,6 +41,7 @@ async function loadAndFollow() {
   state.paused = new Map((board.pausedStores ?? []).map((store) => [store.storeId, store]));
   state.offSale = new Map();
   applyOffSale(state.offSale, { suspended: board.offSale ?? [], unsuspended: [] });
+  state.shortages = board.shortages ?? [];
   state.lastEventId = board.lastEventId;
   render();
   connect();
@@ -69,6 +70,12 @@ function connect() {
   source.addEventListener("availability", (message) => {
     state.lastEventId = message.lastEventId;
     applyOffSale(state.offSale, JSON.parse(message.data).availability);
+    renderSoon();
+  });
+  // What the kitchen is about to run out of: the whole list each time.
+  source.addEventListener("shortages", (message) => {
+    state.lastEventId = message.lastEventId;
+    state.shortages = JSON.parse(message.data).shortages ?? [];
     renderSoon();
   });
   source.onerror = () => {
@@ -148,6 +155,9 @@ function render() {
   el("paused").textContent = `Paused at Otter: ${paused.map((p) => `${p.brandName ?? p.storeId} (${p.storeId}) since ${time(new Date(p.changedAt).getTime())}`).join(" · ")}`;
   el("off-sale").textContent = offSaleText(state.offSale);
   el("off-sale").hidden = state.offSale.size === 0;
+  el("shortages").textContent = state.shortages.length === 0 ? ""
+    : `Running short: ${state.shortages.map((s) => (s.state === "out" ? `${s.name} is out` : `${s.name} runs out at about ${time(new Date(s.runsOutAt).getTime())}`)).join(" · ")}`;
+  el("shortages").hidden = state.shortages.length === 0;
   showSelection();
 }
 

@@ -109,13 +109,15 @@ public sealed partial class MenuAvailabilityKeeper(
         var now = time.GetUtcNow();
         var suspend = wanted.Where(w => !current.ContainsKey(w.Key)).Select(w => w.Value).ToList();
         var unsuspend = current.Where(c => !wanted.ContainsKey(c.Key)).Select(c => c.Value).ToList();
+        // The passes hear first of what is about to run out, in the same look.
+        var messages = await KitchenStockWarnings.LookAsync(connection, transaction, now, cancellationToken);
         if (suspend.Count == 0 && unsuspend.Count == 0)
         {
+            await OutboxWriter.EnqueueAsync(connection, transaction, messages, cancellationToken);
             await transaction.CommitAsync(cancellationToken);
-            return 0;
+            return messages.Count;
         }
 
-        var messages = new List<(string, OutgoingMessage, Dictionary<string, string>)>();
         foreach (var store in suspend.Concat(unsuspend).GroupBy(i => i.StoreId, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal))
         {
             var first = store.First();

@@ -247,7 +247,7 @@ public sealed class Nothing_is_lost_or_doubled_when_servers_and_services_die(Orb
     private async Task NoDeadLettersAsync()
     {
         await using var broker = await Broker.ConnectAsync(await orbital.ConnectionStringAsync(ResourceNames.RabbitMq));
-        foreach (var queue in new[] { Queues.OrdersOtterEvents, Queues.BatchStructuredOrders, Queues.PrepStructuredOrders, Queues.OrdersMenuAvailability, Queues.BatchMenuAvailability })
+        foreach (var queue in new[] { Queues.OrdersOtterEvents, Queues.BatchStructuredOrders, Queues.PrepStructuredOrders, Queues.OrdersMenuAvailability, Queues.BatchMenuAvailability, Queues.BatchStockWarnings })
         {
             Assert.Equal(0u, await broker.MessageCountAsync(Topology.DeadLetterQueueFor(queue)));
         }

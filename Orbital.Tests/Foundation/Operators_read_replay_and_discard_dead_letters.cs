@@ -113,7 +113,7 @@ public sealed class Operators_read_replay_and_discard_dead_letters(OrbitalAppFix
         await broker.PublishAsync(Exchanges.StructuredOrderData, Google.Protobuf.MessageExtensions.ToByteArray(refused), refusedId, StructuredOrder.Descriptor.FullName);
 
         Assert.Equal([Queues.OrdersKitchenOrderEvents, Queues.OrdersMenuAvailability, Queues.OrdersOtterEvents], await QueuesOfAsync(orders));
-        Assert.Equal([Queues.BatchMenuAvailability, Queues.BatchStoreStatus, Queues.BatchStructuredOrders], await QueuesOfAsync(batch));
+        Assert.Equal([Queues.BatchMenuAvailability, Queues.BatchStockWarnings, Queues.BatchStoreStatus, Queues.BatchStructuredOrders], await QueuesOfAsync(batch));
         Assert.Equal([Queues.PrepStructuredOrders], await QueuesOfAsync(prep));
         // With no type nothing says how to read a body: its start in base64. A protobuf of Orbital's is shown as JSON.
         Assert.Equal("base64:////AQ==", (await WaitForLetterAsync(batch, untyped, queue: Queues.BatchStructuredOrders)).GetProperty("preview").GetString());
