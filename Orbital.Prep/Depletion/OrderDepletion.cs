@@ -33,7 +33,14 @@ public sealed partial class OrderDepletion(
         await places.EnsureLoadedAsync(cancellationToken);
         var map = places.Current;
         var now = time.GetUtcNow();
-        var placed = orders.Select(order => (Order: order, Place: map.StoreLocation(order.StoreId))).ToList();
+        // An order of a store the setup does not place (or places without a brand) uses nothing anywhere: nothing to
+        // record (Batch lists the store for operators). Prep's work stays off the order path's budget.
+        var placed = orders.Select(order => (Order: order, Place: map.StoreLocation(order.StoreId))).Where(p => p.Place.BrandId is not null).ToList();
+        if (placed.Count == 0)
+        {
+            Log.Applied(logger, 0, orders.Count, 0);
+            return;
+        }
 
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
@@ -41,7 +48,7 @@ public sealed partial class OrderDepletion(
         var recipes = (await MenuRecipeStore.ForBrandsAsync(connection, transaction, brands, cancellationToken))
             .GroupBy(r => r.BrandId, StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => (IReadOnlyDictionary<(string, string), MenuRecipe>)g.ToDictionary(r => (r.Kind, r.MenuSku)), StringComparer.Ordinal);
-        var applied = await SoldOrders.LockAsync(connection, transaction, [.. orders.Select(o => o.OrderId)], now, cancellationToken);
+        var applied = await SoldOrders.LockAsync(connection, transaction, [.. placed.Select(p => p.Order.OrderId)], now, cancellationToken);
 
         var changes = new SoldOrders.Changes();
         var stale = 0;
@@ -54,13 +61,11 @@ public sealed partial class OrderDepletion(
                 continue;
             }
 
-            var (usage, unmapped) = brandId is null
-                ? ([], [])
-                : OrderUsage.Of(order, recipes.GetValueOrDefault(brandId) ?? new Dictionary<(string, string), MenuRecipe>());
+            var (usage, unmapped) = OrderUsage.Of(order, recipes.GetValueOrDefault(brandId!) ?? new Dictionary<(string, string), MenuRecipe>());
             var orderedAt = order.OrderedAt?.ToDateTimeOffset() ?? now;
             var after = new SoldOrder(order.OrderId, order.Version, order.StoreId, brandId, kitchen.Id, orderedAt,
                 map.BusinessDay(kitchen.Id, orderedAt), OrderUsage.IsCanceled(order), usage);
-            changes.Apply(before, after, brandId is null ? [] : unmapped.Select(u => (brandId, u)), isNew: before.Version == 0);
+            changes.Apply(before, after, unmapped.Select(u => (brandId!, u)), isNew: before.Version == 0);
             applied[order.OrderId] = after;
         }
 
@@ -72,7 +77,7 @@ public sealed partial class OrderDepletion(
             availability.Wake();
         }
 
-        Log.Applied(logger, orders.Count - stale, stale, changes.StockMoves);
+        Log.Applied(logger, placed.Count - stale, orders.Count - placed.Count + stale, changes.StockMoves);
     }
 
     private static StructuredOrder Parse(IncomingMessage message)
@@ -105,7 +110,7 @@ public sealed partial class OrderDepletion(
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 5101, Level = LogLevel.Debug, Message = "Orders applied to stock: {Applied} ({Stale} not newer than applied), {Moves} on-hand rows moved")]
-        public static partial void Applied(ILogger logger, int applied, int stale, int moves);
+        [LoggerMessage(EventId = 5101, Level = LogLevel.Debug, Message = "Orders applied to stock: {Applied} ({Skipped} not newer than applied or of a store not set up), {Moves} on-hand rows moved")]
+        public static partial void Applied(ILogger logger, int applied, int skipped, int moves);
     }
 }
