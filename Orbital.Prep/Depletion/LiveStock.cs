@@ -12,11 +12,22 @@ namespace Orbital.Prep.Depletion;
 public sealed record StockLevel(
     string Sku, string Name, string Unit, decimal OnHand, decimal UsedLastHour, DateTimeOffset? RunsOutAt, string State, DateTimeOffset? UpdatedAt, string? Source);
 
-public sealed record LocationStock(string LocationId, DateTimeOffset AsOf, int WarnMinutes, IReadOnlyList<StockLevel> Products);
+/// <param name="SuppliedShortages">
+/// What the kitchens this location sent transfer units to over the last two weeks are running short of, as their passes
+/// were last told: a commissary sees which of its kitchens need more before they run out.
+/// </param>
+public sealed record LocationStock(
+    string LocationId, DateTimeOffset AsOf, int WarnMinutes, IReadOnlyList<StockLevel> Products, IReadOnlyList<SuppliedShortage> SuppliedShortages);
+
+/// <summary>A product a kitchen this location supplies is running short of.</summary>
+public sealed record SuppliedShortage(string LocationId, string Sku, string Name, string State, DateTimeOffset? RunsOutAt);
 
 /// <summary>Reads <see cref="LocationStock"/>: what is used of what is on hand, and when it runs out.</summary>
 public sealed class LiveStock(NpgsqlDataSource dataSource, InventoryStore inventory, ProductCatalog catalog, TimeProvider time)
 {
+    /// <summary>A kitchen counts as supplied by a location that sent it a transfer unit within this long.</summary>
+    public static readonly TimeSpan SuppliesWithin = TimeSpan.FromDays(14);
+
     /// <summary>The rate of sale is what orders used over this long, ordered up to now.</summary>
     public static readonly TimeSpan RateWindow = TimeSpan.FromHours(1);
 
@@ -40,7 +51,31 @@ public sealed class LiveStock(NpgsqlDataSource dataSource, InventoryStore invent
         return new LocationStock(locationId, now, (int)WarnWithin.TotalMinutes, [.. products
             .OrderBy(p => p.State switch { "out" => 0, "low" => 1, _ => 2 })
             .ThenBy(p => p.RunsOutAt ?? DateTimeOffset.MaxValue)
-            .ThenBy(p => p.Name, StringComparer.OrdinalIgnoreCase)]);
+            .ThenBy(p => p.Name, StringComparer.OrdinalIgnoreCase)], await SuppliedShortagesAsync(locationId, now, catalogue, cancellationToken));
+    }
+
+    private async Task<List<SuppliedShortage>> SuppliedShortagesAsync(
+        string locationId, DateTimeOffset now, IReadOnlyDictionary<string, Product> catalogue, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(
+            """
+            SELECT w.location_id, w.sku, w.state, w.runs_out_at FROM prep.stock_warnings w
+            WHERE w.location_id <> $1 AND w.location_id IN (
+                SELECT destination_location_id FROM prep.transfer_units WHERE origin_location_id = $1 AND created_at > $2)
+            ORDER BY w.state DESC, w.runs_out_at NULLS FIRST, w.location_id, w.sku
+            """);
+        command.Parameters.Add(new NpgsqlParameter { Value = locationId });
+        command.Parameters.Add(new NpgsqlParameter { Value = (now - SuppliesWithin).ToUniversalTime() });
+        var shortages = new List<SuppliedShortage>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var sku = reader.GetString(1);
+            shortages.Add(new SuppliedShortage(reader.GetString(0), sku, catalogue.GetValueOrDefault(sku)?.Name ?? sku, reader.GetString(2),
+                reader.IsDBNull(3) ? null : reader.GetFieldValue<DateTimeOffset>(3)));
+        }
+
+        return shortages;
     }
 
     /// <summary>When <paramref name="onHand"/> runs out if the last hour's use goes on; the state that makes.</summary>

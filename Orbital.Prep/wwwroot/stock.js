@@ -57,6 +57,16 @@ async function showStock(visit) {
     return li;
   }));
   el("off-sale-none").hidden = availability.offSale.length > 0;
+  // A commissary sees which of the kitchens it supplies are running short (their times in their own clocks).
+  const names = new Map(app.locations.map((l) => [l.id, l]));
+  el("supplied").replaceChildren(...stock.suppliedShortages.map((s) => {
+    const li = document.createElement("li");
+    const place = names.get(s.locationId);
+    const when = s.state === "out" ? "is out" : `runs out at about ${new Date(s.runsOutAt).toLocaleTimeString(undefined, { timeZone: place?.timeZone, hour: "2-digit", minute: "2-digit" })}`;
+    li.textContent = `${place?.name ?? s.locationId}: ${s.name} ${when}`;
+    return li;
+  }));
+  el("supplied-section").hidden = stock.suppliedShortages.length === 0;
   showStockWarning(stock);
 }
 

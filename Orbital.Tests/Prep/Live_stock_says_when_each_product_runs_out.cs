@@ -54,6 +54,37 @@ public sealed class Live_stock_says_when_each_product_runs_out(OrbitalAppFixture
         Assert.Equal("Pickles", pickled.GetProperty("name").GetString());
     }
 
+    [Fact(Timeout = TestTimeouts.EndToEnd)]
+    public async Task A_commissary_sees_which_kitchen_it_supplies_runs_short()
+    {
+        var cancellationToken = TestContext.Current.CancellationToken;
+        var kitchen = await orbital.SellingKitchenAsync();
+        using var manager = await orbital.SignedInAsync("manager");
+        var commissary = await manager.LocationAsync("commissary");
+        var patty = await manager.ProductAsync("Smash patty", "each", batchSize: 40);
+        var burger = $"burger-{Guid.NewGuid():N}";
+        await manager.RecipeAsync("item", burger, (patty, 1, null));
+        await manager.CountAsync(kitchen.Id, patty, 6);
+        using (var made = await manager.PostAsJsonAsync("/transfer-units",
+            new { sku = patty, quantity = 40, unit = "each", originLocationId = commissary, destinationLocationId = kitchen.Id }, cancellationToken))
+        {
+            made.EnsureSuccessStatusCode();
+        }
+
+        await using var broker = await Broker.ConnectAsync(await orbital.ConnectionStringAsync(ResourceNames.RabbitMq));
+        await broker.PublishAsync(Orders_take_what_their_recipes_use_off_stock.Order(kitchen.Store, Otter.NewId(), 1, (burger, 5, [])));
+
+        var stock = await Poll.UntilAsync(token => manager.GetFromJsonAsync<JsonElement>($"/locations/{commissary}/stock", token),
+            s => s.GetProperty("suppliedShortages").GetArrayLength() > 0, TimeSpan.FromSeconds(30), "the kitchen's shortage at the commissary");
+        var shortage = Assert.Single(stock.GetProperty("suppliedShortages").EnumerateArray());
+        Assert.Equal(kitchen.Id, shortage.GetProperty("locationId").GetString());
+        Assert.Equal(patty, shortage.GetProperty("sku").GetString());
+        Assert.Equal("low", shortage.GetProperty("state").GetString());
+        // The kitchen itself is no one's supplier: it sees its own stock, not another's list.
+        var own = await manager.GetFromJsonAsync<JsonElement>($"/locations/{kitchen.Id}/stock", cancellationToken);
+        Assert.Equal(0, own.GetProperty("suppliedShortages").GetArrayLength());
+    }
+
     /// <summary>To the millisecond: the service works out hours as a double.</summary>
     private static void AssertNear(DateTimeOffset expected, DateTimeOffset actual) =>
         Assert.True(Math.Abs((expected - actual).TotalMilliseconds) <= 1, $"expected {expected:O}, got {actual:O}");
