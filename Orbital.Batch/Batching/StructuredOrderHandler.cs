@@ -49,19 +49,8 @@ public sealed partial class StructuredOrderHandler(
 
     private static StructuredOrder Parse(IncomingMessage message)
     {
-        StructuredOrder order;
-        try
-        {
-            order = StructuredOrder.Parser.ParseFrom(message.Body.Span);
-        }
-        catch (Google.Protobuf.InvalidProtocolBufferException ex)
-        {
-            throw new PoisonMessageException($"Not a StructuredOrder: {ex.Message}");
-        }
-
-        return string.IsNullOrEmpty(order.OrderId) || order.Version <= 0
-            ? throw new PoisonMessageException("A StructuredOrder needs an order id and a positive version.")
-            : order;
+        var order = message.Read<StructuredOrder>();
+        return order.Unusable is { } why ? throw new PoisonMessageException(why) : order;
     }
 
     private static partial class Log

@@ -21,8 +21,6 @@ public sealed record OffSaleChange(string StoreId, IReadOnlyList<OffSaleItem> Su
 public sealed partial class OffSaleItems(
     NpgsqlDataSource dataSource, BatchSchema schema, PlacesCache places, KitchenEventBus bus, TimeProvider time, ILogger<OffSaleItems> logger) : IMessageHandler
 {
-    private const int MaxIdLength = 200;
-
     public async Task HandleAsync(IncomingMessage message, CancellationToken cancellationToken)
     {
         var change = Parse(message);
@@ -116,22 +114,8 @@ public sealed partial class OffSaleItems(
 
     private static MenuAvailabilityChange Parse(IncomingMessage message)
     {
-        MenuAvailabilityChange change;
-        try
-        {
-            change = MenuAvailabilityChange.Parser.ParseFrom(message.Body.Span);
-        }
-        catch (Google.Protobuf.InvalidProtocolBufferException ex)
-        {
-            throw new PoisonMessageException($"Not a MenuAvailabilityChange: {ex.Message}");
-        }
-
-        var ids = new[] { change.ChangeId, change.StoreId }.Concat(change.Suspended.Select(i => i.Sku)).Concat(change.Unsuspended);
-        return change.ChangeId.Length == 0 || change.StoreId.Length == 0 || change.DecidedAt is null
-            ? throw new PoisonMessageException("A MenuAvailabilityChange needs a change id, a store id and a time.")
-            : ids.Any(id => id.Length > MaxIdLength || id.Contains('\0', StringComparison.Ordinal))
-                ? throw new PoisonMessageException($"A MenuAvailabilityChange's ids are at most {MaxIdLength} characters, without NUL.")
-                : change;
+        var change = message.Read<MenuAvailabilityChange>();
+        return change.Unusable is { } why ? throw new PoisonMessageException(why) : change;
     }
 
     private static partial class Log

@@ -60,16 +60,7 @@ public sealed partial class Shortages(
 
     private static StockWarnings Parse(IncomingMessage message)
     {
-        StockWarnings snapshot;
-        try
-        {
-            snapshot = StockWarnings.Parser.ParseFrom(message.Body.Span);
-        }
-        catch (Google.Protobuf.InvalidProtocolBufferException ex)
-        {
-            throw new PoisonMessageException($"Not a StockWarnings: {ex.Message}");
-        }
-
+        var snapshot = message.Read<StockWarnings>();
         var ids = new[] { snapshot.WarningId, snapshot.KitchenId }.Concat(snapshot.Warnings.SelectMany(w => new[] { w.Sku, w.Name, w.State }));
         return snapshot.WarningId.Length == 0 || snapshot.KitchenId.Length == 0 || snapshot.DecidedAt is null
             ? throw new PoisonMessageException("A StockWarnings needs an id, a kitchen and a time.")

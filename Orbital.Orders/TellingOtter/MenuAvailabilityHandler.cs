@@ -1,6 +1,5 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using Google.Protobuf;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Orbital.Contracts.Menus;
@@ -31,8 +30,6 @@ public sealed partial class MenuAvailabilityHandler(
 
     /// <summary>The sequence a store's menu calls share in <c>otter_calls.order_id</c> (an order's calls use the order id).</summary>
     public static string SequenceOf(string storeId) => $"menu:{storeId}";
-
-    private const int MaxIdLength = 200, MaxItems = 500;
 
     public async Task HandleAsync(IncomingMessage message, CancellationToken cancellationToken)
     {
@@ -88,28 +85,8 @@ public sealed partial class MenuAvailabilityHandler(
 
     private static MenuAvailabilityChange Read(IncomingMessage message)
     {
-        MenuAvailabilityChange change;
-        try
-        {
-            change = MenuAvailabilityChange.Parser.ParseFrom(message.Body.Span);
-        }
-        catch (InvalidProtocolBufferException ex)
-        {
-            throw new PoisonMessageException($"Not a MenuAvailabilityChange: {ex.Message}");
-        }
-
-        var ids = new[] { change.ChangeId, change.StoreId }.Concat(change.Suspended.Select(i => i.Sku)).Concat(change.Unsuspended);
-        if (change.ChangeId.Length == 0 || change.StoreId.Length == 0 || ids.Any(id => id.Length > MaxIdLength || id.Contains('\0', StringComparison.Ordinal)))
-        {
-            throw new PoisonMessageException($"A MenuAvailabilityChange needs a change id and a store id; ids are at most {MaxIdLength} characters without NUL.");
-        }
-
-        if (change.Suspended.Count + change.Unsuspended.Count is 0 or > MaxItems)
-        {
-            throw new PoisonMessageException($"A MenuAvailabilityChange takes 1 to {MaxItems} items off sale or back.");
-        }
-
-        return change;
+        var change = message.Read<MenuAvailabilityChange>();
+        return change.Unusable is { } why ? throw new PoisonMessageException(why) : change;
     }
 
     public sealed record SuspendBody(

@@ -82,19 +82,10 @@ public sealed partial class OrderDepletion(
 
     private static StructuredOrder Parse(IncomingMessage message)
     {
-        StructuredOrder order;
-        try
+        var order = message.Read<StructuredOrder>();
+        if (order.Unusable is { } why)
         {
-            order = StructuredOrder.Parser.ParseFrom(message.Body.Span);
-        }
-        catch (Google.Protobuf.InvalidProtocolBufferException ex)
-        {
-            throw new PoisonMessageException($"Not a StructuredOrder: {ex.Message}");
-        }
-
-        if (string.IsNullOrEmpty(order.OrderId) || order.Version <= 0)
-        {
-            throw new PoisonMessageException("A StructuredOrder needs an order id and a positive version.");
+            throw new PoisonMessageException(why);
         }
 
         if (order.Lines.Any(l => l.Quantity is < 0 or > MaxQuantity || Modifiers(l.Modifiers).Any(m => m.Quantity is < 0 or > MaxQuantity)))

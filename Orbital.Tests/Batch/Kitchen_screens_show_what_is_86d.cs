@@ -54,6 +54,25 @@ public sealed class Kitchen_screens_show_what_is_86d(OrbitalAppFixture orbital)
         Assert.DoesNotContain(grill.Console, line => line.StartsWith("error", StringComparison.Ordinal) && !line.Contains("Failed to load resource", StringComparison.Ordinal));
     }
 
+    [Fact(Timeout = TestTimeouts.EndToEnd)]
+    public async Task A_change_without_a_store_is_dead_lettered_with_its_reason_by_Batch_and_by_Orders()
+    {
+        _ = TestContext.Current.CancellationToken;
+        var unusable = Change("", "nowhere", DateTimeOffset.UtcNow, suspended: [("burger", "Smash burger")]);
+        await using var broker = await Broker.ConnectAsync(await orbital.ConnectionStringAsync(ResourceNames.RabbitMq));
+
+        await broker.PublishAsync(Exchanges.MenuAvailability, unusable.ToByteArray(), unusable.ChangeId, MenuAvailabilityChange.Descriptor.FullName);
+
+        foreach (var (service, queue) in new[] { (ResourceNames.BatchService, Queues.BatchMenuAvailability), (ResourceNames.OrdersService, Queues.OrdersMenuAvailability) })
+        {
+            using var operators = orbital.CreateClient(service);
+            var letters = await Poll.UntilAsync(
+                async token => (await operators.GetFromJsonAsync<JsonElement>($"/dead-letters/{queue}?max=500", token)).GetProperty("letters").EnumerateArray().ToList(),
+                read => read.Any(l => l.GetProperty("messageId").GetString() == unusable.ChangeId), TimeSpan.FromSeconds(30), $"the change in {queue}'s dead letters");
+            Assert.Contains("needs a change id, a store id and a time", letters.Single(l => l.GetProperty("messageId").GetString() == unusable.ChangeId).GetProperty("reason").GetString());
+        }
+    }
+
     private static MenuAvailabilityChange Change(
         string store, string kitchen, DateTimeOffset decidedAt, (string Sku, string Name)[]? suspended = null, string[]? unsuspended = null)
     {
