@@ -42,6 +42,7 @@ async function showMenu(visit) {
     return li;
   }));
   el("menu-unmapped-none").hidden = unmapped.length > 0;
+  el("menu-unmapped-none").textContent = find ? `Nothing sold without a recipe matches "${find}".` : "Everything sold has a recipe.";
   el("menu-list").replaceChildren(...recipes.map((recipe) => {
     const li = document.createElement("li");
     li.className = "line card recipe";
