@@ -8,6 +8,14 @@ namespace Orbital.Orders.TellingOtter;
 public sealed class OtterCallPacer(int perStoreEndpointPerMinute, int perSecond, IReadOnlyDictionary<string, int>? perEndpointPerMinute = null)
 {
     private static readonly TimeSpan Minute = TimeSpan.FromMinutes(1), Second = TimeSpan.FromSeconds(1);
+
+    /// <summary>The pacer of the settings: the order calls' limit per store and endpoint, the menu's own for its two endpoints.</summary>
+    public static OtterCallPacer For(OtterCallsOptions settings) =>
+        new(settings.PerStoreEndpointPerMinute, settings.PerSecond, new Dictionary<string, int>(StringComparer.Ordinal)
+        {
+            [MenuAvailabilityHandler.Suspend] = settings.MenuAvailabilityPerStorePerMinute,
+            [MenuAvailabilityHandler.Unsuspend] = settings.MenuAvailabilityPerStorePerMinute,
+        });
     private readonly Dictionary<(string Store, string Endpoint), Queue<DateTimeOffset>> _perEndpoint = [];
     private readonly Queue<DateTimeOffset> _all = new();
 

@@ -43,11 +43,7 @@ public sealed partial class OtterCallSender(
         }
 
         var settings = options.Value;
-        var pacer = new OtterCallPacer(settings.PerStoreEndpointPerMinute, settings.PerSecond, new Dictionary<string, int>(StringComparer.Ordinal)
-        {
-            [MenuAvailabilityHandler.Suspend] = settings.MenuAvailabilityPerStorePerMinute,
-            [MenuAvailabilityHandler.Unsuspend] = settings.MenuAvailabilityPerStorePerMinute,
-        });
+        var pacer = OtterCallPacer.For(settings);
         // When each store endpoint at Otter's limit has room again: its calls are left out of the looks until then.
         var waiting = new Dictionary<(string Store, string Endpoint), DateTimeOffset>();
         while (!stoppingToken.IsCancellationRequested)

@@ -34,8 +34,8 @@ public sealed class Calls_to_Otter_keep_within_its_limits
     [Fact]
     public void The_menus_suspensions_keep_to_their_own_fifteen_a_minute_and_the_orders_calls_to_thirty()
     {
-        var pacer = new OtterCallPacer(perStoreEndpointPerMinute: 30, perSecond: 100,
-            new Dictionary<string, int> { [MenuAvailabilityHandler.Suspend] = 15, [MenuAvailabilityHandler.Unsuspend] = 15 });
+        // As the sender makes it from its settings (15 a minute for the menu, 30 for the rest).
+        var pacer = OtterCallPacer.For(new OtterCallsOptions { PerSecond = 100 });
         var now = Opening;
         for (var call = 0; call < 15; call++)
         {
