@@ -203,9 +203,14 @@ public sealed class OrbitalAppFixture : IAsyncLifetime
             process.Kill(entireProcessTree: true);
         }
 
+        // Seen ending, or already running again as another process: a restart quick enough to leave no other state in
+        // the snapshots the wait reads would otherwise be missed (seen on CI: postgres up again, the wait ran out).
+        var killed = Convert.ToString(pid, System.Globalization.CultureInfo.InvariantCulture);
         using var timeout = new CancellationTokenSource(WaitTimeout);
         await App.ResourceNotifications.WaitForResourceAsync(resource,
-            e => e.Snapshot.State?.Text is { } state && state != KnownResourceStates.Running && state != KnownResourceStates.Starting, timeout.Token);
+            e => (e.Snapshot.State?.Text is { } state && state != KnownResourceStates.Running && state != KnownResourceStates.Starting)
+                || Convert.ToString(e.Snapshot.Properties.SingleOrDefault(p => p.Name == "executable.pid")?.Value, System.Globalization.CultureInfo.InvariantCulture) is { } now && now != killed,
+            timeout.Token);
     }
 
     public async Task WaitForStateAsync(string resource, string state)
