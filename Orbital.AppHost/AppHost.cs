@@ -68,6 +68,17 @@ var prep = builder.AddProject<Projects.Orbital_Prep>(ResourceNames.PrepService)
     .WithConfigurationSection(builder.Configuration, "Reports")
     .WithHttpHealthCheck("/health");
 
+// Clustered mode (Orbital:Cluster:Enabled): several instances of each service behind one address each (the AppHost
+// spreads requests over them), sharing their databases, Redis and the broker's queues.
+var instances = ClusterOptions.Read(builder.Configuration).InstancesPerService;
+if (instances > 1)
+{
+    foreach (var service in new[] { orders, batch, prep })
+    {
+        service.WithReplicas(instances);
+    }
+}
+
 // Operators sign in to each service's jobs page (/jobs) and to the operations page with Prep's staff accounts.
 foreach (var service in new[] { orders, batch, prep })
 {

@@ -20,6 +20,14 @@ public sealed record BenchOptions
     public bool Backtest { get; init; }
 
     public int Kitchens { get; init; } = 20;
+
+    /// <summary>The AppHost's clustered mode: three RabbitMQ nodes and <see cref="Instances"/> of each service.</summary>
+    public bool Clustered { get; init; }
+
+    public int Instances { get; init; } = 2;
+
+    /// <summary>Clustered: this far into the end-to-end run, the RabbitMQ node leading the order queues is killed (SIGKILL).</summary>
+    public TimeSpan? KillNodeAt { get; init; }
     public static readonly string[] AllMeasures = ["ingest", "e2e", "pipeline", "kitchens", "fanout"];
 
     public bool Runs(string measure) => Only.Contains(measure, StringComparer.Ordinal);
@@ -44,6 +52,9 @@ public sealed record BenchOptions
                 "--only" => options with { Only = Names(Next()) },
                 "--backtest" => options with { Backtest = true },
                 "--kitchens" => options with { Kitchens = int.Parse(Next(), CultureInfo.InvariantCulture) },
+                "--clustered" => options with { Clustered = true },
+                "--instances" => options with { Instances = int.Parse(Next(), CultureInfo.InvariantCulture) },
+                "--kill-node-at" => options with { KillNodeAt = Seconds(Next()) },
                 "--quick" => options with
                 {
                     IngestConcurrency = [1, 32], IngestDuration = TimeSpan.FromSeconds(3), EndToEndDuration = TimeSpan.FromSeconds(10),
@@ -71,6 +82,9 @@ public sealed record BenchOptions
           --only pipeline,fanout           run only these of ingest, e2e, pipeline, kitchens, fanout (start-up and memory always)
           --quick                          a run of about a minute
           --backtest                       only the prep rules' backtest on a generated year (no servers): its table
+          --clustered                      the AppHost's clustered mode: three RabbitMQ nodes, --instances of each service
+          --instances 2                    instances of each service in clustered mode (1 to compare)
+          --kill-node-at 20                clustered: SIGKILL the RabbitMQ node leading the order queues this far into the e2e run
         """;
 
     private static int[] Ints(string value) => [.. value.Split(',').Select(v => int.Parse(v, CultureInfo.InvariantCulture))];

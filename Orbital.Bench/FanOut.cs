@@ -3,6 +3,7 @@ using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Orbital.Contracts;
 using Orbital.Contracts.Orders;
+using Orbital.Messaging;
 using RabbitMQ.Client;
 
 namespace Orbital.Bench;
@@ -37,8 +38,8 @@ public static class FanOut
             var ready = await Task.WhenAll(clients.Select(async c => await Task.WhenAny(c.Ready.Task, Task.Delay(TimeSpan.FromSeconds(60))) == c.Ready.Task));
             var connected = ready.Count(r => r);
 
-            var factory = new ConnectionFactory { Uri = new Uri(rabbitMq) };
-            await using var connection = await factory.CreateConnectionAsync();
+            var address = BrokerAddress.Parse(rabbitMq);
+            await using var connection = await address.ConnectAsync(address.Factory(), CancellationToken.None);
             await using var channel = await connection.CreateChannelAsync(new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true));
             var published = 0;
             var cpu = new CpuUse();

@@ -8,6 +8,7 @@ using Google.Protobuf.WellKnownTypes;
 using Npgsql;
 using Orbital.Contracts;
 using Orbital.Contracts.Orders;
+using Orbital.Messaging;
 using RabbitMQ.Client;
 
 namespace Orbital.Bench;
@@ -43,8 +44,8 @@ public static class Ingest
     /// <summary>The same payload published straight to RabbitMQ with confirms, 64 in flight, to a durable fanout bound to a quorum queue.</summary>
     public static async Task<double> BareBrokerAsync(string connectionString, byte[] payload, TimeSpan duration)
     {
-        var factory = new ConnectionFactory { Uri = new Uri(connectionString) };
-        await using var connection = await factory.CreateConnectionAsync();
+        var address = BrokerAddress.Parse(connectionString);
+        await using var connection = await address.ConnectAsync(address.Factory(), CancellationToken.None);
         await using var channel = await connection.CreateChannelAsync(new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true));
         var exchange = $"bench.bare.{Guid.NewGuid():N}";
         await channel.ExchangeDeclareAsync(exchange, ExchangeType.Fanout, durable: true);

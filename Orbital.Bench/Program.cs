@@ -41,7 +41,10 @@ string[] appHostArgs =
     "--Orbital:Infrastructure:Ephemeral=true",
     "--environment=Development",
     .. options.ConsumerConcurrency is { } parallel ? [$"--Messaging:ConsumerConcurrency={parallel}"] : Array.Empty<string>(),
+    .. options.Clustered ? ["--Orbital:Cluster:Enabled=true", $"--Orbital:Cluster:ServiceInstances={options.Instances}"] : Array.Empty<string>(),
 ];
+report["clustered"] = options.Clustered;
+report["instancesPerService"] = options.Clustered ? options.Instances : 1;
 report["consumerConcurrency"] = options.ConsumerConcurrency ?? 1;
 var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Orbital_AppHost>(appHostArgs);
 // The services' own logs stay with the services (and the dashboard); echoing them here would cost the CPU being measured.
@@ -117,7 +120,15 @@ if (options.Runs("e2e"))
     // CPU per order as well as latencies: at this rate two cores are nearly full and latencies swing from run to run
     // with what else the machine does, while the work each order costs holds still.
     var cpu = new CpuUse();
+    var nodeLoss = options.KillNodeAt is { } killAt ? NodeLoss.KillLeaderAsync(app, Queues.OrdersOtterEvents, killAt) : Task.FromResult<string?>(null);
     var e2e = await EndToEnd.RunAsync(orders, batchUri, pairing, options.EndToEndRate, options.EndToEndDuration);
+    if (await nodeLoss is { } killed)
+    {
+        report["nodeKilled"] = killed;
+        Row("Node loss during the end-to-end run", killed, "nothing lost");
+        Console.WriteLine(table[^1]);
+    }
+
     var perOrder = cpu.MillisecondsPer(e2e.Sent);
     report["endToEnd"] = new JsonObject { ["rate"] = options.EndToEndRate, ["seconds"] = options.EndToEndDuration.TotalSeconds, ["sent"] = e2e.Sent, ["lost"] = e2e.Lost, ["p50Ms"] = Math.Round(e2e.Latencies.Percentile(50), 1), ["p90Ms"] = Math.Round(e2e.Latencies.Percentile(90), 1), ["p99Ms"] = Math.Round(e2e.Latencies.Percentile(99), 1), ["maxMs"] = Math.Round(e2e.Latencies.Max, 1), ["p99MsByWindow"] = new JsonArray([.. e2e.ByWindow.Select(w => JsonValue.Create(Math.Round(w.Percentile(99), 1)))]),
         ["cpuMsPerOrder"] = new JsonObject(perOrder.Select(s => new KeyValuePair<string, JsonNode?>(s.Part, Math.Round(s.Milliseconds, 2)))) };

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Orbital.Contracts;
+using Orbital.Messaging;
 using RabbitMQ.Client;
 
 namespace Orbital.Bench;
@@ -10,8 +11,8 @@ public static class Backlog
     /// <summary>Waits until the consumers have caught up, so one measurement does not run in the wake of the last.</summary>
     public static async Task DrainAsync(string rabbitMq)
     {
-        var factory = new ConnectionFactory { Uri = new Uri(rabbitMq) };
-        await using var connection = await factory.CreateConnectionAsync();
+        var address = BrokerAddress.Parse(rabbitMq);
+        await using var connection = await address.ConnectAsync(address.Factory(), CancellationToken.None);
         await using var channel = await connection.CreateChannelAsync();
         var clock = Stopwatch.StartNew();
         while (clock.Elapsed < TimeSpan.FromMinutes(10))

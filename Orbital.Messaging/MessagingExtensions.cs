@@ -29,6 +29,8 @@ public static class MessagingExtensions
                 }
             })
             .ValidateDataAnnotations()
+            .Validate(options => options.ConnectionString is null || BrokerAddress.TryParse(options.ConnectionString, out _, out _),
+                "The RabbitMQ connection string must be an amqp:// URI, or a cluster's nodes as such URIs separated by commas.")
             .ValidateOnStart();
 
         builder.Services.AddSingleton<RabbitMqConnection>();

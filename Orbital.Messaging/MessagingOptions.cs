@@ -7,7 +7,7 @@ public sealed class MessagingOptions
 {
     public const string SectionName = "Messaging";
 
-    /// <summary>AMQP URI; by default the AppHost's <c>ConnectionStrings:rabbitmq</c>.</summary>
+    /// <summary>AMQP URI, or a cluster's nodes as URIs separated by commas (<see cref="BrokerAddress"/>); by default the AppHost's <c>ConnectionStrings:rabbitmq</c>.</summary>
     [Required(ErrorMessage = "No RabbitMQ connection string: set ConnectionStrings:rabbitmq or Messaging:ConnectionString.")]
     public string? ConnectionString { get; set; }
 

@@ -7,7 +7,8 @@ namespace Orbital.Messaging;
 /// <summary>
 /// The service's one AMQP connection, opened lazily and retried until the broker answers,
 /// so a service starts (and serves what it can) while RabbitMQ is down.
-/// Once open, the client's automatic recovery reconnects it and re-declares its topology.
+/// Once open, the client's automatic recovery reconnects it (to another node of a cluster when its own is lost) and
+/// re-declares its topology.
 /// </summary>
 public sealed class RabbitMqConnection(IOptions<MessagingOptions> options, TimeProvider time, ILogger<RabbitMqConnection> logger) : IAsyncDisposable
 {
@@ -38,20 +39,19 @@ public sealed class RabbitMqConnection(IOptions<MessagingOptions> options, TimeP
                 return raced;
             }
 
-            var factory = new ConnectionFactory
-            {
-                Uri = new Uri(options.Value.ConnectionString!),
-                ClientProvidedName = options.Value.ClientName,
-                AutomaticRecoveryEnabled = true,
-                TopologyRecoveryEnabled = true,
-                NetworkRecoveryInterval = TimeSpan.FromSeconds(2),
-                RequestedConnectionTimeout = TimeSpan.FromSeconds(5),
-            };
+            // One node or a cluster's list: recovery after a node's loss connects to another node of the list.
+            var address = BrokerAddress.Parse(options.Value.ConnectionString!);
+            var factory = address.Factory();
+            factory.ClientProvidedName = options.Value.ClientName;
+            factory.AutomaticRecoveryEnabled = true;
+            factory.TopologyRecoveryEnabled = true;
+            factory.NetworkRecoveryInterval = TimeSpan.FromSeconds(2);
+            factory.RequestedConnectionTimeout = TimeSpan.FromSeconds(5);
             try
             {
-                _connection = await factory.CreateConnectionAsync(cancellationToken);
+                _connection = await address.ConnectAsync(factory, cancellationToken);
                 LastError = null;
-                MessagingLog.Connected(logger, factory.Endpoint.ToString());
+                MessagingLog.Connected(logger, $"{_connection.Endpoint} (of {address})");
                 return _connection;
             }
             catch (Exception ex) when (ex is not OperationCanceledException)

@@ -32,6 +32,8 @@ public static class Extensions
 
     public static TBuilder AddServiceDefaults<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
+        // First, so that every option bound below sees the vault's secrets.
+        builder.AddKeyVaultSecretsWhenConfigured();
         builder.ConfigureOpenTelemetry();
         builder.AddDefaultHealthChecks();
         builder.AddSentryWhenConfigured();

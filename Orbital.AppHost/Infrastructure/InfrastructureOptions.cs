@@ -17,6 +17,12 @@ public sealed class InfrastructureOptions
     /// <summary>Where local servers keep their data between runs; relative paths are from the repository root.</summary>
     public string DataDirectory { get; set; } = ".data";
 
+    /// <summary>
+    /// RabbitMQ nodes: 1, or a cluster (clustered mode: 3). Cluster nodes listen on <see cref="RabbitMqPort"/> + 1, + 2, …
+    /// and quorum queues get a member on each.
+    /// </summary>
+    public int RabbitMqNodes { get; set; } = 1;
+
     public int PostgresPort { get; set; } = 54320;
     public int RabbitMqPort { get; set; } = 56720;
     public int RedisPort { get; set; } = 63790;

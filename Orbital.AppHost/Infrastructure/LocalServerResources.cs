@@ -33,10 +33,45 @@ public sealed class LocalRabbitMqResource(string name, string command, string wo
 {
     public string NodeName { get; } = nodeName;
 
+    /// <summary>Where the node's Erlang cookie is (rabbitmqctl needs the same HOME to reach the node).</summary>
+    public required string Home { get; init; }
+
+    /// <summary>The Erlang port mapper the node registers with (rabbitmqctl needs it as ERL_EPMD_PORT).</summary>
+    public required int PortMapperPort { get; init; }
+
+    /// <summary>The cluster the node belongs to, when it is one of several.</summary>
+    public RabbitMqClusterResource? Cluster { get; set; }
+
     public EndpointReference Endpoint => new(this, LocalServers.EndpointName);
 
     public ReferenceExpression ConnectionStringExpression => ReferenceExpression.Create(
         $"amqp://guest:guest@127.0.0.1:{Endpoint.Property(EndpointProperty.Port)}/");
+}
+
+/// <summary>
+/// A RabbitMQ cluster (local nodes or containers), one resource to the services: its connection string lists every
+/// node, and the client moves to another when the one it is connected to is lost.
+/// </summary>
+public sealed class RabbitMqClusterResource(string name) : Resource(name), IResourceWithConnectionString
+{
+    /// <summary>Each node's AMQP endpoint.</summary>
+    public List<EndpointReference> Nodes { get; } = [];
+
+    public ReferenceExpression ConnectionStringExpression
+    {
+        get
+        {
+            var expression = new ReferenceExpressionBuilder();
+            for (var i = 0; i < Nodes.Count; i++)
+            {
+                expression.AppendLiteral(i == 0 ? "amqp://guest:guest@127.0.0.1:" : ",amqp://guest:guest@127.0.0.1:");
+                expression.Append($"{Nodes[i].Property(EndpointProperty.Port)}");
+                expression.AppendLiteral("/");
+            }
+
+            return expression.Build();
+        }
+    }
 }
 
 /// <summary>A Redis server run by the AppHost as a local process.</summary>

@@ -132,63 +132,6 @@ public static class LocalServers
             .WithHealthCheck(builder.AddReadinessCheck($"{name}-ready", _ => new PostgresReadyCheck(server.Resource, database)));
     }
 
-    private static IResourceBuilder<LocalRabbitMqResource> AddLocalRabbitMq(this IDistributedApplicationBuilder builder, LocalServerState state, InfrastructureOptions options)
-    {
-        var root = Directory.CreateDirectory(Path.Combine(state.Root, "rabbitmq")).FullName;
-        var nodeName = state.Ephemeral ? $"orbital-{state.RunId}@localhost" : "orbital@localhost";
-        var epmdPort = state.Ephemeral ? FreeTcpPort() : options.ErlangPortMapperPort;
-        // Tools find the node through the port mapper, so the distribution port need not be fixed: the one after the
-        // mapper's when it is free, else any (a client's outgoing connection can hold it: it is in Linux's ephemeral range).
-        var distributionPort = state.Ephemeral || !IsFree(options.ErlangPortMapperPort + 1) ? FreeTcpPort() : options.ErlangPortMapperPort + 1;
-        state.ErlangPortMapperPort = epmdPort;
-
-        var resource = new LocalRabbitMqResource(ResourceNames.RabbitMq, "/usr/lib/rabbitmq/bin/rabbitmq-server", root, nodeName);
-        var broker = builder.AddResource(resource)
-            .WithEndpoint(EndpointName, endpoint =>
-            {
-                endpoint.IsProxied = false;
-                endpoint.Port = state.Ephemeral ? null : options.RabbitMqPort;
-                endpoint.TargetPort = state.Ephemeral ? null : options.RabbitMqPort;
-                endpoint.UriScheme = "amqp";
-            })
-            .WithEnvironment(context =>
-            {
-                // Several brokers side by side, all on loopback: each gets its own node name, ports, cookie and files.
-                var environment = context.EnvironmentVariables;
-                environment["HOME"] = Path.Combine(root, "home");
-                environment["RABBITMQ_NODENAME"] = nodeName;
-                environment["RABBITMQ_NODE_IP_ADDRESS"] = "127.0.0.1";
-                environment["RABBITMQ_NODE_PORT"] = resource.Endpoint.Property(EndpointProperty.TargetPort);
-                environment["RABBITMQ_DIST_PORT"] = distributionPort.ToString(CultureInfo.InvariantCulture);
-                environment["ERL_EPMD_PORT"] = epmdPort.ToString(CultureInfo.InvariantCulture);
-                environment["ERL_EPMD_ADDRESS"] = "127.0.0.1";
-                environment["RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS"] = "-kernel inet_dist_use_interface {127,0,0,1}";
-                environment["RABBITMQ_MNESIA_BASE"] = Path.Combine(root, "mnesia");
-                environment["RABBITMQ_LOG_BASE"] = Path.Combine(root, "log");
-                environment["RABBITMQ_LOGS"] = "-";
-                environment["RABBITMQ_ENABLED_PLUGINS_FILE"] = Path.Combine(root, "enabled_plugins");
-                environment["RABBITMQ_CONFIG_FILE"] = Path.Combine(root, "rabbitmq.conf");
-            })
-            .WithHealthCheck(builder.AddReadinessCheck($"{ResourceNames.RabbitMq}-ready", _ => new RabbitMqReadyCheck(resource)));
-
-        builder.Eventing.Subscribe<BeforeResourceStartedEvent>(resource, (_, _) =>
-        {
-            Directory.CreateDirectory(Path.Combine(root, "home"));
-            Directory.CreateDirectory(Path.Combine(root, "mnesia"));
-            Directory.CreateDirectory(Path.Combine(root, "log"));
-            File.WriteAllText(Path.Combine(root, "enabled_plugins"), "[].\n");
-            File.WriteAllText(Path.Combine(root, "rabbitmq.conf"), """
-                log.console = true
-                log.console.level = info
-                log.file = false
-                disk_free_limit.absolute = 100MB
-                """);
-            return Task.CompletedTask;
-        });
-
-        return broker;
-    }
-
     private static IResourceBuilder<LocalRedisResource> AddLocalRedis(this IDistributedApplicationBuilder builder, LocalServerState state, InfrastructureOptions options)
     {
         var root = Directory.CreateDirectory(Path.Combine(state.Root, "redis")).FullName;
@@ -240,7 +183,7 @@ public static class LocalServers
                 $"or set {InfrastructureOptions.SectionName}:PostgresBinDirectory.");
     }
 
-    private static bool IsFree(int port)
+    internal static bool IsFree(int port)
     {
         try
         {
@@ -252,6 +195,36 @@ public static class LocalServers
         {
             return false;
         }
+    }
+
+    /// <summary>
+    /// A free port above the kernel's range for outgoing connections, so that none of them can take it between now and
+    /// the server's start (seen: a cluster node's distribution port taken by a client in the seconds it waited for the
+    /// first node). Any free port when there is no such room.
+    /// </summary>
+    internal static int FreePortOutsideEphemeralRange()
+    {
+        var top = 60999;
+        try
+        {
+            var range = File.ReadAllText("/proc/sys/net/ipv4/ip_local_port_range").Split((char[])['\t', ' '], StringSplitOptions.RemoveEmptyEntries);
+            top = int.Parse(range[1], CultureInfo.InvariantCulture);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException)
+        {
+            // Not Linux, or no such file: Linux's default range.
+        }
+
+        for (var attempt = 0; attempt < 50 && top < 65000; attempt++)
+        {
+            var port = Random.Shared.Next(top + 1, 65536);
+            if (IsFree(port))
+            {
+                return port;
+            }
+        }
+
+        return FreeTcpPort();
     }
 
     internal static int FreeTcpPort()

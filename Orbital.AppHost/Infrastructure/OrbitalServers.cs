@@ -22,6 +22,7 @@ public static class OrbitalServersExtensions
     public static OrbitalServers AddOrbitalServers(this IDistributedApplicationBuilder builder)
     {
         var options = builder.Configuration.GetSection(InfrastructureOptions.SectionName).Get<InfrastructureOptions>() ?? new();
+        options.RabbitMqNodes = ClusterOptions.Read(builder.Configuration).BrokerNodes;
         var useContainers = options.Mode.ToLowerInvariant() switch
         {
             "containers" => true,
@@ -36,6 +37,13 @@ public static class OrbitalServersExtensions
 
     private static OrbitalServers AddContainerServers(this IDistributedApplicationBuilder builder, InfrastructureOptions options)
     {
+        if (options.RabbitMqNodes > 1)
+        {
+            // Said rather than half-done: a broker cluster of containers is not written here, where no container runtime runs.
+            throw new InvalidOperationException(
+                $"Clustered mode runs its RabbitMQ cluster as local processes: set {InfrastructureOptions.SectionName}:Mode=local, or {ClusterOptions.SectionName}:RabbitMqNodes=1.");
+        }
+
         var postgres = builder.AddPostgres(ResourceNames.Postgres);
         var rabbitMq = builder.AddRabbitMQ(ResourceNames.RabbitMq);
         var redis = builder.AddRedis(ResourceNames.Redis);

@@ -100,15 +100,51 @@ internal sealed class RabbitMqReadyCheck(LocalRabbitMqResource broker) : Polling
     protected override async Task ProbeAsync(CancellationToken cancellationToken)
     {
         var uri = await broker.ConnectionStringExpression.GetValueAsync(cancellationToken);
+        await ConnectAsync(uri!, cancellationToken);
+    }
+
+    public static async Task ConnectAsync(string uri, CancellationToken cancellationToken)
+    {
         var factory = new ConnectionFactory
         {
-            Uri = new Uri(uri!),
+            Uri = new Uri(uri),
             AutomaticRecoveryEnabled = false,
             RequestedConnectionTimeout = TimeSpan.FromSeconds(2),
             ClientProvidedName = "orbital-apphost-health",
         };
         await using var connection = await factory.CreateConnectionAsync(cancellationToken);
         await connection.CloseAsync(cancellationToken);
+    }
+}
+
+/// <summary>
+/// A cluster is healthy while a majority of its nodes accept connections: quorum queues keep working with a majority,
+/// so one node down (killed, stopped for maintenance) leaves the cluster healthy, and a service restarted meanwhile
+/// need not wait for it.
+/// </summary>
+internal sealed class RabbitMqClusterReadyCheck(RabbitMqClusterResource cluster) : PollingReadyCheck
+{
+    protected override async Task ProbeAsync(CancellationToken cancellationToken)
+    {
+        var connectionString = await cluster.ConnectionStringExpression.GetValueAsync(cancellationToken);
+        var nodes = connectionString!.Split(',');
+        var answers = await Task.WhenAll(nodes.Select(async node =>
+        {
+            try
+            {
+                await RabbitMqReadyCheck.ConnectAsync(node, cancellationToken);
+                return true;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                return false;
+            }
+        }));
+        var up = answers.Count(answer => answer);
+        if (up <= nodes.Length / 2)
+        {
+            throw new InvalidOperationException($"{up} of {nodes.Length} RabbitMQ nodes answer: no majority.");
+        }
     }
 }
 

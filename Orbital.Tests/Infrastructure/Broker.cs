@@ -18,8 +18,10 @@ public sealed class Broker : IAsyncDisposable
 
     public static async Task<Broker> ConnectAsync(string connectionString)
     {
-        var factory = new ConnectionFactory { Uri = new Uri(connectionString), ClientProvidedName = "orbital-tests" };
-        var connection = await factory.CreateConnectionAsync(TestContext.Current.CancellationToken);
+        var address = BrokerAddress.Parse(connectionString);
+        var factory = address.Factory();
+        factory.ClientProvidedName = "orbital-tests";
+        var connection = await address.ConnectAsync(factory, TestContext.Current.CancellationToken);
         var channel = await connection.CreateChannelAsync(cancellationToken: TestContext.Current.CancellationToken);
         return new Broker(connection, channel);
     }

@@ -15,13 +15,17 @@ namespace Orbital.Tests.Infrastructure;
 /// The whole system, started once per test collection through the real AppHost: local PostgreSQL, RabbitMQ and Redis
 /// processes (or containers where a runtime answers) with fresh data and free ports, and the three services.
 /// </summary>
-public sealed class OrbitalAppFixture : IAsyncLifetime
+public class OrbitalAppFixture : IAsyncLifetime
 {
     public static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(3);
     public static readonly TimeSpan WaitTimeout = TimeSpan.FromSeconds(60);
 
-    private static readonly string[] Servers =
+    /// <summary>The servers the fixture waits for: a variant with more (a broker's cluster nodes) says so.</summary>
+    protected virtual IReadOnlyList<string> Servers =>
         [ResourceNames.Postgres, ResourceNames.OrdersDatabase, ResourceNames.BatchDatabase, ResourceNames.PrepDatabase, ResourceNames.WarehouseDatabase, ResourceNames.RabbitMq, ResourceNames.Redis];
+
+    /// <summary>AppHost settings of a variant of the system (clustered mode).</summary>
+    protected virtual IEnumerable<string> Settings => [];
 
     private static readonly string[] Services = [ResourceNames.OrdersService, ResourceNames.BatchService, ResourceNames.PrepService];
 
@@ -79,6 +83,7 @@ public sealed class OrbitalAppFixture : IAsyncLifetime
                 $"--Slack:BotToken={FakeSlackApi.BotToken}",
                 $"--Reports:Locations:0:LocationId={ReportsLocation}",
                 $"--Reports:Locations:0:SlackChannel={ReportsChannel}",
+                .. Settings,
             ], timeout.Token);
         builder.Services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
         // The services export their telemetry to a collector of the tests' own, as they would to the dashboard's.
@@ -125,6 +130,32 @@ public sealed class OrbitalAppFixture : IAsyncLifetime
         }
     }
 
+    private static async Task<IReadOnlyList<string>> LinesUntilAsync(IAsyncEnumerable<IReadOnlyList<LogLine>> watch, CancellationToken until)
+    {
+        var lines = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var reading = Task.Run(async () =>
+        {
+            await foreach (var batch in watch.WithCancellation(until))
+            {
+                foreach (var line in batch)
+                {
+                    lines.Enqueue(line.Content);
+                }
+            }
+        }, CancellationToken.None);
+        try
+        {
+            await Task.Delay(Timeout.Infinite, until);
+        }
+        catch (OperationCanceledException) when (until.IsCancellationRequested)
+        {
+        }
+
+        // A watch of several instances (clustered mode) was seen not to end when cancelled: what it read is kept, the rest let go.
+        await Task.WhenAny(reading, Task.Delay(TimeSpan.FromSeconds(2), CancellationToken.None));
+        return [.. lines];
+    }
+
     /// <summary>What each service wrote to its console from its start until the whole system was healthy.</summary>
     public IReadOnlyDictionary<string, IReadOnlyList<string>> StartupLogs => _startupLogs;
 
@@ -132,21 +163,9 @@ public sealed class OrbitalAppFixture : IAsyncLifetime
 
     private async Task<IReadOnlyList<string>> WatchLogsAsync(string resource, CancellationToken until)
     {
-        var lines = new List<string>();
-        try
-        {
-            // By the resource, not its name: a project's console is kept under the id of its running instance.
-            var model = App.Services.GetRequiredService<DistributedApplicationModel>().Resources.Single(r => r.Name == resource);
-            await foreach (var batch in App.Services.GetRequiredService<ResourceLoggerService>().WatchAsync(model).WithCancellation(until))
-            {
-                lines.AddRange(batch.Select(line => line.Content));
-            }
-        }
-        catch (OperationCanceledException) when (until.IsCancellationRequested)
-        {
-        }
-
-        return lines;
+        // By the resource, not its name: a project's console is kept under the id of its running instance.
+        var model = App.Services.GetRequiredService<DistributedApplicationModel>().Resources.Single(r => r.Name == resource);
+        return await LinesUntilAsync(App.Services.GetRequiredService<ResourceLoggerService>().WatchAsync(model), until);
     }
 
     /// <summary>

@@ -31,6 +31,9 @@ public sealed class SseClient : IAsyncDisposable
 
     public string? LastEventId => Received.LastOrDefault(e => e.Id is not null)?.Id;
 
+    /// <summary>Completes when the stream has ended (closed by us, or the server went away).</summary>
+    public Task Ended => _reading ?? Task.CompletedTask;
+
     /// <summary>Connects and waits for the stream's <c>ready</c> event.</summary>
     /// <param name="authorization">How the stream is asked for: by default as kitchen staff who work everywhere; "Screen …" for a paired screen.</param>
     public static async Task<SseClient> ConnectAsync(
