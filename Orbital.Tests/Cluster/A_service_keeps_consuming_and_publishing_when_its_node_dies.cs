@@ -41,13 +41,23 @@ public sealed class A_service_keeps_consuming_and_publishing_when_its_node_dies(
         var node = orbital.NodeListeningOn(connection.Endpoint.Port);
 
         var confirmed = new ConcurrentDictionary<string, TimeSpan>(StringComparer.Ordinal);
+        var confirmedWhileDown = 0;
+        var killed = false;
         var clock = Stopwatch.StartNew();
-        var publishing = PublishSteadilyAsync(host.Publisher, exchange, confirmed, clock, cancellationToken);
+        // A confirm counts as "while down" when, after the kill was seen, the AppHost does not show the node running:
+        // it starts it again only after 10 s (the fixture's restart delay), and the client's recovery retries every 2 s.
+        var publishing = PublishSteadilyAsync(host.Publisher, exchange, confirmed, clock, () =>
+        {
+            if (Volatile.Read(ref killed) && !Running(node))
+            {
+                Interlocked.Increment(ref confirmedWhileDown);
+            }
+        }, cancellationToken);
         await Task.Delay(TimeSpan.FromSeconds(3), cancellationToken);
 
         var killedAt = clock.Elapsed;
         await orbital.KillAsync(node);
-        var backAt = WhenRunningAgainAsync(node, clock);
+        Volatile.Write(ref killed, true);
         await publishing;
 
         var handled = await Poll.UntilAsync(
@@ -57,13 +67,40 @@ public sealed class A_service_keeps_consuming_and_publishing_when_its_node_dies(
         Assert.DoesNotContain(confirmed.Keys, id => !handled.Contains(id));
 
         // It carried on without the node, not only once the node came back.
-        var back = await backAt;
-        var confirmedWhileDown = confirmed.Values.Count(at => at > killedAt && at < back);
         TestContext.Current.SendDiagnosticMessage(
-            $"{node} killed at {killedAt.TotalSeconds:0.0} s, running again at {back.TotalSeconds:0.0} s; {confirmedWhileDown} of {confirmed.Count} messages confirmed in between");
-        Assert.True(confirmedWhileDown > 0, $"no message was confirmed while {node} was down ({killedAt.TotalSeconds:0.0}–{back.TotalSeconds:0.0} s)");
+            $"{node} killed at {killedAt.TotalSeconds:0.0} s; {confirmedWhileDown} of {confirmed.Count} messages confirmed before the AppHost ran it again");
+        Assert.True(confirmedWhileDown > 0, $"no message was confirmed while {node} was down");
         var now = await host.Services.GetRequiredService<RabbitMqConnection>().GetAsync(cancellationToken);
         Assert.True(now.IsOpen);
+        Assert.NotEqual(node, orbital.NodeListeningOn(now.Endpoint.Port));
+    }
+
+    private bool Running(string node) =>
+        orbital.App.ResourceNotifications.TryGetCurrentState(node, out var state) && state.Snapshot.State?.Text == KnownResourceStates.Running;
+
+    /// <summary>Publishes a message every 20 ms; as the outbox does, a message that was not confirmed is published again.</summary>
+    private static async Task PublishSteadilyAsync(IMessagePublisher publisher, string exchange, ConcurrentDictionary<string, TimeSpan> confirmed, Stopwatch clock, Action onConfirmed, CancellationToken cancellationToken)
+    {
+        while (clock.Elapsed < PublishFor)
+        {
+            var id = Guid.NewGuid().ToString("N");
+            while (true)
+            {
+                try
+                {
+                    await publisher.PublishAsync(exchange, new OutgoingMessage(Encoding.UTF8.GetBytes("ok"), id, "test", ContentTypes.Json), cancellationToken);
+                    confirmed[id] = clock.Elapsed;
+                    onConfirmed();
+                    break;
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+                {
+                    await Task.Delay(TimeSpan.FromMilliseconds(100), cancellationToken);
+                }
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(20), cancellationToken);
+        }
     }
 
     private static async Task WarmUpAsync(IMessagePublisher publisher, string exchange, Deliveries deliveries, CancellationToken cancellationToken)
@@ -87,36 +124,5 @@ public sealed class A_service_keeps_consuming_and_publishing_when_its_node_dies(
         var output = orbital.RabbitMqCtlAsync(CancellationToken.None, "list_queues", "name", "messages_ready", "messages_unacknowledged", "leader", "members", "--formatter", "json").GetAwaiter().GetResult();
         return string.Join("; ", System.Text.Json.JsonDocument.Parse(output).RootElement.EnumerateArray()
             .Where(q => q.GetProperty("name").GetString()!.StartsWith(queue, StringComparison.Ordinal)).Select(q => q.ToString()));
-    }
-
-    /// <summary>Publishes a message every 20 ms; as the outbox does, a message that was not confirmed is published again.</summary>
-    private static async Task PublishSteadilyAsync(IMessagePublisher publisher, string exchange, ConcurrentDictionary<string, TimeSpan> confirmed, Stopwatch clock, CancellationToken cancellationToken)
-    {
-        while (clock.Elapsed < PublishFor)
-        {
-            var id = Guid.NewGuid().ToString("N");
-            while (true)
-            {
-                try
-                {
-                    await publisher.PublishAsync(exchange, new OutgoingMessage(Encoding.UTF8.GetBytes("ok"), id, "test", ContentTypes.Json), cancellationToken);
-                    confirmed[id] = clock.Elapsed;
-                    break;
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-                {
-                    await Task.Delay(TimeSpan.FromMilliseconds(100), cancellationToken);
-                }
-            }
-
-            await Task.Delay(TimeSpan.FromMilliseconds(20), cancellationToken);
-        }
-    }
-
-    private async Task<TimeSpan> WhenRunningAgainAsync(string node, Stopwatch clock)
-    {
-        await orbital.WaitForStateAsync(node, KnownResourceStates.Running);
-        await orbital.WaitForHealthyAsync(node);
-        return clock.Elapsed;
     }
 }

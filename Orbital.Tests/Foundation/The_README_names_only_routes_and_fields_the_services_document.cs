@@ -16,10 +16,11 @@ namespace Orbital.Tests.Foundation;
 [Collection(OrbitalCollection.Name)]
 public sealed partial class The_README_names_only_routes_and_fields_the_services_document(OrbitalAppFixture orbital)
 {
-    /// <summary>Routes of the services on the internet the README describes Orbital calling: Otter's and Snowflake's.</summary>
+    /// <summary>Routes of the services on the internet the README describes Orbital calling: Otter's, Snowflake's and Key Vault's.</summary>
     private static bool OthersRoute(string route) =>
         route.Split(' ')[1] is var path
-        && (path.StartsWith("/manager/", StringComparison.Ordinal) || path.StartsWith("/v1/auth/", StringComparison.Ordinal) || path.StartsWith("/api/v2/", StringComparison.Ordinal));
+        && (path.StartsWith("/manager/", StringComparison.Ordinal) || path.StartsWith("/v1/auth/", StringComparison.Ordinal) || path.StartsWith("/api/v2/", StringComparison.Ordinal)
+            || path == "/secrets" || path.StartsWith("/secrets/", StringComparison.Ordinal));
 
     [Fact(Timeout = TestTimeouts.EndToEnd)]
     public async Task Every_route_the_README_names_is_documented_by_a_service()
