@@ -59,7 +59,7 @@ internal static class LocalRabbitMq
                 nodeNames);
             var added = builder.AddNode(node, epmdPort, cookie);
             added.Resource.Cluster = cluster;
-            cluster.Nodes.Add(added.Resource.Endpoint);
+            cluster.Nodes.Add(added.Resource.ConnectionStringExpression);
             nodes.Add(added.Resource);
             if (first is null)
             {
@@ -71,38 +71,7 @@ internal static class LocalRabbitMq
             }
         }
 
-        // The cluster is one resource to the services (their connection string lists every node); it runs once every
-        // node has been ready, so the services declare their quorum queues with a member on each node.
-        var readyNodes = 0;
-        foreach (var node in nodes)
-        {
-            builder.Eventing.Subscribe<ResourceReadyEvent>(node, async (@event, _) =>
-            {
-                if (Interlocked.Increment(ref readyNodes) != nodes.Count)
-                {
-                    return;
-                }
-
-                var notifications = @event.Services.GetRequiredService<ResourceNotificationService>();
-                await notifications.PublishUpdateAsync(cluster, snapshot => snapshot with
-                {
-                    State = KnownResourceStates.Running,
-                    StartTimeStamp = DateTime.UtcNow,
-                });
-            });
-        }
-
-        var key = $"{ResourceNames.RabbitMq}-quorum";
-        builder.Services.AddHealthChecks().Add(new Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckRegistration(
-            key, _ => new RabbitMqClusterReadyCheck(cluster), failureStatus: null, tags: null));
-        return builder.AddResource(cluster)
-            .WithInitialState(new CustomResourceSnapshot
-            {
-                ResourceType = "RabbitMQCluster",
-                State = KnownResourceStates.Waiting,
-                Properties = [new ResourcePropertySnapshot(CustomResourceKnownProperties.Source, string.Join(", ", nodeNames))],
-            })
-            .WithHealthCheck(key);
+        return builder.AddRabbitMqCluster(cluster, nodes, string.Join(", ", nodeNames));
     }
 
     private sealed record RabbitMqNode(string ResourceName, string NodeName, int? Port, int DistributionPort, string Root, string Home, IReadOnlyList<string> Peers);

@@ -50,12 +50,12 @@ public sealed class LocalRabbitMqResource(string name, string command, string wo
 
 /// <summary>
 /// A RabbitMQ cluster (local nodes or containers), one resource to the services: its connection string lists every
-/// node, and the client moves to another when the one it is connected to is lost.
+/// node's AMQP URI, and the client moves to another when the one it is connected to is lost.
 /// </summary>
 public sealed class RabbitMqClusterResource(string name) : Resource(name), IResourceWithConnectionString
 {
-    /// <summary>Each node's AMQP endpoint.</summary>
-    public List<EndpointReference> Nodes { get; } = [];
+    /// <summary>Each node's AMQP URI, credentials included.</summary>
+    public List<ReferenceExpression> Nodes { get; } = [];
 
     public ReferenceExpression ConnectionStringExpression
     {
@@ -64,9 +64,12 @@ public sealed class RabbitMqClusterResource(string name) : Resource(name), IReso
             var expression = new ReferenceExpressionBuilder();
             for (var i = 0; i < Nodes.Count; i++)
             {
-                expression.AppendLiteral(i == 0 ? "amqp://guest:guest@127.0.0.1:" : ",amqp://guest:guest@127.0.0.1:");
-                expression.Append($"{Nodes[i].Property(EndpointProperty.Port)}");
-                expression.AppendLiteral("/");
+                if (i > 0)
+                {
+                    expression.AppendLiteral(",");
+                }
+
+                expression.Append($"{Nodes[i]}");
             }
 
             return expression.Build();

@@ -37,20 +37,27 @@ public static class OrbitalServersExtensions
 
     private static OrbitalServers AddContainerServers(this IDistributedApplicationBuilder builder, InfrastructureOptions options)
     {
+        var postgres = builder.AddPostgres(ResourceNames.Postgres);
+        IResourceBuilder<IResourceWithConnectionString> rabbitMq;
         if (options.RabbitMqNodes > 1)
         {
-            // Said rather than half-done: a broker cluster of containers is not written here, where no container runtime runs.
-            throw new InvalidOperationException(
-                $"Clustered mode runs its RabbitMQ cluster as local processes: set {InfrastructureOptions.SectionName}:Mode=local, or {ClusterOptions.SectionName}:RabbitMqNodes=1.");
+            rabbitMq = builder.AddContainerRabbitMqCluster(options);
+        }
+        else
+        {
+            var broker = builder.AddRabbitMQ(ResourceNames.RabbitMq);
+            if (!options.Ephemeral)
+            {
+                broker.WithDataVolume();
+            }
+
+            rabbitMq = broker;
         }
 
-        var postgres = builder.AddPostgres(ResourceNames.Postgres);
-        var rabbitMq = builder.AddRabbitMQ(ResourceNames.RabbitMq);
         var redis = builder.AddRedis(ResourceNames.Redis);
         if (!options.Ephemeral)
         {
             postgres.WithDataVolume();
-            rabbitMq.WithDataVolume();
         }
 
         return new OrbitalServers(

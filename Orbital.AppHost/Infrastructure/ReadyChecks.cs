@@ -117,6 +117,13 @@ internal sealed class RabbitMqReadyCheck(LocalRabbitMqResource broker) : Polling
     }
 }
 
+/// <summary>Ready when an AMQP connection to the URI opens (a container node's, whose address is known once it runs).</summary>
+internal sealed class AmqpReadyCheck(ReferenceExpression uri) : PollingReadyCheck
+{
+    protected override async Task ProbeAsync(CancellationToken cancellationToken) =>
+        await RabbitMqReadyCheck.ConnectAsync((await uri.GetValueAsync(cancellationToken))!, cancellationToken);
+}
+
 /// <summary>
 /// A cluster is healthy while a majority of its nodes accept connections: quorum queues keep working with a majority,
 /// so one node down (killed, stopped for maintenance) leaves the cluster healthy, and a service restarted meanwhile
