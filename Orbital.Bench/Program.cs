@@ -175,7 +175,7 @@ if (options.Runs("kitchens"))
     Console.WriteLine(table[^1]);
 }
 
-// 4. SSE fan-out: screens on one Batch instance and the delivery p99.
+// 4. SSE fan-out: screens on one Batch instance (or, clustered, on its instances through the AppHost's proxy) and the delivery p99.
 if (options.Runs("fanout"))
 {
     var fanOut = new JsonArray();
@@ -183,7 +183,7 @@ if (options.Runs("fanout"))
     {
         var result = await FanOut.RunAsync(rabbitMq, batchUri, pairing, screens, options.FanOutDuration);
         fanOut.Add(new JsonObject { ["screens"] = screens, ["connected"] = result.Connected, ["deliveries"] = result.Latencies.Count, ["expected"] = result.Expected, ["p50Ms"] = Math.Round(result.Latencies.Percentile(50), 1), ["p99Ms"] = Math.Round(result.Latencies.Percentile(99), 1), ["cpuPercent"] = CpuJson(result.Cpu) });
-        Row($"SSE fan-out, {screens} screens on one Batch instance", $"{result.Connected} connected; {result.Latencies.Count} of {result.Expected} deliveries; p50 {result.Latencies.Percentile(50):F0} ms, p99 {result.Latencies.Percentile(99):F0} ms; CPU while publishing: {CpuUse.Describe(result.Cpu)}", "5,000 screens, p99 < 100 ms");
+        Row($"SSE fan-out, {screens} screens on {(options.Clustered && options.Instances > 1 ? $"{options.Instances} Batch instances" : "one Batch instance")}", $"{result.Connected} connected; {result.Latencies.Count} of {result.Expected} deliveries; p50 {result.Latencies.Percentile(50):F0} ms, p99 {result.Latencies.Percentile(99):F0} ms; CPU while publishing: {CpuUse.Describe(result.Cpu)}", "5,000 screens, p99 < 100 ms");
         Console.WriteLine(table[^1]);
     }
 

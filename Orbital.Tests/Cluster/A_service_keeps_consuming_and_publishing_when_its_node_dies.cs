@@ -25,6 +25,7 @@ public sealed class A_service_keeps_consuming_and_publishing_when_its_node_dies(
     [Fact(Timeout = 180_000)]
     public async Task Messages_confirmed_before_during_and_after_the_loss_of_its_node_are_all_consumed()
     {
+        await orbital.WaitForEveryNodeAsync();
         var cancellationToken = TestContext.Current.CancellationToken;
         var deliveries = new Deliveries();
         var exchange = Broker.UniqueName("cluster-exchange");

@@ -24,6 +24,7 @@ public sealed class Nothing_is_lost_when_a_node_or_an_instance_dies(ClusteredApp
     [Fact(Timeout = 15 * 60_000)]
     public async Task Orders_streamed_through_node_and_instance_losses_are_stored_cooked_and_told_once()
     {
+        await orbital.WaitForEveryNodeAsync();
         var cancellationToken = TestContext.Current.CancellationToken;
         var (kitchen, store) = await orbital.OwnKitchenAsync();
         var station = Kitchen.NewStation();

@@ -14,6 +14,7 @@ public sealed class The_broker_is_a_cluster_with_each_queue_on_every_node(Cluste
     [Fact(Timeout = 120_000)]
     public async Task Every_queue_of_Orbitals_has_a_member_on_each_of_the_three_nodes()
     {
+        await orbital.WaitForEveryNodeAsync();
         var cancellationToken = TestContext.Current.CancellationToken;
         var queues = new[]
         {
@@ -33,6 +34,7 @@ public sealed class The_broker_is_a_cluster_with_each_queue_on_every_node(Cluste
     [Fact(Timeout = 120_000)]
     public async Task Each_service_runs_twice_and_connects_to_the_cluster()
     {
+        await orbital.WaitForEveryNodeAsync();
         foreach (var service in new[] { ResourceNames.OrdersService, ResourceNames.BatchService, ResourceNames.PrepService })
         {
             var instances = await orbital.InstancesOfAsync(service);

@@ -49,6 +49,15 @@ public sealed class ClusteredAppFixture : OrbitalAppFixture
         return [.. found];
     }
 
+    /// <summary>Waits until every node runs and answers: a test that killed one leaves it to the AppHost to start again.</summary>
+    public async Task WaitForEveryNodeAsync()
+    {
+        foreach (var node in Nodes)
+        {
+            await WaitForHealthyAsync(node);
+        }
+    }
+
     /// <summary>The cluster node (resource name) of each of Orbital's queues' leader.</summary>
     public async Task<Dictionary<string, string>> QueueLeadersAsync(CancellationToken cancellationToken)
     {
@@ -92,8 +101,10 @@ public sealed class ClusteredAppFixture : OrbitalAppFixture
     /// <summary>rabbitmqctl against a running node of the cluster, as an operator would run it.</summary>
     public async Task<string> RabbitMqCtlAsync(CancellationToken cancellationToken, params string[] arguments)
     {
+        // Running is not enough: a node restarted a moment ago runs before its broker has booted.
         var running = Nodes.First(node => App.ResourceNotifications.TryGetCurrentState(node, out var state)
-            && state.Snapshot.State?.Text == KnownResourceStates.Running);
+            && state.Snapshot.State?.Text == KnownResourceStates.Running
+            && state.Snapshot.HealthStatus == Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy);
         var broker = Resource<LocalRabbitMqResource>(running);
         var start = new ProcessStartInfo("/usr/lib/rabbitmq/bin/rabbitmqctl")
         {
