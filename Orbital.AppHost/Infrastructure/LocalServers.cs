@@ -202,6 +202,8 @@ public static class LocalServers
     /// the server's start (seen: a cluster node's distribution port taken by a client in the seconds it waited for the
     /// first node). Any free port when there is no such room.
     /// </summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<int, byte> HandedOut = new();
+
     internal static int FreePortOutsideEphemeralRange()
     {
         var top = 60999;
@@ -217,8 +219,10 @@ public static class LocalServers
 
         for (var attempt = 0; attempt < 50 && top < 65000; attempt++)
         {
+            // Free now and not already handed to another server of this AppHost (none has bound its port yet: seen, two
+            // cluster nodes given the same distribution port, the second failing to boot).
             var port = Random.Shared.Next(top + 1, 65536);
-            if (IsFree(port))
+            if (IsFree(port) && HandedOut.TryAdd(port, 0))
             {
                 return port;
             }

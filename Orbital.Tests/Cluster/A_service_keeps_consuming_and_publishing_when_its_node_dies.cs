@@ -54,7 +54,8 @@ public sealed class A_service_keeps_consuming_and_publishing_when_its_node_dies(
                 Interlocked.Increment(ref confirmedWhileDown);
             }
         }, cancellationToken);
-        await Task.Delay(TimeSpan.FromSeconds(3), cancellationToken);
+        // The stream is under way (a hundred confirms) before the node goes.
+        await Poll.UntilAsync(_ => Task.FromResult(confirmed.Count), count => count >= 100, TimeSpan.FromSeconds(30), "a hundred confirms before the kill");
 
         var killedAt = clock.Elapsed;
         await orbital.KillAsync(node);

@@ -130,32 +130,6 @@ public class OrbitalAppFixture : IAsyncLifetime
         }
     }
 
-    private static async Task<IReadOnlyList<string>> LinesUntilAsync(IAsyncEnumerable<IReadOnlyList<LogLine>> watch, CancellationToken until)
-    {
-        var lines = new System.Collections.Concurrent.ConcurrentQueue<string>();
-        var reading = Task.Run(async () =>
-        {
-            await foreach (var batch in watch.WithCancellation(until))
-            {
-                foreach (var line in batch)
-                {
-                    lines.Enqueue(line.Content);
-                }
-            }
-        }, CancellationToken.None);
-        try
-        {
-            await Task.Delay(Timeout.Infinite, until);
-        }
-        catch (OperationCanceledException) when (until.IsCancellationRequested)
-        {
-        }
-
-        // A watch of several instances (clustered mode) was seen not to end when cancelled: what it read is kept, the rest let go.
-        await Task.WhenAny(reading, Task.Delay(TimeSpan.FromSeconds(2), CancellationToken.None));
-        return [.. lines];
-    }
-
     /// <summary>What each service wrote to its console from its start until the whole system was healthy.</summary>
     public IReadOnlyDictionary<string, IReadOnlyList<string>> StartupLogs => _startupLogs;
 
@@ -165,7 +139,7 @@ public class OrbitalAppFixture : IAsyncLifetime
     {
         // By the resource, not its name: a project's console is kept under the id of its running instance.
         var model = App.Services.GetRequiredService<DistributedApplicationModel>().Resources.Single(r => r.Name == resource);
-        return await LinesUntilAsync(App.Services.GetRequiredService<ResourceLoggerService>().WatchAsync(model), until);
+        return await ConsoleLines.UntilAsync(App.Services.GetRequiredService<ResourceLoggerService>().WatchAsync(model), until);
     }
 
     /// <summary>
